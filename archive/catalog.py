@@ -1,0 +1,385 @@
+"""The catalog: SQLite through sqlite-utils, schema under ``Migrations``.
+
+Times are seconds (REAL) everywhere. Every statement is parameterised: user text
+never becomes SQL. The catalog is the source of truth; the search index can always
+be rebuilt from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Optional
+
+from sqlite_utils import Database, Migrations
+
+# recording.status values
+QUEUED = "queued"
+TRANSCRIBING = "transcribing"
+INDEXING = "indexing"
+INDEXED = "indexed"
+FAILED = "failed"
+STATUSES = (QUEUED, TRANSCRIBING, INDEXING, INDEXED, FAILED)
+KINDS = ("meeting", "radio", "other")
+
+migrations = Migrations("council-archive")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["recordings"].create(
+        {
+            "id": int,
+            "title": str,
+            "body": str,
+            "kind": str,
+            "date": str,  # YYYY-MM-DD
+            "source_path": str,
+            "media_path": str,  # relative to the archive folder, or absolute when linked
+            "linked": int,
+            "sha256": str,
+            "duration": float,
+            "language": str,
+            "status": str,
+            "progress": float,  # 0..1 while transcribing
+            "error": str,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        not_null={"title", "status", "sha256"},
+        defaults={"status": QUEUED, "progress": 0.0, "linked": 0, "kind": "meeting"},
+    )
+    db["recordings"].create_index(["sha256"], unique=True)
+    db["recordings"].create_index(["date"])
+    db["transcripts"].create(
+        {
+            "id": int,
+            "recording_id": int,
+            "engine": str,
+            "model": str,
+            "prompt": str,
+            "source": str,  # whisper | captions | bundle
+            "created": str,
+            "complete": int,
+            "current": int,
+        },
+        pk="id",
+        foreign_keys=[("recording_id", "recordings", "id")],
+        defaults={"complete": 0, "current": 0},
+    )
+    db["transcripts"].create_index(["recording_id"])
+    db["segments"].create(
+        {
+            "id": int,
+            "transcript_id": int,
+            "idx": int,
+            "start": float,
+            "end": float,
+            "text": str,
+            "original_text": str,
+            "speaker": str,
+            "avg_logprob": float,
+            "no_speech_prob": float,
+            "flag": str,  # None, or why Whisper's text is not trusted
+        },
+        pk="id",
+        foreign_keys=[("transcript_id", "transcripts", "id")],
+    )
+    db["segments"].create_index(["transcript_id", "idx"], unique=True)
+    db["words"].create(
+        {
+            "id": int,
+            "segment_id": int,
+            "idx": int,
+            "start": float,
+            "end": float,
+            "text": str,
+            "probability": float,
+        },
+        pk="id",
+        foreign_keys=[("segment_id", "segments", "id")],
+    )
+    db["words"].create_index(["segment_id", "idx"], unique=True)
+    db["jobs"].create(
+        {
+            "id": int,
+            "recording_id": int,
+            "state": str,  # queued | running | done | failed | cancelled
+            "options": str,  # JSON: engine, model, prompt, language ...
+            "attempts": int,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        foreign_keys=[("recording_id", "recordings", "id")],
+        defaults={"attempts": 0, "state": "queued"},
+    )
+    db["jobs"].create_index(["recording_id"])
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def open_db(path: str | os.PathLike | None = None, *, memory: bool = False) -> Database:
+    """Open (and migrate) a catalog. WAL mode for files, so readers never block the writer."""
+    if memory or path is None:
+        db = Database(memory=True)
+    else:
+        conn = sqlite3.connect(os.fspath(path), timeout=30, isolation_level=None, check_same_thread=False)
+        db = Database(conn)
+        db.enable_wal()
+        db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrations.apply(db)
+    return db
+
+
+@dataclass
+class Recording:
+    id: int
+    title: str
+    body: Optional[str]
+    kind: Optional[str]
+    date: Optional[str]
+    source_path: Optional[str]
+    media_path: Optional[str]
+    linked: int
+    sha256: str
+    duration: Optional[float]
+    language: Optional[str]
+    status: str
+    progress: float
+    error: Optional[str]
+    created: str
+    updated: str
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Recording":
+        return cls(**{k: row.get(k) for k in cls.__dataclass_fields__})
+
+    def summary(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "date": self.date,
+            "kind": self.kind,
+            "duration": self.duration,
+            "status": self.status,
+        }
+
+
+class Catalog:
+    """Reads and writes of the catalog tables. Small, explicit methods; no ORM."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # --- recordings ----------------------------------------------------------------
+    def add_recording(self, **fields: Any) -> int:
+        stamp = now()
+        fields.setdefault("status", QUEUED)
+        row = {**fields, "created": stamp, "updated": stamp}
+        return self.db["recordings"].insert(row).last_pk
+
+    def recording(self, recording_id: int) -> Optional[Recording]:
+        rows = list(self.db["recordings"].rows_where("id = ?", [recording_id]))
+        return Recording.from_row(rows[0]) if rows else None
+
+    def recording_by_sha(self, sha256: str) -> Optional[Recording]:
+        rows = list(self.db["recordings"].rows_where("sha256 = ?", [sha256]))
+        return Recording.from_row(rows[0]) if rows else None
+
+    def recordings(self, status: Optional[str] = None) -> list[Recording]:
+        where, args = ("status = ?", [status]) if status else (None, None)
+        return [
+            Recording.from_row(r)
+            for r in self.db["recordings"].rows_where(where, args, order_by="date desc, id desc")
+        ]
+
+    def update_recording(self, recording_id: int, **fields: Any) -> None:
+        self.db["recordings"].update(recording_id, {**fields, "updated": now()})
+
+    def delete_recording(self, recording_id: int) -> None:
+        with self.db.atomic():
+            for t in self.transcripts(recording_id):
+                self._delete_transcript_rows(t["id"])
+            self.db.execute("DELETE FROM jobs WHERE recording_id = ?", [recording_id])
+            self.db.execute("DELETE FROM recordings WHERE id = ?", [recording_id])
+
+    def bodies(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT body FROM recordings WHERE body IS NOT NULL AND body != '' ORDER BY body"
+            ).fetchall()
+        ]
+
+    def speakers(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT s.speaker FROM segments s JOIN transcripts t ON t.id = s.transcript_id "
+                "WHERE t.current = 1 AND s.speaker IS NOT NULL AND s.speaker != '' ORDER BY s.speaker"
+            ).fetchall()
+        ]
+
+    # --- transcripts ---------------------------------------------------------------
+    def transcripts(self, recording_id: int) -> list[dict]:
+        return list(self.db["transcripts"].rows_where("recording_id = ?", [recording_id], order_by="id"))
+
+    def current_transcript(self, recording_id: int) -> Optional[dict]:
+        rows = list(
+            self.db["transcripts"].rows_where(
+                "recording_id = ? AND current = 1", [recording_id], order_by="id desc", limit=1
+            )
+        )
+        return rows[0] if rows else None
+
+    def incomplete_transcript(self, recording_id: int) -> Optional[dict]:
+        rows = list(
+            self.db["transcripts"].rows_where(
+                "recording_id = ? AND complete = 0", [recording_id], order_by="id desc", limit=1
+            )
+        )
+        return rows[0] if rows else None
+
+    def start_transcript(self, recording_id: int, engine: str, model: str, prompt: Optional[str], source: str) -> int:
+        return (
+            self.db["transcripts"]
+            .insert(
+                {
+                    "recording_id": recording_id,
+                    "engine": engine,
+                    "model": model,
+                    "prompt": prompt,
+                    "source": source,
+                    "created": now(),
+                    "complete": 0,
+                    "current": 0,
+                }
+            )
+            .last_pk
+        )
+
+    def finish_transcript(self, transcript_id: int) -> None:
+        """Mark complete and make it the current one; older transcripts are kept."""
+        row = self.db["transcripts"].get(transcript_id)
+        with self.db.atomic():
+            self.db.execute("UPDATE transcripts SET current = 0 WHERE recording_id = ?", [row["recording_id"]])
+            self.db.execute("UPDATE transcripts SET complete = 1, current = 1 WHERE id = ?", [transcript_id])
+
+    def discard_transcript(self, transcript_id: int) -> None:
+        with self.db.atomic():
+            self._delete_transcript_rows(transcript_id)
+
+    def _delete_transcript_rows(self, transcript_id: int) -> None:
+        self.db.execute(
+            "DELETE FROM words WHERE segment_id IN (SELECT id FROM segments WHERE transcript_id = ?)", [transcript_id]
+        )
+        self.db.execute("DELETE FROM segments WHERE transcript_id = ?", [transcript_id])
+        self.db.execute("DELETE FROM transcripts WHERE id = ?", [transcript_id])
+
+    # --- segments and words --------------------------------------------------------
+    def add_segment(self, transcript_id: int, idx: int, seg: Any, speaker: Optional[str] = None) -> int:
+        """Store one segment and its words in one transaction (the unit that survives a crash)."""
+        with self.db.atomic():
+            segment_id = (
+                self.db["segments"]
+                .insert(
+                    {
+                        "transcript_id": transcript_id,
+                        "idx": idx,
+                        "start": seg.start,
+                        "end": seg.end,
+                        "text": seg.text,
+                        "original_text": seg.text,
+                        "speaker": speaker if speaker is not None else getattr(seg, "speaker", None),
+                        "avg_logprob": getattr(seg, "avg_logprob", None),
+                        "no_speech_prob": getattr(seg, "no_speech_prob", None),
+                        "flag": getattr(seg, "flag", None),
+                    }
+                )
+                .last_pk
+            )
+            self.db["words"].insert_all(
+                (
+                    {
+                        "segment_id": segment_id,
+                        "idx": i,
+                        "start": w.start,
+                        "end": w.end,
+                        "text": w.word,
+                        "probability": w.probability,
+                    }
+                    for i, w in enumerate(getattr(seg, "words", None) or [])
+                ),
+                batch_size=500,
+            )
+        return segment_id
+
+    def segments(self, transcript_id: int) -> list[dict]:
+        return list(self.db["segments"].rows_where("transcript_id = ?", [transcript_id], order_by="idx"))
+
+    def segment(self, segment_id: int) -> Optional[dict]:
+        rows = list(self.db["segments"].rows_where("id = ?", [segment_id]))
+        return rows[0] if rows else None
+
+    def words_by_segment(self, transcript_id: int) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        for row in self.db.query(
+            "SELECT w.* FROM words w JOIN segments s ON s.id = w.segment_id "
+            "WHERE s.transcript_id = ? ORDER BY s.idx, w.idx",
+            [transcript_id],
+        ):
+            out.setdefault(row["segment_id"], []).append(row)
+        return out
+
+    def words(self, segment_id: int) -> list[dict]:
+        return list(self.db["words"].rows_where("segment_id = ?", [segment_id], order_by="idx"))
+
+    def last_segment(self, transcript_id: int) -> Optional[dict]:
+        rows = list(self.db["segments"].rows_where("transcript_id = ?", [transcript_id], order_by="idx desc", limit=1))
+        return rows[0] if rows else None
+
+    def update_segment(self, segment_id: int, **fields: Any) -> None:
+        self.db["segments"].update(segment_id, fields)
+
+    def replace_words(self, segment_id: int, words: Iterable[dict]) -> None:
+        with self.db.atomic():
+            self.db.execute("DELETE FROM words WHERE segment_id = ?", [segment_id])
+            self.db["words"].insert_all(
+                ({**w, "segment_id": segment_id, "idx": i} for i, w in enumerate(words)), batch_size=500
+            )
+
+    # --- jobs ----------------------------------------------------------------------
+    def add_job(self, recording_id: int, options: str) -> int:
+        stamp = now()
+        return (
+            self.db["jobs"]
+            .insert({"recording_id": recording_id, "state": "queued", "options": options, "created": stamp, "updated": stamp})
+            .last_pk
+        )
+
+    def open_jobs(self) -> list[dict]:
+        return list(self.db["jobs"].rows_where("state IN ('queued', 'running')", order_by="id"))
+
+    def job_for(self, recording_id: int) -> Optional[dict]:
+        rows = list(self.db["jobs"].rows_where("recording_id = ?", [recording_id], order_by="id desc", limit=1))
+        return rows[0] if rows else None
+
+    def set_job(self, job_id: int, state: str, bump: bool = False) -> None:
+        self.db.execute(
+            "UPDATE jobs SET state = ?, updated = ?, attempts = attempts + ? WHERE id = ?",
+            [state, now(), 1 if bump else 0, job_id],
+        )
+
+    def iter_current_transcripts(self) -> Iterator[tuple[Recording, dict]]:
+        for rec in self.recordings():
+            t = self.current_transcript(rec.id)
+            if t is not None:
+                yield rec, t

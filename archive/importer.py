@@ -1,0 +1,360 @@
+"""The import pipeline: probe → store → transcribe → index → done.
+
+It is the archive's one writer. Each step commits before the next begins, and each
+segment is committed as it arrives, so killing the process loses nothing that was
+committed: the next run resumes the recording where its transcript stops (its job
+row says it is unfinished). Bad input fails before anything is written; a recording
+that fails or is cancelled half-way is removed whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from archive import media
+from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
+from archive.catalog import FAILED, INDEXED, INDEXING, QUEUED, TRANSCRIBING
+from archive.indexing import index_recording
+from archive.store import Archive
+from transcription.audio import is_media_path, probe
+from transcription.errors import AudioError
+from transcription.types import TranscribeOptions
+
+BUNDLE_EXTENSION = ".cabundle"
+
+
+@dataclass
+class ImportMeta:
+    title: Optional[str] = None
+    body: Optional[str] = None
+    date: Optional[str] = None  # YYYY-MM-DD
+    kind: str = "meeting"
+
+
+@dataclass
+class ImportResult:
+    path: str
+    status: str  # indexed | duplicate | failed | cancelled
+    id: Optional[int] = None
+    title: Optional[str] = None
+    error: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "status": self.status, "error": self.error, "path": self.path}
+
+
+@dataclass
+class ImportEvent:
+    """Progress of one file, for a progress bar or the GUI's queue panel."""
+
+    path: str
+    stage: str  # queued | probing | storing | transcribing | indexing | indexed | duplicate | failed | cancelled
+    progress: float = 0.0  # 0..1 within the transcribing stage
+    recording_id: Optional[int] = None
+    duration: Optional[float] = None
+    message: Optional[str] = None
+
+
+class ImportCancelled(Exception):
+    pass
+
+
+_DATE_PATTERNS = (
+    re.compile(r"(?<!\d)(\d{4})[-_. ](\d{2})[-_. ](\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"),
+)
+
+
+def date_from_name(name: str) -> Optional[str]:
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(name):
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def default_meta(path: Path, meta: ImportMeta) -> ImportMeta:
+    """Title from the file name, date from a date in the name, else the file's mtime."""
+    date = meta.date or date_from_name(path.stem)
+    if not date:
+        date = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
+    title = meta.title
+    if not title:
+        stem = path.stem
+        for pattern in _DATE_PATTERNS:
+            stem = pattern.sub(" ", stem)
+        title = " ".join(re.sub(r"[_\-.]+", " ", stem).split()) or path.stem
+        title = title[:1].upper() + title[1:]
+    return dataclasses.replace(meta, title=title, date=date)
+
+
+def expand_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Optional[str]]]:
+    """Files as given; folders searched recursively for audio/video. Yields (path, error)."""
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and (is_media_path(p) or p.suffix.lower() == BUNDLE_EXTENSION)
+            )
+            if not found:
+                yield path, f"{path}: no audio or video files in this folder"
+            for p in found:
+                yield p, None
+        elif not path.exists():
+            yield path, f"{path}: file not found"
+        elif path.suffix.lower() in CAPTION_EXTENSIONS:
+            continue  # a caption file is read as the sidecar of its media file
+        else:
+            yield path, None
+
+
+class Importer:
+    """Imports files into an archive. One instance per batch; reuses the loaded model."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        engine: str = "faster-whisper",
+        options: Optional[TranscribeOptions] = None,
+        cache_dir: Optional[str] = None,
+        on_event: Optional[Callable[[ImportEvent], None]] = None,
+        cancel_event: Optional[threading.Event] = None,
+        transcriber=None,
+    ):
+        self.archive = archive
+        self.engine = engine
+        self.options = options or TranscribeOptions()
+        self.cache_dir = cache_dir
+        self.on_event = on_event or (lambda e: None)
+        self.cancel_event = cancel_event or threading.Event()
+        self._transcriber = transcriber
+
+    # --- plumbing ------------------------------------------------------------------
+    @property
+    def transcriber(self):
+        if self._transcriber is None:
+            from transcription.transcriber import Transcriber
+
+            self._transcriber = Transcriber(self.engine, self.options, self.cache_dir)
+        return self._transcriber
+
+    def close(self) -> None:
+        if self._transcriber is not None:
+            self._transcriber.close()
+
+    def cancel(self) -> None:
+        """Ask the running import to stop (safe from another thread)."""
+        self.cancel_event.set()
+        if self._transcriber is not None and hasattr(self._transcriber, "cancel"):
+            self._transcriber.cancel()
+
+    def _emit(self, path, stage, **kw) -> None:
+        self.on_event(ImportEvent(str(path), stage, **kw))
+
+    # --- entry points --------------------------------------------------------------
+    def import_paths(
+        self,
+        paths: Iterable[str | os.PathLike],
+        meta: Optional[ImportMeta] = None,
+        captions: Optional[str | os.PathLike] = None,
+        link: bool = False,
+        prompt: Optional[str] = None,
+    ) -> list[ImportResult]:
+        meta = meta or ImportMeta()
+        results = []
+        inputs = list(expand_inputs(paths))
+        for path, error in inputs:
+            self._emit(path, "queued")
+        with self.archive.writing():
+            for path, error in inputs:
+                if self.cancel_event.is_set():
+                    results.append(ImportResult(str(path), "cancelled", error="cancelled before it started"))
+                    self._emit(path, "cancelled")
+                    continue
+                if error:
+                    results.append(ImportResult(str(path), "failed", error=error))
+                    self._emit(path, "failed", message=error)
+                    continue
+                if path.suffix.lower() == BUNDLE_EXTENSION:
+                    results.append(self._import_bundle(path))
+                    continue
+                results.append(self._import_one(path, meta, captions, link, prompt))
+        return results
+
+    def resume(self) -> list[ImportResult]:
+        """Finish the jobs an earlier run left unfinished (killed, crashed, quit)."""
+        results = []
+        with self.archive.writing():
+            for job in self.archive.catalog.open_jobs():
+                rec = self.archive.catalog.recording(job["recording_id"])
+                if rec is None:
+                    self.archive.catalog.set_job(job["id"], "failed")
+                    continue
+                if self.cancel_event.is_set():
+                    break
+                results.append(self._process(rec.id, job))
+        return results
+
+    # --- one file ------------------------------------------------------------------
+    def _import_one(self, path: Path, meta: ImportMeta, captions, link: bool, prompt) -> ImportResult:
+        catalog = self.archive.catalog
+        self._emit(path, "probing")
+        sidecar = Path(captions) if captions else sidecar_for(path)
+        try:
+            info = probe(path)
+            caption_segments = parse_captions(sidecar) if sidecar else None
+        except (AudioError, CaptionError) as exc:
+            message = exc.message if isinstance(exc, AudioError) else str(exc)
+            self._emit(path, "failed", message=message)
+            return ImportResult(str(path), "failed", error=message)
+        sha = media.sha256_of(path)
+        existing = catalog.recording_by_sha(sha)
+        if existing is not None:
+            if existing.status == INDEXED:
+                message = f"already in the archive as recording {existing.id} ({existing.title!r})"
+                self._emit(path, "duplicate", recording_id=existing.id, message=message)
+                return ImportResult(str(path), "duplicate", id=existing.id, title=existing.title, error=message)
+            job = catalog.job_for(existing.id)  # an earlier import of this file was interrupted
+            return self._process(existing.id, job)
+        filled = default_meta(path, meta)
+        self._emit(path, "storing", duration=info.duration)
+        try:
+            stored = path.resolve() if link else media.store(self.archive.media_dir, path, sha)
+        except OSError as exc:
+            message = f"{path}: cannot copy into the archive ({exc.strerror or exc})"
+            self._emit(path, "failed", message=message)
+            return ImportResult(str(path), "failed", error=message)
+        media_path = str(stored) if link else str(stored.relative_to(self.archive.root))
+        options = {
+            "engine": self.engine if caption_segments is None else "captions",
+            "prompt": prompt if prompt is not None else self.options.initial_prompt,
+            "captions": str(sidecar) if caption_segments is not None else None,
+        }
+        with self.archive.db.atomic():
+            rid = catalog.add_recording(
+                title=filled.title,
+                body=filled.body,
+                kind=filled.kind,
+                date=filled.date,
+                source_path=str(path.resolve()),
+                media_path=media_path,
+                linked=1 if link else 0,
+                sha256=sha,
+                duration=info.duration,
+                status=QUEUED,
+            )
+            job_id = catalog.add_job(rid, json.dumps(options))
+        return self._process(rid, catalog.job_for(rid) or {"id": job_id, "options": json.dumps(options)})
+
+    def _process(self, rid: int, job: Optional[dict]) -> ImportResult:
+        catalog = self.archive.catalog
+        rec = catalog.recording(rid)
+        options = json.loads(job["options"]) if job and job.get("options") else {}
+        if job:
+            catalog.set_job(job["id"], "running", bump=True)
+        path = self.archive.media_path(rec)
+        try:
+            if options.get("engine") == "captions":
+                self._store_captions(rid, Path(options["captions"]))
+            else:
+                self._transcribe(rid, path, rec.duration or 0.0, options.get("prompt"))
+            catalog.update_recording(rid, status=INDEXING)
+            self._emit(rec.source_path or path, "indexing", recording_id=rid, progress=1.0)
+            index_recording(self.archive, rid)
+            catalog.update_recording(rid, status=INDEXED, progress=1.0, error=None)
+            if job:
+                catalog.set_job(job["id"], "done")
+        except ImportCancelled:
+            self._remove(rid)
+            self._emit(rec.source_path or path, "cancelled", recording_id=rid)
+            return ImportResult(rec.source_path or str(path), "cancelled", title=rec.title, error="cancelled")
+        except (AudioError, CaptionError, RuntimeError, ValueError, OSError) as exc:
+            message = exc.message if isinstance(exc, AudioError) else f"{rec.source_path}: {exc}".splitlines()[0]
+            self._remove(rid)
+            self._emit(rec.source_path or path, "failed", recording_id=rid, message=message)
+            return ImportResult(rec.source_path or str(path), "failed", title=rec.title, error=message)
+        self._emit(rec.source_path or path, "indexed", recording_id=rid, progress=1.0)
+        return ImportResult(rec.source_path or str(path), "indexed", id=rid, title=rec.title)
+
+    def _transcribe(self, rid: int, path: Path, duration: float, prompt: Optional[str]) -> None:
+        catalog = self.archive.catalog
+        partial = catalog.incomplete_transcript(rid)
+        if partial is not None:
+            last = catalog.last_segment(partial["id"])
+            transcript_id, next_idx, start = partial["id"], (last["idx"] + 1 if last else 0), (last["end"] if last else 0.0)
+        else:
+            opts_model = self.transcriber.model_label
+            transcript_id = catalog.start_transcript(rid, self.engine, opts_model, prompt, "whisper")
+            next_idx, start = 0, 0.0
+        catalog.update_recording(rid, status=TRANSCRIBING, progress=start / duration if duration else 0.0)
+        options = dataclasses.replace(self.options, initial_prompt=prompt or None, progress=None)
+        segments, info = self.transcriber.transcribe(path, options, start=start)
+        source = catalog.recording(rid).source_path or str(path)
+        self._emit(source, "transcribing", recording_id=rid, progress=start / duration if duration else 0.0, duration=duration)
+        try:
+            for seg in segments:
+                if self.cancel_event.is_set():
+                    raise ImportCancelled()
+                catalog.add_segment(transcript_id, next_idx, seg)
+                next_idx += 1
+                fraction = min(1.0, seg.end / duration) if duration else 0.0
+                catalog.update_recording(rid, progress=fraction)
+                self._emit(source, "transcribing", recording_id=rid, progress=fraction, duration=duration)
+        finally:
+            if hasattr(segments, "close"):
+                segments.close()
+        if self.cancel_event.is_set():
+            raise ImportCancelled()
+        if info.language:
+            catalog.update_recording(rid, language=info.language)
+        catalog.finish_transcript(transcript_id)
+
+    def _store_captions(self, rid: int, captions: Path) -> None:
+        catalog = self.archive.catalog
+        partial = catalog.incomplete_transcript(rid)
+        if partial is not None:
+            catalog.discard_transcript(partial["id"])
+        segments = parse_captions(captions)
+        with self.archive.db.atomic():
+            tid = catalog.start_transcript(rid, "captions", captions.suffix.lstrip("."), None, "captions")
+            for i, seg in enumerate(segments):
+                catalog.add_segment(tid, i, seg)
+        catalog.finish_transcript(tid)
+
+    def _remove(self, rid: int) -> None:
+        """Take a failed or cancelled recording out whole: index, rows, stored media."""
+        remove_recording(self.archive, rid)
+
+    def _import_bundle(self, path: Path) -> ImportResult:
+        from archive.bundle import BundleError, import_bundle
+
+        try:
+            rid, title, status = import_bundle(self.archive, path)
+        except BundleError as exc:
+            self._emit(path, "failed", message=str(exc))
+            return ImportResult(str(path), "failed", error=str(exc))
+        self._emit(path, status, recording_id=rid)
+        return ImportResult(str(path), status, id=rid, title=title)
+
+
+def remove_recording(archive: Archive, rid: int) -> None:
+    """Delete a recording from index, catalog and media store (caller holds the lock)."""
+    rec = archive.catalog.recording(rid)
+    if rec is None:
+        return
+    with archive.index.writer() as writer:
+        writer.delete_recording(rid)
+    path = archive.media_path(rec)
+    archive.catalog.delete_recording(rid)
+    if path is not None and not rec.linked and path.exists():
+        path.unlink()

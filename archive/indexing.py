@@ -1,0 +1,150 @@
+"""From catalog rows to the search index, and the checks that keep them in step.
+
+The catalog is the source of truth: :func:`reindex` rebuilds the index from it, and
+:func:`check` compares catalog, index and media and says what disagrees.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from archive.catalog import INDEXED, Catalog, Recording
+from archive.media import partial_files
+
+CHECK_FIELDS = ("index_without_catalog", "catalog_without_media", "media_without_catalog", "index_out_of_date", "not_indexed")
+
+
+def recording_doc(catalog: Catalog, rec: Recording):
+    """The index document for a recording's current transcript (flagged text left out)."""
+    from index import IndexSegment, IndexWord, RecordingDoc
+
+    transcript = catalog.current_transcript(rec.id)
+    segments = []
+    if transcript is not None:
+        words = catalog.words_by_segment(transcript["id"])
+        for seg in catalog.segments(transcript["id"]):
+            if seg["flag"]:
+                continue
+            segments.append(
+                IndexSegment(
+                    segment_id=seg["id"],
+                    start=seg["start"],
+                    end=seg["end"],
+                    text=seg["text"],
+                    words=[IndexWord(w["text"], w["start"], w["end"]) for w in words.get(seg["id"], [])],
+                    speaker=seg["speaker"],
+                )
+            )
+    return RecordingDoc(
+        recording_id=rec.id, title=rec.title, body=rec.body, kind=rec.kind, date=rec.date, segments=segments
+    )
+
+
+def index_recording(archive, recording_id: int) -> None:
+    """Upsert one recording's documents (caller holds the archive's write lock)."""
+    rec = archive.catalog.recording(recording_id)
+    with archive.index.writer() as writer:
+        if rec is None:
+            writer.delete_recording(recording_id)
+        else:
+            writer.add_recording(recording_doc(archive.catalog, rec))
+
+
+def reindex(archive, progress=None) -> int:
+    """Rebuild the whole index from the catalog. Returns the number of recordings indexed."""
+    recs = [r for r in archive.catalog.recordings() if archive.catalog.current_transcript(r.id)]
+    index = archive.reset_index()
+    with index.writer() as writer:
+        for i, rec in enumerate(recs, 1):
+            writer.add_recording(recording_doc(archive.catalog, rec))
+            if progress:
+                progress(i, len(recs))
+    for rec in recs:
+        if rec.status != INDEXED:
+            archive.catalog.update_recording(rec.id, status=INDEXED, progress=1.0, error=None)
+    return len(recs)
+
+
+@dataclass
+class CheckReport:
+    index_without_catalog: list[int] = field(default_factory=list)
+    catalog_without_media: list[int] = field(default_factory=list)
+    media_without_catalog: list[str] = field(default_factory=list)
+    index_out_of_date: list[int] = field(default_factory=list)
+    not_indexed: list[int] = field(default_factory=list)
+    partial_media: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not any(getattr(self, f) for f in (*CHECK_FIELDS, "partial_media"))
+
+    def lines(self) -> Iterator[str]:
+        labels = {
+            "index_without_catalog": "in the index but not in the catalog: recording",
+            "catalog_without_media": "media file missing for recording",
+            "media_without_catalog": "media file not in the catalog:",
+            "index_out_of_date": "index text differs from the transcript of recording",
+            "not_indexed": "transcribed but missing from the index: recording",
+            "partial_media": "half-copied media left by a crash:",
+        }
+        for name, label in labels.items():
+            for item in getattr(self, name):
+                yield f"{label} {item}"
+
+    def to_dict(self) -> dict:
+        return {f: getattr(self, f) for f in (*CHECK_FIELDS, "partial_media")} | {"clean": self.clean}
+
+
+def check(archive) -> CheckReport:
+    report = CheckReport()
+    catalog = archive.catalog
+    recs = {r.id: r for r in catalog.recordings()}
+    indexed_ids = archive.index.recording_ids()
+    report.index_without_catalog = sorted(indexed_ids - set(recs))
+    stored = set()
+    for rec in recs.values():
+        path = archive.media_path(rec)
+        if path is None or not path.exists():
+            report.catalog_without_media.append(rec.id)
+        elif not rec.linked:
+            stored.add(path.name)
+        if rec.status != INDEXED:
+            continue
+        doc = recording_doc(catalog, rec)
+        expected = {s.segment_id: s.text for s in doc.segments}
+        if rec.id not in indexed_ids:
+            if expected:
+                report.not_indexed.append(rec.id)
+            continue
+        if archive.index.segment_texts(rec.id) != expected:
+            report.index_out_of_date.append(rec.id)
+    if archive.media_dir.exists():
+        for entry in sorted(os.listdir(archive.media_dir)):
+            if not entry.startswith(".") and entry not in stored:
+                report.media_without_catalog.append(entry)
+    report.partial_media = [p.name for p in partial_files(archive.media_dir)]
+    return report
+
+
+def repair(archive, report: Optional[CheckReport] = None) -> list[str]:
+    """Fix what can be fixed without losing corrections. Returns what was done."""
+    report = report or check(archive)
+    done = []
+    if report.index_without_catalog or report.index_out_of_date or report.not_indexed:
+        with archive.index.writer() as writer:
+            for rid in report.index_without_catalog:
+                writer.delete_recording(rid)
+                done.append(f"removed recording {rid} from the index (not in the catalog)")
+            for rid in sorted(set(report.index_out_of_date) | set(report.not_indexed)):
+                writer.add_recording(recording_doc(archive.catalog, archive.catalog.recording(rid)))
+                done.append(f"re-indexed recording {rid} from the catalog")
+    for name in report.partial_media:
+        (archive.media_dir / name).unlink(missing_ok=True)
+        done.append(f"deleted half-copied media {name}")
+    for name in report.media_without_catalog:
+        done.append(f"kept unreferenced media {name} (import it again to catalog it, or delete it by hand)")
+    for rid in report.catalog_without_media:
+        done.append(f"recording {rid} has no media: its transcript stays searchable; re-import the file to restore audio")
+    return done

@@ -1,0 +1,50 @@
+"""The media store: imported files copied under their content hash.
+
+``media/<sha256><ext>`` survives the source disk going away; ``--link`` keeps the
+original path instead. Copies are written to a temporary name and renamed, so a
+crash never leaves a half-copied file under a real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def stored_name(sha256: str, source: str | os.PathLike) -> str:
+    ext = Path(source).suffix.lower()
+    if not ext or len(ext) > 8 or not ext[1:].isalnum():
+        ext = ".media"
+    return f"{sha256}{ext}"
+
+
+def store(media_dir: Path, source: str | os.PathLike, sha256: str) -> Path:
+    """Copy ``source`` into the store (no-op if already there). Returns the stored path."""
+    media_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = media_dir / stored_name(sha256, source)
+    if target.exists() and target.stat().st_size == os.path.getsize(source):
+        return target
+    tmp = media_dir / f".{target.name}.partial"
+    with open(source, "rb") as src, open(tmp, "wb") as dst:
+        shutil.copyfileobj(src, dst, CHUNK)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, target)
+    return target
+
+
+def partial_files(media_dir: Path) -> list[Path]:
+    return sorted(media_dir.glob(".*.partial")) if media_dir.exists() else []

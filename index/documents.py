@@ -1,0 +1,131 @@
+"""RecordingDoc -> Whoosh documents (one per segment)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from .model import IndexSegment, RecordingDoc
+from .schema import OVERLAP_WORDS, date_sort_key, to_date_int
+from .snippets import encode_words
+
+# Order of the stored tuple ("d" field).
+STORED_KEYS = ("rid", "sid", "start", "end", "title", "body", "kind", "date",
+               "speaker", "text", "disp", "wd", "tail", "tail_start", "twd")
+
+_NONSPACE = re.compile(r"\S+")
+
+
+def stored_dict(d) -> dict:
+    return dict(zip(STORED_KEYS, d))
+
+
+class Layout:
+    """Display text of a segment plus, per word, its char offset and times."""
+
+    __slots__ = ("text", "disp", "chars", "starts", "ends")
+
+    def __init__(self, text, disp, chars, starts, ends):
+        self.text = text          # text the offsets refer to
+        self.disp = disp          # None when that is the segment's own text
+        self.chars = chars
+        self.starts = starts
+        self.ends = ends
+
+
+def layout(seg: IndexSegment) -> Layout:
+    text = seg.text or ""
+    words = seg.words
+    if words:
+        chars = []
+        pos = 0
+        find = text.find
+        for w in words:
+            wt = w.text.strip()
+            if not wt:
+                chars.append(pos)
+                continue
+            i = find(wt, pos)
+            if i < 0:
+                break
+            chars.append(i)
+            pos = i + len(wt)
+        else:
+            return Layout(text, None, chars, [w.start for w in words],
+                          [w.end for w in words])
+        # Words don't line up with the text: show/index the words themselves.
+        parts, chars, pos = [], [], 0
+        for w in words:
+            wt = w.text
+            lead = len(wt) - len(wt.lstrip())
+            if not parts:
+                wt = wt.lstrip()
+                lead = 0
+            chars.append(pos + lead)
+            parts.append(wt)
+            pos += len(wt)
+        disp = "".join(parts)
+        return Layout(disp, disp, chars, [w.start for w in words], [w.end for w in words])
+    # No word times: interpolate across the segment by character position.
+    spans = [(m.start(), m.end()) for m in _NONSPACE.finditer(text)]
+    length = max(len(text), 1)
+    dur = max(seg.end - seg.start, 0.0)
+    s0 = seg.start
+    return Layout(text, None, [a for a, _ in spans],
+                  [s0 + dur * a / length for a, _ in spans],
+                  [s0 + dur * b / length for _, b in spans])
+
+
+def _tail(lay: Layout | None, n_words: int):
+    """(text, chars, starts, ends) of the first ``n_words`` words."""
+    if lay is None or not lay.chars:
+        return "", [], [], []
+    k = min(n_words, len(lay.chars))
+    stop = lay.chars[k] if k < len(lay.chars) else len(lay.text)
+    text = lay.text[:stop].rstrip()
+    return text, lay.chars[:k], lay.starts[:k], lay.ends[:k]
+
+
+def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS
+                      ) -> Iterator[dict]:
+    rid = int(doc.recording_id)
+    srid = str(rid)
+    date_int = to_date_int(doc.date)
+    year = "%04d" % (date_int // 10000) if date_int else None
+    date_s = doc.date or None
+    title = doc.title or ""
+    segs = doc.segments
+    layouts = [layout(s) for s in segs]
+    for i, seg in enumerate(segs):
+        lay = layouts[i]
+        nxt = segs[i + 1] if i + 1 < len(segs) else None
+        tail_text, tchars, tstarts, tends = _tail(
+            layouts[i + 1] if nxt is not None else None, overlap_words)
+        tail_start = nxt.start if nxt is not None else seg.end
+        sid = int(seg.segment_id)
+        d = (rid, sid, float(seg.start), float(seg.end), title, doc.body, doc.kind,
+             date_s, seg.speaker, seg.text, lay.disp,
+             encode_words(lay.chars, lay.starts, lay.ends, seg.start),
+             tail_text, float(tail_start),
+             encode_words(tchars, tstarts, tends, tail_start))
+        value = (lay.text, tail_text)
+        fields = {
+            "key": "%d:%d" % (rid, sid),
+            "rid": srid,
+            "text": value,
+            "phr": value,
+            "dsort": date_sort_key(date_int, rid, seg.start),
+            "d": d,
+        }
+        if title:
+            fields["title"] = title
+        if doc.body:
+            fields["body"] = doc.body
+        if doc.kind:
+            fields["kind"] = doc.kind
+        if seg.speaker:
+            fields["speaker"] = seg.speaker
+        if date_int:
+            fields["date"] = date_s
+            fields["year"] = year
+        yield fields

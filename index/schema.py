@@ -1,0 +1,335 @@
+"""Whoosh schema: one document per transcript segment.
+
+Fields (all custom field classes live here and are pickled into the index
+TOC, so they must stay importable as ``index.schema.*``):
+
+``text``     own words of the segment only (unigrams, frequencies, BM25F):
+             plain terms, prefix*, fuzzy~ and wildcards search this field, so
+             a word that only occurs in the overlap can never produce a hit.
+``phr``      phrase field: own words + the first ``OVERLAP_WORDS`` words of the
+             next segment, with positions.  Own tokens sit just below
+             ``BOUNDARY`` and overlap tokens from ``BOUNDARY`` on, so "the
+             match starts in this segment" is ``span.start < BOUNDARY``.
+             With common grams it holds non-common unigrams + ``a_b`` grams.
+``title``    recording title (positions), ``title:`` filter.
+``body`` ``speaker`` ``kind``  whole value, lower-cased, one term; sortable
+             (RefBytes column keeps the original spelling for facets).
+``year``     "YYYY" (sortable, facets); ``date`` "YYYYMMDD" (self-parsing:
+             ``date:2011``, ``date:2011-05``, ``date:2011..2012`` ...).
+``rid``      recording id (delete / consistency checks); ``key`` "rid:sid".
+``dsort``    packed numeric sort key for sort="date".
+``d``        stored tuple with everything needed to build a Hit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from array import array
+
+from whoosh import columns, fields, formats
+from whoosh.query import NullQuery, Or, Term, TermRange
+from whoosh.system import pack_uint
+
+from .analysis import (CouncilAnalyzer, KeywordAnalyzer, keyword_norm,
+                       phrase_positions, terms)
+
+SCHEMA_VERSION = 1
+BOUNDARY = 30000           # own tokens < BOUNDARY <= overlap tokens
+OVERLAP_WORDS = 10         # words of the next segment appended for phrases
+MAX_OWN_TOKENS = BOUNDARY  # longer segments are truncated in the phrase field
+
+
+# --------------------------------------------------------------------------
+# Posting format: positions as a packed array (fast to decode, compact).
+
+
+def encode_positions(poslist) -> bytes:
+    if poslist and poslist[-1] > 0xFFFF:
+        return b"I" + array("I", poslist).tobytes()   # odd length marks 'I'
+    return array("H", poslist).tobytes()
+
+
+def decode_positions(v: bytes):
+    if len(v) & 1:
+        return array("I", v[1:]).tolist()
+    return array("H", v).tolist()
+
+
+class PackedPositions(formats.Format):
+    """Positions format storing absolute positions as a packed uint16 array."""
+
+    posting_size = -1
+
+    def word_values(self, value, analyzer, **kwargs):
+        poses: dict[str, list[int]] = {}
+        kwargs["positions"] = True
+        for t in formats.tokens(value, analyzer, kwargs):
+            poses.setdefault(t.text, []).append(t.pos)
+        for w, poslist in poses.items():
+            yield (w, len(poslist), float(len(poslist)) * self.field_boost,
+                   encode_positions(poslist))
+
+    def decode_positions(self, v):
+        return decode_positions(v)
+
+    def decode_frequency(self, v):
+        return (len(v) - 1) // 4 if len(v) & 1 else len(v) // 2
+
+    def decode_weight(self, v):
+        return self.decode_frequency(v) * self.field_boost
+
+    def decode_position_boosts(self, v):
+        return [(p, 1.0) for p in decode_positions(v)]
+
+
+# --------------------------------------------------------------------------
+# Segment analysis shared by the ``text`` and ``phr`` fields (computed once
+# per document: both fields receive the same ``(own_text, tail_text)`` tuple).
+
+_last_value = None
+_last_result = None
+
+
+def _analyze(value):
+    global _last_value, _last_result
+    if value is _last_value:
+        return _last_result
+    own_text, tail_text = value
+    own = terms(own_text)
+    tail = terms(tail_text) if tail_text else []
+    _last_value, _last_result = value, (own, tail)
+    return own, tail
+
+
+class OwnTextField(fields.FieldType):
+    """Unigrams of the segment's own words (frequencies only)."""
+
+    def __init__(self):
+        super().__init__(formats.Frequency(), CouncilAnalyzer(), scorable=True,
+                         multitoken_query="phrase")
+
+    def index(self, value, **kwargs):
+        if isinstance(value, str):
+            value = (value, "")
+        own, _tail = _analyze(value)
+        counts: dict[str, int] = {}
+        get = counts.get
+        for t in own:
+            counts[t] = get(t, 0) + 1
+        return [(t.encode("utf-8"), n, float(n), pack_uint(n)) for t, n in counts.items()]
+
+
+class PhraseField(fields.FieldType):
+    """Own words + overlap, positions around BOUNDARY, optional common grams."""
+
+    def __init__(self, common_grams: bool = True):
+        super().__init__(PackedPositions(), CouncilAnalyzer(), scorable=True)
+        self.common_grams = common_grams
+        self.boundary = BOUNDARY
+
+    def index(self, value, **kwargs):
+        if isinstance(value, str):
+            value = (value, "")
+        own, tail = _analyze(value)
+        if len(own) > MAX_OWN_TOKENS:
+            own, tail = own[:MAX_OWN_TOKENS], []
+        post = phrase_positions(own, tail, self.boundary, self.common_grams)
+        return [(t.encode("utf-8"), len(p), float(len(p)), encode_positions(p))
+                for t, p in post.items()]
+
+
+class TitleField(fields.FieldType):
+    """Recording title; the same title repeats for every segment, so cache."""
+
+    def __init__(self):
+        super().__init__(PackedPositions(), CouncilAnalyzer(), scorable=True,
+                         multitoken_query="phrase")
+        self._cache = None
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d["_cache"] = None
+        return d
+
+    def index(self, value, **kwargs):
+        c = self._cache
+        if c is not None and c[0] == value:
+            return c[1]
+        post: dict[str, list[int]] = {}
+        for i, t in enumerate(terms(value)):
+            post.setdefault(t, []).append(i)
+        out = [(t.encode("utf-8"), len(p), float(len(p)), encode_positions(p))
+               for t, p in post.items()]
+        self._cache = (value, out)
+        return out
+
+
+class KeywordField(fields.FieldType):
+    """Whole value as one lower-cased term; original spelling in a column."""
+
+    def __init__(self, sortable=True):
+        super().__init__(formats.Existence(), KeywordAnalyzer(),
+                         sortable=columns.RefBytesColumn() if sortable else False)
+
+    def index(self, value, **kwargs):
+        t = keyword_norm(value)
+        if not t:
+            return []
+        return [(t.encode("utf-8"), 1, 1.0, b"")]
+
+
+# --------------------------------------------------------------------------
+# Dates
+
+_DATE_PART = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
+
+
+class DateSyntaxError(ValueError):
+    pass
+
+
+def _month_end(y: int, m: int) -> int:
+    if m == 12:
+        return 31
+    return (_dt.date(y, m + 1, 1) - _dt.timedelta(days=1)).day
+
+
+def date_bounds(text: str) -> tuple[int, int]:
+    """``"2011"`` / ``"2011-05"`` / ``"2011-05-02"`` -> (first, last) YYYYMMDD."""
+    m = _DATE_PART.match(text.strip())
+    if not m:
+        raise DateSyntaxError(text)
+    y = int(m.group(1))
+    mo = int(m.group(2)) if m.group(2) else None
+    d = int(m.group(3)) if m.group(3) else None
+    try:
+        if mo is None:
+            return y * 10000 + 101, y * 10000 + 1231
+        if d is None:
+            _dt.date(y, mo, 1)
+            return y * 10000 + mo * 100 + 1, y * 10000 + mo * 100 + _month_end(y, mo)
+        _dt.date(y, mo, d)
+    except ValueError as e:
+        raise DateSyntaxError(text) from e
+    v = y * 10000 + mo * 100 + d
+    return v, v
+
+
+def parse_date_range(text: str) -> tuple[int | None, int | None]:
+    """``A``, ``A..B``, ``A..``, ``..B`` (each part a year, month or day)."""
+    text = text.strip()
+    if ".." in text:
+        a, b = text.split("..", 1)
+        lo = date_bounds(a)[0] if a.strip() else None
+        hi = date_bounds(b)[1] if b.strip() else None
+        if lo is None and hi is None:
+            raise DateSyntaxError(text)
+        return lo, hi
+    return date_bounds(text)
+
+
+def date_range_query(lo: int | None, hi: int | None):
+    """Range over the ``year`` field for whole years, ``date`` for the rest."""
+    if lo is not None and hi is not None and lo > hi:
+        return NullQuery
+    lo_y = lo // 10000 if lo is not None else None
+    hi_y = hi // 10000 if hi is not None else None
+    parts = []
+    # whole years strictly inside the range
+    first_full = lo_y if (lo is None or lo % 10000 == 101) else lo_y + 1
+    last_full = hi_y if (hi is None or hi % 10000 == 1231) else hi_y - 1
+    if lo is not None and hi is not None and lo_y == hi_y and not (
+            lo % 10000 == 101 and hi % 10000 == 1231):
+        return TermRange("date", "%08d" % lo, "%08d" % hi)
+    if first_full is None or last_full is None or first_full <= last_full:
+        parts.append(TermRange("year",
+                               None if first_full is None else "%04d" % first_full,
+                               None if last_full is None else "%04d" % last_full))
+    if lo is not None and lo % 10000 != 101:
+        parts.append(TermRange("date", "%08d" % lo, "%08d" % (lo_y * 10000 + 1231)))
+    if hi is not None and hi % 10000 != 1231:
+        parts.append(TermRange("date", "%08d" % (hi_y * 10000 + 101), "%08d" % hi))
+    if not parts:
+        return NullQuery
+    return parts[0] if len(parts) == 1 else Or(parts)
+
+
+class DateField(fields.FieldType):
+    """``YYYYMMDD`` term; parses ``date:`` filters itself."""
+
+    def __init__(self):
+        super().__init__(formats.Existence(), KeywordAnalyzer())
+
+    def index(self, value, **kwargs):
+        v = to_date_int(value)
+        if not v:
+            return []
+        return [(b"%08d" % v, 1, 1.0, b"")]
+
+    def self_parsing(self):
+        return True
+
+    def parse_query(self, fieldname, qstring, boost=1.0):
+        lo, hi = parse_date_range(qstring)
+        return date_range_query(lo, hi)
+
+    def parse_range(self, fieldname, start, end, startexcl, endexcl, boost=1.0):
+        lo = date_bounds(start)[0] if start else None
+        hi = date_bounds(end)[1] if end else None
+        return date_range_query(lo, hi)
+
+
+def to_date_int(date: str | None) -> int:
+    """"YYYY-MM-DD" (or a prefix) -> YYYYMMDD int, 0 if missing/invalid."""
+    if not date:
+        return 0
+    try:
+        return date_bounds(str(date)[:10])[0]
+    except DateSyntaxError:
+        return 0
+
+
+_EPOCH = _dt.date(1900, 1, 1).toordinal()
+
+
+def date_sort_key(date_int: int, recording_id: int, start: float) -> int:
+    """Packed key: date descending, recording descending, start ascending."""
+    if date_int:
+        y, md = divmod(date_int, 10000)
+        m, d = divmod(md, 100)
+        days = min(max(_dt.date(y, m, d).toordinal() - _EPOCH, 0), 0xFFFE) + 1
+    else:
+        days = 0
+    rid = recording_id & 0xFFFFF
+    ms = min(max(int(round(start * 1000)), 0), 0xFFFFFFF)
+    return ((0xFFFF - days) << 48) | ((0xFFFFF - rid) << 28) | ms
+
+
+# --------------------------------------------------------------------------
+
+
+def build_schema(common_grams: bool = True) -> fields.Schema:
+    return fields.Schema(
+        key=fields.ID(unique=True),
+        rid=fields.ID(),
+        text=OwnTextField(),
+        phr=PhraseField(common_grams=common_grams),
+        title=TitleField(),
+        body=KeywordField(),
+        speaker=KeywordField(),
+        kind=KeywordField(),
+        year=KeywordField(),
+        date=DateField(),
+        dsort=fields.COLUMN(columns.NumericColumn("Q", default=0)),
+        d=fields.STORED(),
+    )
+
+
+# Fields a user may name in the query language (the parser never sees the
+# internal ones, so ``phr:of_the`` or ``rid:5`` are just words).
+USER_FIELDS = ("text", "title", "body", "speaker", "kind", "date", "year")
+
+
+def parser_schema(schema: fields.Schema) -> fields.Schema:
+    return fields.Schema(**{name: schema[name] for name in USER_FIELDS})

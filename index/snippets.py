@@ -1,0 +1,268 @@
+"""Locating matches inside a hit: first matched word's time + KWIC snippet.
+
+The stored segment text (and the overlap text copied from the next segment)
+is re-tokenized with the exact analysis used at index time, the positive
+query clauses are matched against the token list, the first match that
+starts in the segment's own words gives the hit time (via the stored word
+char offsets and word times), and every matched token in the window is
+marked ``[[like this]]``.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .analysis import token_spans
+from .query import Clause
+
+CONTEXT_TOKENS = 12
+ELLIPSIS = "\u2026"
+
+
+# --------------------------------------------------------------------------
+# Word layout encoding (stored per document)
+
+
+def encode_words(char_starts, starts, ends, base: float) -> bytes:
+    """Per word: char offset of the word in the text, start/end relative to
+    ``base`` in centiseconds."""
+    vals = []
+    for c, s, e in zip(char_starts, starts, ends):
+        sc = int(round((s - base) * 100))
+        ec = int(round((e - base) * 100))
+        vals.append(c)
+        vals.append(sc if sc > 0 else 0)
+        vals.append(ec if ec > sc else (sc if sc > 0 else 0))
+    if not vals:
+        return b""
+    if max(vals) <= 0xFFFF:
+        return b"H" + array("H", vals).tobytes()
+    return b"I" + array("I", [min(v, 0xFFFFFFFF) for v in vals]).tobytes()
+
+
+def decode_words(b: bytes):
+    if not b:
+        return [], [], []
+    vals = array(chr(b[0]), b[1:])
+    return list(vals[0::3]), list(vals[1::3]), list(vals[2::3])
+
+
+# --------------------------------------------------------------------------
+# Matching clauses against tokens
+
+
+def _within(a: str, b: str, maxdist: int) -> bool:
+    """Levenshtein distance(a, b) <= maxdist (small, banded)."""
+    la, lb = len(a), len(b)
+    if abs(la - lb) > maxdist:
+        return False
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        ca = a[i - 1]
+        best = cur[0]
+        for j in range(1, lb + 1):
+            cost = 0 if ca == b[j - 1] else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            cur[j] = v
+            if v < best:
+                best = v
+        if best > maxdist:
+            return False
+        prev = cur
+    return prev[lb] <= maxdist
+
+
+def _term_pred(c: Clause):
+    if c.kind == "term":
+        t = c.terms[0]
+        return lambda x: x == t
+    if c.kind == "prefix":
+        ps = c.terms
+        return lambda x: x.startswith(ps)
+    if c.kind == "wild":
+        rx = c.regex
+        return lambda x: rx.match(x) is not None
+    if c.kind == "fuzzy":
+        vs, md, pl = c.terms, c.maxdist, c.prefixlength
+        return lambda x: any(x[:pl] == v[:pl] and _within(x, v, md) for v in vs)
+    return None
+
+
+def find_matches(own: list[str], tail: list[str], clauses: list[Clause]):
+    """Return (matches, marked): ``matches`` are (start, end) token index
+    spans (start in own part), ``marked`` the set of matched token indexes
+    (indexes >= len(own) are in the overlap)."""
+    n = len(own)
+    allt = own + tail
+    matches: list[tuple[int, int]] = []
+    for c in clauses:
+        if c.kind == "phrase":
+            words = list(c.terms)
+            k = len(words)
+            if c.slop <= 1:
+                w0 = words[0]
+                for i in range(n):
+                    if allt[i] == w0 and allt[i:i + k] == words:
+                        matches.append((i, i + k - 1))
+            else:
+                for i in range(n):
+                    if allt[i] != words[0]:
+                        continue
+                    pos, ok = i, True
+                    for w in words[1:]:
+                        nxt = None
+                        for j in range(pos + 1, min(len(allt), pos + c.slop + 1)):
+                            if allt[j] == w:
+                                nxt = j
+                                break
+                        if nxt is None:
+                            ok = False
+                            break
+                        pos = nxt
+                    if ok:
+                        matches.append((i, pos))
+            continue
+        pred = _term_pred(c)
+        if pred is None:
+            continue
+        for i in range(n):
+            if pred(own[i]):
+                matches.append((i, i))
+    marked: set[int] = set()
+    for s, e in matches:
+        marked.update(range(s, e + 1))
+    return matches, marked
+
+
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Located:
+    start: float
+    end: float
+    snippet: str
+    fragments: list[tuple[str, bool]]
+
+
+def _word_time(tok_start_char, char_starts, starts, ends, base):
+    if not char_starts:
+        return None
+    w = bisect_right(char_starts, tok_start_char) - 1
+    if w < 0:
+        w = 0
+    return base + starts[w] / 100.0, base + ends[w] / 100.0
+
+
+_WS = re.compile(r"\s+")
+
+
+def _extend_to_space(text: str, pos: int) -> int:
+    m = _WS.search(text, pos)
+    return m.start() if m else len(text)
+
+
+def locate(stored: dict, clauses: list[Clause]) -> Located:
+    text = stored["disp"] or stored["text"] or ""
+    tail_text = stored["tail"] or ""
+    own = token_spans(text)
+    tail = token_spans(tail_text)
+    n = len(own)
+    seg_start, seg_end = stored["start"], stored["end"]
+    cs, ws, we = decode_words(stored["wd"])
+    tcs, tws, twe = decode_words(stored["twd"])
+    tbase = stored["tail_start"]
+
+    matches, marked = find_matches([t for t, _, _ in own], [t for t, _, _ in tail],
+                                   clauses)
+    if matches:
+        s, e = min(matches, key=lambda m: (m[0], -m[1]))
+        t0 = _word_time(own[s][1], cs, ws, we, seg_start)
+        start = t0[0] if t0 else seg_start
+        if e < n:
+            t1 = _word_time(own[e][1], cs, ws, we, seg_start)
+        else:
+            t1 = _word_time(tail[e - n][1], tcs, tws, twe, tbase)
+        end = t1[1] if t1 else seg_end
+        if end < start:
+            end = start
+    else:
+        s = e = 0
+        start, end = seg_start, seg_end
+
+    # ---- keyword-in-context window
+    pieces: list[tuple[str, bool]] = []
+    if n == 0:
+        body = text.strip()
+        return Located(start, end, body, [(body, False)] if body else [])
+    a = max(0, s - CONTEXT_TOKENS)
+    b = min(n - 1, max(s, min(e, n - 1)) + CONTEXT_TOKENS)
+    lead = a > 0
+    begin = own[a][1] if lead else 0
+    spans: list[tuple[str, int, int, bool]] = []   # (which, sc, ec, is_match)
+    for i in range(a, b + 1):
+        if i in marked:
+            spans.append(("own", own[i][1], own[i][2], True))
+    if e >= n:     # first match runs into the next segment: show that part
+        own_stop = len(text)
+        tail_stop = _extend_to_space(tail_text, tail[e - n][2])
+        trail_cut = tail_stop < len(tail_text.rstrip())
+        for j in range(0, e - n + 1):
+            if n + j in marked:
+                spans.append(("tail", tail[j][1], tail[j][2], True))
+    else:
+        own_stop = len(text) if b == n - 1 else _extend_to_space(text, own[b][2])
+        tail_stop = None
+        trail_cut = b < n - 1
+
+    def emit(src: str, lo: int, hi: int, marks):
+        cur = lo
+        for sc, ec in marks:
+            if sc > cur:
+                pieces.append((src[cur:sc], False))
+            pieces.append((src[sc:ec], True))
+            cur = ec
+        if hi > cur:
+            pieces.append((src[cur:hi], False))
+
+    emit(text, begin, own_stop, [(sc, ec) for w, sc, ec, _ in spans if w == "own"])
+    if tail_stop is not None:
+        pieces.append((" ", False))
+        emit(tail_text, len(tail_text) - len(tail_text.lstrip()), tail_stop,
+             [(sc, ec) for w, sc, ec, _ in spans if w == "tail"])
+
+    pieces = _tidy(pieces, lead, trail_cut)
+    snippet = "".join("[[%s]]" % t if m else t for t, m in pieces)
+    return Located(start, end, snippet, pieces)
+
+
+def _tidy(pieces, lead: bool, trail: bool):
+    out: list[tuple[str, bool]] = []
+    for t, m in pieces:
+        t = _WS.sub(" ", t)
+        if not t:
+            continue
+        if out and out[-1][1] == m and not m:
+            out[-1] = (out[-1][0] + t, m)
+        else:
+            out.append((t, m))
+    if out and not out[0][1]:
+        out[0] = (out[0][0].lstrip(), False)
+    if out and not out[-1][1]:
+        out[-1] = (out[-1][0].rstrip(), False)
+    out = [(t, m) for t, m in out if t]
+    if lead:
+        if out and not out[0][1]:
+            out[0] = (ELLIPSIS + out[0][0], False)
+        else:
+            out.insert(0, (ELLIPSIS, False))
+    if trail:
+        if out and not out[-1][1]:
+            out[-1] = (out[-1][0] + ELLIPSIS, False)
+        else:
+            out.append((ELLIPSIS, False))
+    return out

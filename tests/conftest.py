@@ -1,0 +1,56 @@
+"""Shared fixtures: the real speech clips in ../shared/audio, the project's demo
+recording, and small media files made with ffmpeg on the fly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_AUDIO = ROOT.parent / "shared" / "audio"
+DEMO_DIR = ROOT / "archive" / "demo"
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def shared_audio() -> Path:
+    if not (SHARED_AUDIO / "jfk.flac").exists():
+        pytest.skip(f"real speech clips not found at {SHARED_AUDIO} (the workplace's shared/audio folder)")
+    return SHARED_AUDIO
+
+
+def reference(path: Path) -> str:
+    return Path(str(path) + ".ref.txt").read_text().strip()
+
+
+@pytest.fixture(scope="session")
+def demo() -> dict:
+    """The project's own synthesized meeting: its audio path and its script with line times."""
+    meta = json.loads((DEMO_DIR / "council_meeting.json").read_text())
+    meta["path"] = DEMO_DIR / "council_meeting.opus"
+    return meta
+
+
+def ffmpeg(*args: str) -> None:
+    from transcription.audio import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
+
+
+@pytest.fixture(scope="session")
+def make_media(tmp_path_factory):
+    """make_media(name, *ffmpeg_args) -> path of a file ffmpeg wrote in a temp folder."""
+    folder = tmp_path_factory.mktemp("media")
+
+    def make(name: str, *args: str) -> Path:
+        out = folder / name
+        if not out.exists():
+            ffmpeg(*args, str(out))
+        return out
+
+    return make

@@ -1,0 +1,29 @@
+"""The engine interface shared by faster-whisper and openai-whisper.
+
+An engine transcribes a 16 kHz mono float32 numpy array that the caller decoded
+(see :mod:`transcription.audio`). It returns ``(segments, info)`` where ``segments``
+is a *lazy* iterator of :class:`~transcription.types.Segment`: nothing heavy runs
+until the caller iterates, and stopping the iteration cancels the work.
+
+``offset`` (seconds) is added to every time, so a chunk cut from the middle of a
+recording reports times relative to the whole recording.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Protocol
+
+import numpy as np
+
+from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
+
+SAMPLE_RATE = 16000
+
+
+class Engine(Protocol):
+    name: str
+    model_label: str
+
+    def transcribe_array(
+        self, audio: np.ndarray, options: TranscribeOptions, offset: float = 0.0
+    ) -> tuple[Iterator[Segment], TranscriptionInfo]: ...

@@ -1,0 +1,155 @@
+"""The openai-whisper (PyTorch) engine, fully offline with the bundled model.
+
+The bundled model is CTranslate2 (faster-whisper's format); it is converted once into
+an openai-whisper checkpoint and cached (see :mod:`transcription.convert`).
+``whisper`` and ``torch`` are imported lazily: importing this module is cheap and works
+without the ``openai`` extra installed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from transcription.engines.base import SAMPLE_RATE
+from transcription.models import DEFAULT_MODEL, bundled_model_dir
+from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
+
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def _set_alignment_heads(model, heads) -> None:
+    """Set ``model.alignment_heads`` (sparse bool [n_text_layer, n_text_head]) from pairs."""
+    import torch
+
+    mask = torch.zeros(model.dims.n_text_layer, model.dims.n_text_head, dtype=torch.bool)
+    for layer, head in heads:
+        mask[layer, head] = True
+    model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+
+
+class OpenAIWhisperEngine:
+    name = "openai-whisper"
+
+    def __init__(self, options: TranscribeOptions, cache_dir: str | Path | None = None):
+        if cache_dir is None:
+            import platformdirs
+
+            cache_dir = platformdirs.user_cache_dir("council-archive")
+        self.cache_dir = Path(cache_dir)
+        self.model, self.model_label = self._load(options.model)
+
+    def _load(self, spec: str | None):
+        import whisper
+
+        from transcription.convert import alignment_heads, ensure_openai_checkpoint
+
+        bundled = bundled_model_dir()
+        if spec in (None, "", DEFAULT_MODEL) and bundled is not None:
+            spec_path, label = bundled, DEFAULT_MODEL
+        elif not spec:
+            spec_path, label = None, DEFAULT_MODEL  # not installed: try openai's own download
+        else:
+            spec_path, label = Path(spec).expanduser(), spec
+
+        if spec_path is not None and (spec_path / "model.bin").is_file():
+            checkpoint = ensure_openai_checkpoint(spec_path, self.cache_dir / "openai-whisper")
+            model = whisper.load_model(str(checkpoint), device="cpu")
+            heads = alignment_heads(spec_path)
+            if heads:
+                _set_alignment_heads(model, heads)
+            return model, (DEFAULT_MODEL if spec_path == bundled else spec_path.name)
+        if spec_path is not None and spec_path.suffix == ".pt" and spec_path.is_file():
+            model = whisper.load_model(str(spec_path), device="cpu")
+            known = getattr(whisper, "_ALIGNMENT_HEADS", {}).get(spec_path.stem)
+            if known:  # e.g. a "tiny.en.pt" from openai-whisper's own download cache
+                model.set_alignment_heads(known)
+            return model, spec_path.stem
+        if spec_path is not None and (spec_path.suffix == ".pt" or len(spec_path.parts) > 1):
+            raise RuntimeError(f"openai-whisper model not found: {spec_path}")
+        try:
+            return whisper.load_model(label, device="cpu"), label
+        except Exception as exc:  # download failure, unknown name, bad file ...
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise RuntimeError(
+                f"cannot load openai-whisper model {label!r} ({detail}); offline, use the "
+                "bundled tiny.en, a local .pt checkpoint or a CTranslate2 model folder"
+            ) from exc
+
+    def transcribe_array(
+        self, audio: np.ndarray, options: TranscribeOptions, offset: float = 0.0
+    ) -> tuple[Iterator[Segment], TranscriptionInfo]:
+        audio = np.asarray(audio, dtype=np.float32)
+        language = "en" if not self.model.is_multilingual else options.language
+        info = TranscriptionInfo(
+            language=language or "",  # detected on the first next() when empty
+            duration=len(audio) / SAMPLE_RATE,
+            engine=self.name,
+            model=self.model_label,
+        )
+        return self._segments(audio, options, info, offset), info
+
+    def _detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        import whisper
+
+        mel = whisper.log_mel_spectrogram(
+            whisper.pad_or_trim(audio), self.model.dims.n_mels
+        ).to(self.model.device)
+        _, probs = self.model.detect_language(mel)
+        language = max(probs, key=probs.get)
+        return language, float(probs[language])
+
+    def _segments(
+        self, audio: np.ndarray, options: TranscribeOptions, info: TranscriptionInfo, offset: float
+    ) -> Iterator[Segment]:
+        """Generator: the whole transcription runs on the first ``next()``."""
+        import torch
+
+        if len(audio) == 0:
+            return
+        if options.cpu_threads > 0:
+            torch.set_num_threads(options.cpu_threads)
+        if not info.language:
+            info.language, info.language_probability = self._detect_language(audio)
+        beam_size = options.beam_size if options.beam_size > 1 else None
+        result = self.model.transcribe(
+            audio,
+            verbose=None,
+            language=info.language,
+            task="transcribe",
+            temperature=TEMPERATURES,
+            beam_size=beam_size,
+            best_of=5 if beam_size else None,  # sampling candidates at temperature > 0
+            initial_prompt=options.initial_prompt,
+            condition_on_previous_text=False,
+            compression_ratio_threshold=2.4,
+            logprob_threshold=-1.0,
+            no_speech_threshold=0.6,
+            word_timestamps=options.word_timestamps,
+            fp16=False,
+        )
+        for seg in result["segments"]:
+            text = seg["text"].strip()
+            if not text:
+                continue
+            words = [
+                Word(
+                    start=round(w["start"] + offset, 3),
+                    end=round(w["end"] + offset, 3),
+                    word=w["word"],
+                    probability=round(float(w["probability"]), 4),
+                )
+                for w in seg.get("words", [])
+                if w["word"].strip()
+            ]
+            yield Segment(
+                start=round(seg["start"] + offset, 3),
+                end=round(seg["end"] + offset, 3),
+                text=text,
+                words=words,
+                avg_logprob=float(seg["avg_logprob"]),
+                no_speech_prob=float(seg["no_speech_prob"]),
+                compression_ratio=float(seg["compression_ratio"]),
+            )

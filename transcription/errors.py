@@ -1,0 +1,51 @@
+"""Typed errors for media input. Each message is one line a person understands."""
+
+from __future__ import annotations
+
+import os
+
+
+class AudioError(Exception):
+    """Base class: the file could not be used as audio."""
+
+    reason = "cannot be read as audio"
+
+    def __init__(self, path: str | os.PathLike, detail: str | None = None):
+        self.path = os.fspath(path)
+        self.detail = detail
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.path}: {self.reason}"
+        if self.detail:
+            text += f" ({self.detail})"
+        return text.replace("\n", " ")
+
+
+class MediaNotFoundError(AudioError):
+    reason = "file not found"
+
+
+class MediaPermissionError(AudioError):
+    reason = "permission denied"
+
+
+class NotMediaError(AudioError):
+    reason = "not an audio or video file"
+
+
+class EmptyFileError(NotMediaError):
+    reason = "empty file (0 bytes)"
+
+
+class NoAudioStreamError(AudioError):
+    reason = "has no audio track"
+
+
+class CorruptMediaError(AudioError):
+    reason = "audio is corrupt or truncated"
+
+
+class FFmpegMissingError(AudioError):
+    reason = "no ffmpeg binary found (install ffmpeg or the imageio-ffmpeg package)"

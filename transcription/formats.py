@@ -1,0 +1,151 @@
+"""Transcript writers: plain text, JSON, SubRip and WebVTT.
+
+They take any objects with ``start``, ``end`` and ``text`` (and optionally
+``speaker`` and ``words``), so the archive's exports use the same code on rows
+from its catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any, Iterable, Sequence
+
+from transcription.types import Segment, TranscriptionInfo
+
+FORMATS = ("txt", "json", "srt", "vtt")
+MAX_LINE = 42  # characters per subtitle line (the usual broadcast limit)
+MAX_CUE = 7.0  # seconds a cue may last before it is split
+
+
+def clock(seconds: float, sep: str = ".", hours: bool = True) -> str:
+    """``HH:MM:SS.mmm`` (``sep`` is "," for SRT). Times are clamped at zero."""
+    ms = max(0, int(round(seconds * 1000)))
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, ms = divmod(rem, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def hms(seconds: float) -> str:
+    """``HH:MM:SS`` for people (citations, result lists)."""
+    return clock(seconds)[:8]
+
+
+def _get(obj: Any, name: str, default=None):
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _word_text(word: Any) -> str:
+    return _get(word, "word") or _get(word, "text") or ""
+
+
+def cues(segments: Iterable[Any], max_line: int = MAX_LINE, max_cue: float = MAX_CUE) -> list[dict]:
+    """Split segments into subtitle cues of at most two lines and ``max_cue`` seconds.
+
+    Word timestamps decide where a long segment is cut; without words the text is
+    wrapped and the time shared out by length.
+    """
+    out: list[dict] = []
+    limit = 2 * max_line
+    for seg in segments:
+        text = " ".join(_get(seg, "text", "").split())
+        if not text:
+            continue
+        start, end, speaker = float(_get(seg, "start")), float(_get(seg, "end")), _get(seg, "speaker")
+        words = [w for w in (_get(seg, "words") or []) if _word_text(w).strip()]
+        if (len(text) <= limit and end - start <= max_cue) or not words:
+            pieces = textwrap.wrap(text, limit) or [text]
+            span = (end - start) / max(1, sum(len(p) for p in pieces))
+            t = start
+            for piece in pieces:
+                t_end = end if piece is pieces[-1] else t + span * len(piece)
+                out.append({"start": t, "end": t_end, "text": piece, "speaker": speaker})
+                t = t_end
+            continue
+        group: list[Any] = []
+        for w in words:
+            candidate = " ".join(_word_text(x).strip() for x in group + [w])
+            too_long = len(candidate) > limit or (group and float(_get(w, "end")) - float(_get(group[0], "start")) > max_cue)
+            if group and too_long:
+                out.append(_cue_from_words(group, speaker))
+                group = []
+            group.append(w)
+        if group:
+            out.append(_cue_from_words(group, speaker))
+    # cues must not overlap and must ascend
+    for prev, cur in zip(out, out[1:]):
+        if cur["start"] < prev["end"]:
+            prev["end"] = max(prev["start"], cur["start"])
+    return out
+
+
+def _cue_from_words(words: Sequence[Any], speaker) -> dict:
+    return {
+        "start": float(_get(words[0], "start")),
+        "end": float(_get(words[-1], "end")),
+        "text": " ".join(_word_text(w).strip() for w in words),
+        "speaker": speaker,
+    }
+
+
+def _lines(text: str, max_line: int) -> str:
+    return "\n".join(textwrap.wrap(text, max_line) or [text])
+
+
+def to_srt(segments: Iterable[Any]) -> str:
+    blocks = []
+    for i, cue in enumerate(cues(segments), 1):
+        text = _lines(cue["text"], MAX_LINE)
+        if cue["speaker"]:
+            text = f"{cue['speaker']}: {text}" if len(text) + len(cue["speaker"]) < 2 * MAX_LINE else text
+        blocks.append(f"{i}\n{clock(cue['start'], ',')} --> {clock(cue['end'], ',')}\n{text}\n")
+    return "\n".join(blocks)
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(segments: Iterable[Any]) -> str:
+    blocks = ["WEBVTT\n"]
+    for cue in cues(segments):
+        text = _vtt_escape(_lines(cue["text"], MAX_LINE))
+        if cue["speaker"]:
+            text = f"<v {_vtt_escape(cue['speaker'])}>{text}</v>"
+        blocks.append(f"{clock(cue['start'])} --> {clock(cue['end'])}\n{text}\n")
+    return "\n".join(blocks)
+
+
+def to_txt(segments: Iterable[Any]) -> str:
+    lines = []
+    for seg in segments:
+        speaker = _get(seg, "speaker")
+        prefix = f"[{hms(float(_get(seg, 'start')))}] " + (f"{speaker}: " if speaker else "")
+        lines.append(prefix + " ".join(_get(seg, "text", "").split()))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def to_json(segments: Iterable[Segment], info: TranscriptionInfo) -> str:
+    data = {
+        "language": info.language,
+        "duration": info.duration,
+        "engine": info.engine,
+        "model": info.model,
+        "segments": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "text": s.text,
+                **({"flag": s.flag} if s.flag else {}),
+                "words": [
+                    {"start": w.start, "end": w.end, "word": w.word, "probability": w.probability}
+                    for w in s.words
+                ],
+            }
+            for s in segments
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

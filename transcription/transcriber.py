@@ -1,0 +1,296 @@
+"""Transcribe a media file: probe, cut into chunks at silences, run the engine, guard.
+
+``Transcriber.transcribe(path)`` returns ``(segments, info)`` like faster-whisper:
+``segments`` is a lazy iterator, progress is ``segment.end / info.duration`` (or the
+``options.progress`` callback), and stopping the iteration cancels the work.
+
+Speed on a small machine comes from parallelism across cores, not threads: one
+Whisper worker process per core, each with one thread, each given a chunk of the
+recording cut at a quiet moment. Chunks come back in order and their times are
+already offset to the whole recording. Memory stays bounded because no worker ever
+decodes more than one chunk (at most ``MAX_CHUNK`` seconds) at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+import numpy as np
+
+from transcription import audio
+from transcription.guards import guard
+from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
+
+ENGINES = ("faster-whisper", "openai-whisper")
+DEFAULT_ENGINE = "faster-whisper"
+
+MAX_CHUNK = 600.0  # seconds of audio one worker decodes at a time
+MIN_CHUNK = 45.0
+SPLIT_SEARCH = 15.0  # look this far either side of a target cut for the quietest moment
+SINGLE_CHUNK_BELOW = 60.0  # shorter files are not worth starting worker processes for
+
+
+def build_engine(name: str, options: TranscribeOptions, cache_dir: Optional[str] = None):
+    """Instantiate an engine by name. Heavy libraries are imported here, not at import time."""
+    if name == "faster-whisper":
+        from transcription.engines.faster_whisper import FasterWhisperEngine
+
+        return FasterWhisperEngine(options)
+    if name == "openai-whisper":
+        try:
+            from transcription.engines.openai_whisper import OpenAIWhisperEngine
+        except ImportError as exc:  # pragma: no cover - depends on the extra
+            raise RuntimeError(
+                "the openai-whisper engine needs the 'openai' extra: pip install 'council-archive[openai]'"
+            ) from exc
+        return OpenAIWhisperEngine(options, cache_dir=cache_dir)
+    raise ValueError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    start: float
+    duration: Optional[float]  # None = to the end of the file
+
+    @property
+    def end(self) -> Optional[float]:
+        return None if self.duration is None else self.start + self.duration
+
+
+def plan_chunks(path: str, duration: float, workers: int) -> list[Chunk]:
+    """Cut a recording into chunks at its quietest moments near evenly spaced targets.
+
+    Enough chunks to keep every worker busy (about three per worker) and none longer
+    than ``MAX_CHUNK``; short recordings stay whole.
+    """
+    if duration <= 0:
+        return [Chunk(0.0, None)]
+    per_worker = 3 if workers > 1 else 1
+    n = max(int(np.ceil(duration / MAX_CHUNK)), workers * per_worker if duration >= SINGLE_CHUNK_BELOW else 1)
+    n = min(n, max(1, int(duration // MIN_CHUNK)))
+    if n <= 1:
+        return [Chunk(0.0, None)]
+    frame = 0.1
+    energy = audio.frame_energy(path, frame_seconds=frame)
+    cuts = [0.0]
+    for k in range(1, n):
+        target = duration * k / n
+        lo = max(int((target - SPLIT_SEARCH) / frame), int((cuts[-1] + MIN_CHUNK / 2) / frame))
+        hi = min(int((target + SPLIT_SEARCH) / frame), len(energy) - 1)
+        if hi <= lo:
+            continue
+        window = energy[lo:hi]
+        # the quietest 0.5 s stretch, not just the quietest frame
+        smooth = np.convolve(window, np.ones(5) / 5, mode="same")
+        cuts.append(round((lo + int(np.argmin(smooth))) * frame, 3))
+    chunks = [Chunk(a, round(b - a, 3)) for a, b in zip(cuts, cuts[1:])]
+    chunks.append(Chunk(cuts[-1], None))
+    return chunks
+
+
+def resume_from(chunks: list[Chunk], start: float) -> list[Chunk]:
+    """Drop what lies before ``start`` (an earlier run already transcribed it)."""
+    if start <= 0:
+        return chunks
+    out = []
+    for chunk in chunks:
+        if chunk.end is not None and chunk.end <= start + 1.0:
+            continue
+        if chunk.start < start:
+            chunk = Chunk(start, None if chunk.end is None else round(chunk.end - start, 3))
+        out.append(chunk)
+    return out
+
+
+# --- worker-process side -------------------------------------------------------------
+
+_worker_engine = None
+
+
+def _worker_init(engine_name: str, options: TranscribeOptions, cache_dir: Optional[str]) -> None:
+    global _worker_engine
+    _worker_engine = build_engine(engine_name, options, cache_dir)
+
+
+def _transcribe_chunk(path: str, chunk: Chunk, expected: float, options: TranscribeOptions):
+    samples = audio.decode(path, start=chunk.start, duration=chunk.duration, expected_duration=expected)
+    segments, info = _worker_engine.transcribe_array(samples, options, offset=chunk.start)
+    result = list(segments)
+    return result, info.language
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+    for proc in processes:
+        proc.join(timeout=5)
+
+
+# --- the public object ---------------------------------------------------------------
+
+
+class Transcriber:
+    """Holds the loaded model(s) across files, so a batch loads Whisper once per worker."""
+
+    def __init__(
+        self,
+        engine: str = DEFAULT_ENGINE,
+        options: Optional[TranscribeOptions] = None,
+        cache_dir: Optional[str] = None,
+    ):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+        self.engine_name = engine
+        self.options = options or TranscribeOptions()
+        self.cache_dir = cache_dir
+        self.workers = self.options.workers or os.cpu_count() or 1
+        self._engine = None
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    # engines are built lazily: constructing a Transcriber is cheap
+    def _local_engine(self):
+        if self._engine is None:
+            self._engine = build_engine(self.engine_name, self.options, self.cache_dir)
+        return self._engine
+
+    def _worker_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            worker_opts = dataclasses.replace(self.options, cpu_threads=1, progress=None)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(self.engine_name, worker_opts, self.cache_dir),
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._engine = None
+
+    def cancel(self) -> None:
+        """Stop work in the worker processes at once (the model reloads next time)."""
+        if self._pool is not None:
+            _kill_pool(self._pool)
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def model_label(self) -> str:
+        from transcription.models import resolve_ct2_model
+
+        return resolve_ct2_model(self.options.model)[1]
+
+    def transcribe(
+        self, path: str | os.PathLike, options: Optional[TranscribeOptions] = None, start: float = 0.0
+    ) -> tuple[Iterator[Segment], TranscriptionInfo]:
+        """Probe now (so bad input fails at once with a typed error), transcribe lazily.
+
+        ``start`` (seconds) resumes an interrupted transcription from that point.
+        """
+        path = os.fspath(path)
+        opts = options or self.options
+        media = audio.probe(path)
+        info = TranscriptionInfo(
+            language=opts.language or "",
+            duration=media.duration,
+            engine=self.engine_name,
+            model=self.model_label,
+        )
+        workers = opts.workers or self.workers
+        return guard(self._segments(path, media, opts, info, workers, start)), info
+
+    def _segments(self, path, media, opts, info, workers, start=0.0) -> Iterator[Segment]:
+        chunks = resume_from(plan_chunks(path, media.duration, workers), start)
+        progress = opts.progress
+        use_pool = workers > 1 and len(chunks) > 1
+        if not use_pool:
+            engine = self._local_engine()
+            info.model = engine.model_label
+            for chunk in chunks:
+                expected = chunk.duration if chunk.duration is not None else media.duration - chunk.start
+                samples = audio.decode(path, start=chunk.start, duration=chunk.duration, expected_duration=expected)
+                segments, chunk_info = engine.transcribe_array(samples, opts, offset=chunk.start)
+                for seg in segments:
+                    if not info.language:
+                        info.language = chunk_info.language
+                    if progress and media.duration:
+                        progress(min(1.0, seg.end / media.duration))
+                    yield seg
+                del samples
+                if progress and media.duration and chunk.end is not None:
+                    progress(min(1.0, chunk.end / media.duration))
+        else:
+            pool = self._worker_pool()
+            worker_opts = dataclasses.replace(opts, cpu_threads=1, progress=None)
+            futures: list[Future] = [
+                pool.submit(
+                    _transcribe_chunk,
+                    path,
+                    chunk,
+                    chunk.duration if chunk.duration is not None else media.duration - chunk.start,
+                    worker_opts,
+                )
+                for chunk in chunks
+            ]
+            finished = False
+            try:
+                for chunk, fut in zip(chunks, futures):
+                    segments, language = fut.result()
+                    if not info.language:
+                        info.language = language
+                    for seg in segments:
+                        if progress and media.duration:
+                            progress(min(1.0, seg.end / media.duration))
+                        yield seg
+                    if progress and media.duration and chunk.end is not None:
+                        progress(min(1.0, chunk.end / media.duration))
+                finished = True
+            finally:
+                if not finished:
+                    # the caller stopped iterating (cancel) or a chunk failed
+                    if any(not f.done() for f in futures):
+                        self.cancel()
+        if progress:
+            progress(1.0)
+
+
+def transcribe(
+    path: str | os.PathLike,
+    options: Optional[TranscribeOptions] = None,
+    engine: str = DEFAULT_ENGINE,
+    cache_dir: Optional[str] = None,
+) -> tuple[Iterator[Segment], TranscriptionInfo]:
+    """One-shot convenience: a Transcriber for a single file (closed when iteration ends)."""
+    transcriber = Transcriber(engine, options, cache_dir)
+    segments, info = transcriber.transcribe(path)
+
+    def run():
+        try:
+            yield from segments
+        finally:
+            transcriber.close()
+
+    return run(), info
+
+
+def default_cache_dir() -> str:
+    import platformdirs
+
+    return str(Path(platformdirs.user_cache_dir("council-archive")))
