@@ -106,76 +106,96 @@ def gram(a: str, b: str) -> str:
     return a + GRAM_SEP + b
 
 
-def phrase_tokens(words: list[str], common_grams: bool = True) -> list[str]:
-    """Rewrite a phrase (list of normalized unigrams) into the tokens to match
-    at consecutive positions of the phrase field (CommonGramsQueryFilter).
+# Gram modes of the phrase field:
+#   "both"   - a gram for each adjacent pair where BOTH words are common
+#              (default: few distinct gram terms, so much faster builds);
+#   "either" - Lucene CommonGramsFilter: a gram when EITHER word is common;
+#   "off"    - no grams (plain Whoosh behaviour, the benchmark baseline).
+# Every mode also indexes every unigram.
+GRAM_MODES = ("both", "either", "off")
 
-    Every position but the last gets a gram when the pair is gram-able, else
-    its unigram; the last word only gets a unigram when no gram covers it.
-    Unigrams emitted this way are never common words, which is why the phrase
-    field does not index common-word unigrams at all.
-    """
+
+def gram_mode(value) -> str:
+    if value is True or value is None:
+        return "both"
+    if value is False:
+        return "off"
+    if value not in GRAM_MODES:
+        raise ValueError(f"common_grams must be one of {GRAM_MODES}, not {value!r}")
+    return value
+
+
+def phrase_tokens(words: list[str], mode: str = "both") -> list[tuple[int, str]]:
+    """Rewrite a phrase (normalized unigrams) into ``(offset, token)`` pairs
+    to match at exactly those relative positions of the phrase field
+    (CommonGramsQueryFilter): grams replace the unigrams they cover."""
     n = len(words)
-    if not common_grams or n < 2:
-        return list(words)
+    if mode == "off" or n < 2:
+        return list(enumerate(words))
     common = COMMON_TERMS
+    if mode == "either":
+        # every position but the last gets a gram when the pair is gram-able,
+        # else its unigram; the last word only when no gram covers it.
+        out = []
+        for i in range(n - 1):
+            a, b = words[i], words[i + 1]
+            out.append((i, a + GRAM_SEP + b if (a in common or b in common) else a))
+        if not (words[-1] in common or words[-2] in common):
+            out.append((n - 1, words[-1]))
+        return out
+    isc = [w in common for w in words]
+    grams = [isc[i] and isc[i + 1] for i in range(n - 1)] + [False]
     out = []
-    for i in range(n - 1):
-        a, b = words[i], words[i + 1]
-        if a in common or b in common:
-            out.append(a + GRAM_SEP + b)
-        else:
-            out.append(a)
-    last, prev = words[-1], words[-2]
-    if not (last in common or prev in common):
-        out.append(last)
+    for i, w in enumerate(words):
+        if grams[i]:
+            out.append((i, w + GRAM_SEP + words[i + 1]))
+        elif not (i > 0 and grams[i - 1]):
+            out.append((i, w))
     return out
 
 
 def phrase_positions(own: list[str], tail: list[str], boundary: int,
-                     common_grams: bool = True) -> dict[str, list[int]]:
-    """Postings (term -> positions) of the phrase field for one segment.
+                     mode: str = "both") -> dict[str, list[int]]:
+    """Postings (term -> positions) of the transcript field for one segment.
 
     Own tokens sit at ``boundary - len(own) .. boundary - 1`` and the overlap
     (first words of the next segment) at ``boundary ..``, so "the match starts
     in this segment" is simply ``span.start < boundary``.
     """
     allt = own + tail if tail else own
-    base = boundary - len(own)
     post: dict[str, list[int]] = {}
     get = post.get
-    if common_grams:
-        common = COMMON_TERMS
-        prev = None
-        prev_common = False
-        pos = base - 1
+    pos = boundary - len(own) - 1
+    if mode == "off":
         for t in allt:
             pos += 1
-            c = t in common
-            if prev is not None and (c or prev_common):
-                g = prev + GRAM_SEP + t
-                lst = get(g)
-                if lst is None:
-                    post[g] = [pos - 1]
-                else:
-                    lst.append(pos - 1)
-            if not c:
-                lst = get(t)
-                if lst is None:
-                    post[t] = [pos]
-                else:
-                    lst.append(pos)
-            prev = t
-            prev_common = c
-    else:
-        pos = base
-        for t in allt:
             lst = get(t)
             if lst is None:
                 post[t] = [pos]
             else:
                 lst.append(pos)
-            pos += 1
+        return post
+    common = COMMON_TERMS
+    either = mode == "either"
+    prev = None
+    prev_common = False
+    for t in allt:
+        pos += 1
+        c = t in common
+        if prev is not None and ((c or prev_common) if either else (c and prev_common)):
+            g = prev + GRAM_SEP + t
+            lst = get(g)
+            if lst is None:
+                post[g] = [pos - 1]
+            else:
+                lst.append(pos - 1)
+        lst = get(t)
+        if lst is None:
+            post[t] = [pos]
+        else:
+            lst.append(pos)
+        prev = t
+        prev_common = c
     return post
 
 

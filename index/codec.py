@@ -16,7 +16,7 @@ from __future__ import annotations
 import pickle
 import zlib
 
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter, W3TermInfo
 from whoosh.system import pack_int, pack_long
 from whoosh.util.numeric import length_to_byte
 
@@ -24,6 +24,11 @@ _PROTO = 5
 
 
 class CouncilTermInfo(W3TermInfo):
+    # W3PostingsWriter.finish_postings calls ``set_inline`` but W3TermInfo
+    # only defines ``set_inlined``, so stock Whoosh never inlines postings.
+    def set_inline(self, ids, weights, values):
+        self._inlined = (tuple(ids), tuple(weights), tuple(values) if values else None)
+
     def to_bytes(self):
         isinlined = self.is_inlined()
         minlength = 0 if self._minlength is None else length_to_byte(self._minlength)
@@ -42,6 +47,25 @@ class CouncilTermInfo(W3TermInfo):
 class CouncilPostingsWriter(W3PostingsWriter):
     def start_postings(self, format_, terminfo):
         W3PostingsWriter.start_postings(self, format_, CouncilTermInfo())
+
+    def add_posting(self, id_, weight, vbytes, length=None):
+        # W3PostingsWriter.add_posting without the per-posting type asserts
+        ids = self._ids
+        if len(ids) >= self._blocklimit:
+            self._write_block()
+            ids = self._ids
+        ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        if vbytes:
+            self._values.append(vbytes)
+        if length:
+            minlength = self._minlength
+            if minlength is None or length < minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
 
     def _write_block(self, last=False):
         # Same as W3PostingsWriter._write_block, with a modern pickle protocol.
@@ -70,8 +94,83 @@ class CouncilPostingsWriter(W3PostingsWriter):
 
 
 class CouncilCodec(W3Codec):
+    def __init__(self, blocklimit=128, compression=3, inlinelimit=2):
+        # inlinelimit=2: single-posting terms live in the term table
+        W3Codec.__init__(self, blocklimit=blocklimit, compression=compression,
+                         inlinelimit=inlinelimit)
+
+    def field_writer(self, storage, segment):
+        return CouncilFieldWriter(self, storage, segment)
+
     def postings_writer(self, dbfile, byteids=False):
         return CouncilPostingsWriter(dbfile, blocklimit=self._blocklimit,
                                      byteids=byteids,
                                      compression=self._compression,
                                      inlinelimit=self._inlinelimit)
+
+
+# --------------------------------------------------------------------------
+# Faster posting writing: no per-posting asserts, lengths read once per field.
+
+_BYTE_TO_LENGTH = None
+
+
+def _length_table(lengths, fieldname, fieldobj):
+    """Per-docnum field lengths for a scorable field (None otherwise)."""
+    global _BYTE_TO_LENGTH
+    if lengths is None or not fieldobj.scorable:
+        return None
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.util.numeric import byte_to_length
+    if _BYTE_TO_LENGTH is None:
+        _BYTE_TO_LENGTH = [byte_to_length(i) for i in range(256)]
+    n = lengths.doc_count_all()
+    try:
+        reader = lengths._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if reader is None:
+            return [0] * (n + 1)
+        count = min(reader._count, n)
+        raw = reader._dbfile.get(reader._basepos, count)
+        table = _BYTE_TO_LENGTH
+        out = [table[b] for b in raw]
+        out.extend([0] * (n + 1 - len(out)))
+        return out
+    except AttributeError:
+        dfl = lengths.doc_field_length
+        return [dfl(d, fieldname) for d in range(n)] + [0]
+
+
+class CouncilFieldWriter(W3FieldWriter):
+    def add_postings(self, schema, lengths, items):
+        start_field = self.start_field
+        start_term = self.start_term
+        finish_term = self.finish_term
+        finish_field = self.finish_field
+        lastfn = None
+        lasttext = None
+        lens = None
+        add = None
+        for fieldname, btext, docnum, weight, value in items:
+            if fieldname != lastfn:
+                if lasttext is not None:
+                    finish_term()
+                if lastfn is not None:
+                    finish_field()
+                fieldobj = schema[fieldname]
+                start_field(fieldname, fieldobj)
+                lens = _length_table(lengths, fieldname, fieldobj)
+                lastfn = fieldname
+                lasttext = None
+            if docnum == -1:
+                continue
+            if btext != lasttext:
+                if lasttext is not None:
+                    finish_term()
+                start_term(btext)
+                lasttext = btext
+                add = self._postwriter.add_posting
+            add(docnum, weight, value or b"", lens[docnum] if lens is not None else 0)
+        if lasttext is not None:
+            finish_term()
+        if lastfn is not None:
+            finish_field()

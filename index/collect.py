@@ -17,29 +17,41 @@ from whoosh import columns as wcolumns
 FACET_FIELDS = ("body", "year", "kind", "speaker")
 
 
+def _segment_key(subreader):
+    seg = getattr(subreader, "segment", None)
+    seg = seg() if callable(seg) else None
+    if seg is None:
+        return ("reader", id(subreader))
+    return (seg.segment_id(), subreader.doc_count_all())
+
+
 class ColumnCache:
-    """Per-segment-reader numpy views of columns; survives searcher refreshes
-    for unchanged segments (Whoosh reuses their readers)."""
+    """Per-segment numpy views of columns.  Column values never change for a
+    written segment (deletions don't touch them), so entries are keyed by
+    segment id and survive re-opening the searcher after a commit."""
 
     def __init__(self):
-        self._entries: dict[tuple[int, str], tuple[object, object]] = {}
+        self._entries: dict[tuple, object] = {}
 
     def prune(self, reader):
-        live = {id(r) for r, _ in reader.leaf_readers()}
+        live = {_segment_key(r) for r, _ in reader.leaf_readers()}
         for key in [k for k in self._entries if k[0] not in live]:
             del self._entries[key]
 
     def _get(self, subreader, name, build):
-        key = (id(subreader), name)
-        e = self._entries.get(key)
-        if e is None or e[0] is not subreader:
-            e = (subreader, build(subreader, name))
-            self._entries[key] = e
-        return e[1]
+        key = (_segment_key(subreader), name)
+        v = self._entries.get(key)
+        if v is None:
+            v = self._entries[key] = build(subreader, name)
+        return v
 
     def numeric(self, reader, name: str) -> np.ndarray:
         parts = [self._get(r, name, _numeric_array) for r, _ in reader.leaf_readers()]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def lengths(self, subreader, fieldname: str) -> np.ndarray:
+        """Per-doc field lengths of one segment, as Whoosh's BM25F sees them."""
+        return self._get(subreader, "_len:" + fieldname, _length_array)
 
     def ordinals(self, reader, name: str) -> tuple[np.ndarray, list[str]]:
         """(per-doc ordinal array, values) over all segments; ordinal 0 = none."""
@@ -76,6 +88,31 @@ def _numeric_array(subreader, name):
     return out
 
 
+_LEN_TABLE = None
+
+
+def _length_array(subreader, key):
+    global _LEN_TABLE
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.util.numeric import byte_to_length
+    fieldname = key.split(":", 1)[1]
+    n = subreader.doc_count_all()
+    if _LEN_TABLE is None:
+        _LEN_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
+        _LEN_TABLE[0] = 1.0      # doc_field_length(..., default=1)
+    out = np.ones(n, dtype=np.float64)
+    try:
+        cr = subreader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if cr is not None:
+            count = min(cr._count, n)
+            raw = cr._dbfile.get(cr._basepos, count)
+            out[:count] = _LEN_TABLE[np.frombuffer(raw, dtype=np.uint8)]
+    except AttributeError:  # pragma: no cover - other reader types
+        for d in range(n):
+            out[d] = subreader.doc_field_length(d, fieldname, 1)
+    return out
+
+
 def _ordinal_array(subreader, name):
     n = subreader.doc_count_all()
     if not subreader.has_column(name):
@@ -96,6 +133,19 @@ def _ordinal_array(subreader, name):
 
 def matching_ids(searcher, q) -> np.ndarray:
     return np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+
+
+def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k best (score desc, docnum asc)."""
+    if k <= 0 or not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    if k < len(ids):
+        part = np.argpartition(-scores, k - 1)[:k]
+        # include every tie of the k-th score so ties break by docnum
+        part = np.nonzero(scores >= scores[part].min())[0]
+    else:
+        part = np.arange(len(ids))
+    return part[np.lexsort((ids[part], -scores[part]))][:k]
 
 
 def top_by_score(searcher, q, k: int):

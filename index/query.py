@@ -29,7 +29,7 @@ from whoosh.matching import NullMatcher
 from whoosh.qparser import plugins
 from whoosh.query import (And, AndMaybe, AndNot, Every, FuzzyTerm, Not, NullQuery,
                           Or, Phrase, Prefix, Query, Term, Wildcard)
-from whoosh.query.spans import SpanNear2, SpanQuery, SpanWrappingMatcher
+from whoosh.query.spans import SpanNear, SpanNear2, SpanQuery, SpanWrappingMatcher
 
 from .analysis import COMMON_TERMS, keyword_norm, keyword_words, phrase_tokens, stem_word
 from .model import QueryError
@@ -51,9 +51,13 @@ class OwnStart(SpanQuery):
     segment (a per-document "SpanFirst" whose limit is encoded in positions).
     """
 
-    def __init__(self, q, limit=BOUNDARY):
+    def __init__(self, q, limit=BOUNDARY, toks=None, slop=1, fieldname="phr"):
         self.q = q
         self.limit = limit
+        # (offset, term) tokens of the phrase field, for engine.Evaluator
+        self.toks = toks
+        self.slop = slop
+        self.fieldname = fieldname
 
     def __repr__(self):
         return "OwnStart(%r)" % (self.q,)
@@ -72,7 +76,7 @@ class OwnStart(SpanQuery):
         return [self.q]
 
     def apply(self, fn):
-        return OwnStart(fn(self.q), self.limit)
+        return OwnStart(fn(self.q), self.limit, self.toks, self.slop, self.fieldname)
 
     def field(self):
         return self.q.field()
@@ -219,7 +223,7 @@ def parse_date_filter(value: str, what: str) -> tuple[int | None, int | None]:
                          "YYYY-MM-DD (e.g. 2011-05-02).") from None
 
 
-def compile_query(text: str, parser, *, common_grams: bool = True) -> CompiledQuery:
+def compile_query(text: str, parser, *, gram_mode: str = "both") -> CompiledQuery:
     if text is None or not str(text).strip():
         raise QueryError("Type something to search for.")
     text = str(text).strip()
@@ -238,7 +242,7 @@ def compile_query(text: str, parser, *, common_grams: bool = True) -> CompiledQu
     except Exception:
         raise QueryError("Couldn't understand that search; check quotes and "
                          "brackets.") from None
-    rw = _Rewriter(common_grams)
+    rw = _Rewriter(gram_mode)
     q = rw.rewrite(parsed, False)
     if rw.error:
         raise QueryError(rw.error)
@@ -258,8 +262,8 @@ _EXAMPLES = {
 
 
 class _Rewriter:
-    def __init__(self, common_grams: bool):
-        self.common_grams = common_grams
+    def __init__(self, gram_mode: str):
+        self.gram_mode = gram_mode
         self.clauses: list[Clause] = []
         self.positive = False
         self.error: str | None = None
@@ -353,24 +357,37 @@ class _Rewriter:
 
     def _phrase(self, words, slop, boost):
         if slop <= 1:
-            toks = phrase_tokens(words, self.common_grams)
+            toks = phrase_tokens(words, self.gram_mode)
         else:
-            toks = words
-            if self.common_grams:
-                # common unigrams are not in the phrase field; proximity
-                # search ignores them (like stop words)
-                toks = [w for w in words if w not in COMMON_TERMS]
+            toks = list(enumerate(words))
+            if self.gram_mode == "either":
+                # common unigrams are not in the phrase field in this mode;
+                # proximity search ignores them (like stop words)
+                toks = [(i, w) for i, w in toks if w not in COMMON_TERMS]
                 if not toks:
-                    toks, slop = phrase_tokens(words, True), 1
+                    toks, slop = phrase_tokens(words, "either"), 1
             if len(toks) == 1 and slop > 1:
-                return Term("text", toks[0], boost=boost)
-        subs = [Term("phr", t) for t in toks]
-        inner = subs[0] if len(subs) == 1 else SpanNear2(subs, slop=slop, ordered=True,
-                                                         mindist=1)
-        q = OwnStart(inner)
+                return Term("text", toks[0][1], boost=boost)
+        q = OwnStart(positional_chain(toks, slop), toks=toks, slop=slop)
         if boost != 1.0:
             q = And([q], boost=boost)
         return q
+
+
+def positional_chain(toks: list[tuple[int, str]], slop: int = 1):
+    """Span query matching the phrase-field tokens at the given relative
+    offsets (exactly, for slop 1; within ``slop`` of each other otherwise)."""
+    if len(toks) == 1:
+        return Term("phr", toks[0][1])
+    if slop > 1 or all(b[0] - a[0] == 1 for a, b in zip(toks, toks[1:])):
+        return SpanNear2([Term("phr", t) for _, t in toks], slop=slop, ordered=True,
+                         mindist=1)
+    # gaps (a word covered by a gram on its left): chain exact distances
+    q = Term("phr", toks[0][1])
+    for (o1, _), (o2, t) in zip(toks, toks[1:]):
+        gap = o2 - o1
+        q = SpanNear(q, Term("phr", t), slop=gap, ordered=True, mindist=gap)
+    return q
 
 
 def filters_query(*, body=None, speaker=None, kind=None, date_from=None, date_to=None):

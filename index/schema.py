@@ -3,20 +3,20 @@
 Fields (all custom field classes live here and are pickled into the index
 TOC, so they must stay importable as ``index.schema.*``):
 
-``text``     own words of the segment only (unigrams, frequencies, BM25F):
-             plain terms, prefix*, fuzzy~ and wildcards search this field, so
-             a word that only occurs in the overlap can never produce a hit.
-``phr``      phrase field: own words + the first ``OVERLAP_WORDS`` words of the
-             next segment, with positions.  Own tokens sit just below
-             ``BOUNDARY`` and overlap tokens from ``BOUNDARY`` on, so "the
-             match starts in this segment" is ``span.start < BOUNDARY``.
-             With common grams it holds non-common unigrams + ``a_b`` grams.
+``text``     the segment's own words + the first ``OVERLAP_WORDS`` words of the
+             next segment (the overlap), with positions.  Own tokens sit just
+             below ``BOUNDARY`` and overlap tokens from ``BOUNDARY`` on, so
+             "the match starts in this segment" is ``span.start < BOUNDARY``;
+             every text query (term, phrase, prefix, fuzzy) is restricted to
+             matches starting there.  Holds every unigram plus ``a_b``
+             common-gram tokens (gram mode "both", "either" or "off").
 ``title``    recording title (positions), ``title:`` filter.
 ``body`` ``speaker`` ``kind``  whole value, lower-cased, one term; sortable
              (RefBytes column keeps the original spelling for facets).
 ``year``     "YYYY" (sortable, facets); ``date`` "YYYYMMDD" (self-parsing:
              ``date:2011``, ``date:2011-05``, ``date:2011..2012`` ...).
-``rid``      recording id (delete / consistency checks); ``key`` "rid:sid".
+``rid``      recording id (delete / consistency checks; the segment's unique
+             key is (rid, sid) in the stored tuple).
 ``dsort``    packed numeric sort key for sort="date".
 ``d``        stored tuple with everything needed to build a Hit.
 """
@@ -34,7 +34,7 @@ from whoosh.system import pack_uint
 from .analysis import (CouncilAnalyzer, KeywordAnalyzer, keyword_norm,
                        phrase_positions, terms)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BOUNDARY = 30000           # own tokens < BOUNDARY <= overlap tokens
 OVERLAP_WORDS = 10         # words of the next segment appended for phrases
 MAX_OWN_TOKENS = BOUNDARY  # longer segments are truncated in the phrase field
@@ -84,58 +84,32 @@ class PackedPositions(formats.Format):
 
 
 # --------------------------------------------------------------------------
-# Segment analysis shared by the ``text`` and ``phr`` fields (computed once
-# per document: both fields receive the same ``(own_text, tail_text)`` tuple).
-
-_last_value = None
-_last_result = None
 
 
-def _analyze(value):
-    global _last_value, _last_result
-    if value is _last_value:
-        return _last_result
-    own_text, tail_text = value
-    own = terms(own_text)
-    tail = terms(tail_text) if tail_text else []
-    _last_value, _last_result = value, (own, tail)
-    return own, tail
+class TranscriptField(fields.FieldType):
+    """The transcript: own words + overlap, positions around BOUNDARY, and
+    common-gram tokens according to ``gram_mode`` (see analysis.GRAM_MODES).
 
+    The value is ``(own_text, overlap_text)`` (or just a string)."""
 
-class OwnTextField(fields.FieldType):
-    """Unigrams of the segment's own words (frequencies only)."""
-
-    def __init__(self):
-        super().__init__(formats.Frequency(), CouncilAnalyzer(), scorable=True,
+    def __init__(self, gram_mode: str = "both"):
+        super().__init__(PackedPositions(), CouncilAnalyzer(), scorable=True,
                          multitoken_query="phrase")
-
-    def index(self, value, **kwargs):
-        if isinstance(value, str):
-            value = (value, "")
-        own, _tail = _analyze(value)
-        counts: dict[str, int] = {}
-        get = counts.get
-        for t in own:
-            counts[t] = get(t, 0) + 1
-        return [(t.encode("utf-8"), n, float(n), pack_uint(n)) for t, n in counts.items()]
-
-
-class PhraseField(fields.FieldType):
-    """Own words + overlap, positions around BOUNDARY, optional common grams."""
-
-    def __init__(self, common_grams: bool = True):
-        super().__init__(PackedPositions(), CouncilAnalyzer(), scorable=True)
-        self.common_grams = common_grams
+        self.gram_mode = gram_mode
         self.boundary = BOUNDARY
 
     def index(self, value, **kwargs):
         if isinstance(value, str):
-            value = (value, "")
-        own, tail = _analyze(value)
+            own_text, tail_text = value, ""
+        else:
+            own_text, tail_text = value
+        own = terms(own_text)
+        tail = terms(tail_text) if tail_text else []
         if len(own) > MAX_OWN_TOKENS:
             own, tail = own[:MAX_OWN_TOKENS], []
-        post = phrase_positions(own, tail, self.boundary, self.common_grams)
-        return [(t.encode("utf-8"), len(p), float(len(p)), encode_positions(p))
+        post = phrase_positions(own, tail, self.boundary, self.gram_mode)
+        enc = encode_positions
+        return [(t.encode("utf-8"), len(p), float(len(p)), enc(p))
                 for t, p in post.items()]
 
 
@@ -309,12 +283,10 @@ def date_sort_key(date_int: int, recording_id: int, start: float) -> int:
 # --------------------------------------------------------------------------
 
 
-def build_schema(common_grams: bool = True) -> fields.Schema:
+def build_schema(gram_mode: str = "both") -> fields.Schema:
     return fields.Schema(
-        key=fields.ID(unique=True),
         rid=fields.ID(),
-        text=OwnTextField(),
-        phr=PhraseField(common_grams=common_grams),
+        text=TranscriptField(gram_mode=gram_mode),
         title=TitleField(),
         body=KeywordField(),
         speaker=KeywordField(),
@@ -327,7 +299,7 @@ def build_schema(common_grams: bool = True) -> fields.Schema:
 
 
 # Fields a user may name in the query language (the parser never sees the
-# internal ones, so ``phr:of_the`` or ``rid:5`` are just words).
+# internal ones, so ``rid:5`` is just words).
 USER_FIELDS = ("text", "title", "body", "speaker", "kind", "date", "year")
 
 

@@ -225,7 +225,7 @@ def build(use_mbrola: bool, out_dir: Path, words: bool = True) -> Path:
         subprocess.run(
             [ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error",
              "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
-             "-c:a", "libopus", "-b:a", BITRATE, "-ac", "1", "-application", "voip",
+             "-c:a", "libopus", "-b:a", BITRATE, "-ac", "1", "-application", "audio",
              "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact",
              str(opus)],
             input=pcm.tobytes(),

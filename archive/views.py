@@ -1,0 +1,260 @@
+"""Read-only views of the archive shaped for a user interface (the desktop app).
+
+Plain data out, no Qt: the GUI calls these instead of touching SQL or the index.
+Nothing here writes; writes go through the importer and ``archive.editing``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from archive.catalog import Recording
+from archive.citation import citation, reference
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+LOW_CONFIDENCE = 0.5  # word probability below which the GUI marks a word as uncertain
+
+
+# --- search -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What the search panel asks for; empty strings mean "no filter"."""
+
+    query: str = ""
+    body: str = ""
+    speaker: str = ""
+    kind: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = "relevance"
+    limit: int = 100
+    offset: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.query.strip()
+
+
+def run_search(archive, request: SearchRequest, *, facets: bool = True):
+    """Search results (with facet counts) for a request; raises index.QueryError."""
+    from archive.search import search
+
+    return search(
+        archive,
+        request.query,
+        body=request.body,
+        speaker=request.speaker,
+        kind=request.kind,
+        date_from=request.date_from,
+        date_to=request.date_to,
+        sort=request.sort,
+        limit=request.limit,
+        offset=request.offset,
+        facets=facets,
+    )
+
+
+def filter_counts(archive) -> dict[str, dict[str, int]]:
+    """Facet-shaped counts of recordings when there is no query yet (body, kind, year, speaker).
+
+    Speaker counts are not kept in the catalog: every known speaker gets 0, meaning "present".
+    """
+    recs = archive.catalog.recordings(status="indexed")
+    return {
+        "body": dict(Counter(r.body for r in recs if r.body)),
+        "kind": dict(Counter(r.kind for r in recs if r.kind)),
+        "year": dict(Counter(r.date[:4] for r in recs if r.date)),
+        "speaker": {s: 0 for s in archive.catalog.speakers()},
+    }
+
+
+def hit_quote(hit) -> str:
+    """Clipboard text for a search hit: its segment, cited at the segment's start."""
+    return citation(
+        hit.text,
+        speaker=hit.speaker,
+        body=hit.body,
+        title=hit.title,
+        date=hit.date,
+        seconds=hit.segment_start,
+    )
+
+
+def hit_reference(hit) -> str:
+    return reference(hit.recording_id, hit.start)
+
+
+# --- library ------------------------------------------------------------------------
+
+
+def recordings(archive) -> list[Recording]:
+    return archive.catalog.recordings()
+
+
+def recording(archive, recording_id: int) -> Optional[Recording]:
+    return archive.catalog.recording(recording_id)
+
+
+def is_empty(archive) -> bool:
+    return not archive.catalog.recordings()
+
+
+def bodies(archive) -> list[str]:
+    return archive.catalog.bodies()
+
+
+def speakers(archive) -> list[str]:
+    return archive.catalog.speakers()
+
+
+def open_jobs(archive) -> int:
+    """How many imports an earlier run left unfinished."""
+    return len(archive.catalog.open_jobs())
+
+
+def media_file(archive, recording_id: int) -> Optional[Path]:
+    rec = archive.catalog.recording(recording_id)
+    if rec is None:
+        return None
+    path = archive.media_path(rec)
+    return path if path is not None and path.exists() else None
+
+
+# --- transcripts --------------------------------------------------------------------
+
+
+@dataclass
+class WordRow:
+    start: float
+    end: float
+    text: str  # as stored (usually with a leading space)
+    probability: float = 1.0
+
+    @property
+    def uncertain(self) -> bool:
+        return self.probability is not None and self.probability < LOW_CONFIDENCE
+
+
+@dataclass
+class SegmentRow:
+    id: int
+    idx: int
+    start: float
+    end: float
+    text: str
+    speaker: Optional[str] = None
+    flag: Optional[str] = None
+    edited: bool = False
+    words: list[WordRow] = field(default_factory=list)
+
+
+@dataclass
+class Transcript:
+    recording: Recording
+    segments: list[SegmentRow]
+    complete: bool  # False while the recording is still being transcribed
+    _starts: list[float] = field(default_factory=list, repr=False)
+    _index: list[tuple[int, int]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self):
+        for row, seg in enumerate(self.segments):
+            for w, word in enumerate(seg.words):
+                self._starts.append(word.start)
+                self._index.append((row, w))
+
+    def word_at(self, seconds: float) -> Optional[tuple[int, int]]:
+        """(segment row, word index) of the word being spoken at ``seconds``, or the
+        last word that started before it; None before the first word."""
+        i = bisect.bisect_right(self._starts, seconds + 1e-3) - 1
+        return self._index[i] if i >= 0 else None
+
+    def segment_at(self, seconds: float) -> Optional[int]:
+        starts = [s.start for s in self.segments]
+        i = bisect.bisect_right(starts, seconds + 1e-3) - 1
+        return i if i >= 0 else None
+
+    def quote(self, rows: Sequence[int]) -> str:
+        """Citation for a run of segment rows (the first row gives time and speaker)."""
+        rows = sorted(set(rows))
+        if not rows:
+            return ""
+        segs = [self.segments[r] for r in rows]
+        speakers = {s.speaker for s in segs}
+        speaker = segs[0].speaker if len(speakers) == 1 else None
+        rec = self.recording
+        return citation(
+            " ".join(s.text for s in segs),
+            speaker=speaker,
+            body=rec.body,
+            title=rec.title,
+            date=rec.date,
+            seconds=segs[0].start,
+        )
+
+    def reference(self, seconds: float) -> str:
+        return reference(self.recording.id, seconds)
+
+
+def _words_for(seg: dict, stored: list[dict]) -> list[WordRow]:
+    if stored:
+        return [WordRow(w["start"], w["end"], w["text"], w["probability"] if w["probability"] is not None else 1.0) for w in stored]
+    # captions without word times: spread the words over the segment by character position
+    tokens = seg["text"].split()
+    if not tokens:
+        return []
+    total = sum(len(t) + 1 for t in tokens)
+    span = max(0.0, seg["end"] - seg["start"])
+    out, pos = [], 0
+    for t in tokens:
+        a = seg["start"] + span * pos / total
+        pos += len(t) + 1
+        out.append(WordRow(round(a, 3), round(seg["start"] + span * pos / total, 3), " " + t, 1.0))
+    return out
+
+
+def transcript(archive, recording_id: int) -> Optional[Transcript]:
+    """The recording's current transcript, else the one being written (read-only view)."""
+    catalog = archive.catalog
+    rec = catalog.recording(recording_id)
+    if rec is None:
+        return None
+    t = catalog.current_transcript(recording_id)
+    complete = t is not None
+    if t is None:
+        t = catalog.incomplete_transcript(recording_id)
+    if t is None:
+        return Transcript(rec, [], complete=False)
+    words = catalog.words_by_segment(t["id"])
+    rows = [
+        SegmentRow(
+            id=s["id"],
+            idx=s["idx"],
+            start=s["start"],
+            end=s["end"],
+            text=s["text"],
+            speaker=s["speaker"],
+            flag=s["flag"],
+            edited=bool(s["original_text"]) and s["original_text"] != s["text"],
+            words=_words_for(s, words.get(s["id"], [])),
+        )
+        for s in catalog.segments(t["id"])
+    ]
+    return Transcript(rec, rows, complete=complete)
+
+
+# --- the bundled demo ---------------------------------------------------------------
+
+
+def demo_recording() -> tuple[Path, dict]:
+    """The bundled demo meeting's media file and its metadata (title, body, date, kind)."""
+    meta = json.loads((DEMO_DIR / "council_meeting.json").read_text())
+    return DEMO_DIR / meta.get("audio", "council_meeting.opus"), {
+        k: meta.get(k) for k in ("title", "body", "date", "kind")
+    }

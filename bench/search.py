@@ -1,0 +1,417 @@
+"""Search benchmark: synthetic council-meeting transcripts (no audio).
+
+Builds indexes for archives of 10, 100 and 1,000 hours (~9,000 words/hour,
+Zipfian vocabulary with real common English words, stock spoken phrases,
+~20-word segments with word times) and measures build time, size on disk and
+search latency (p50/p95) per query class.  A "plain" index (no common grams)
+is built too (default: 10 h and 100 h) to show the effect on phrase queries.
+
+    .venv/bin/python bench/search.py               # 10, 100, 1000 h
+    .venv/bin/python bench/search.py --quick       # 10 h only
+    .venv/bin/python bench/search.py --hours 100 --plain-hours 100
+    .venv/bin/python bench/search.py --write-docs  # update docs/benchmarks.md
+
+Not a test; results go to stdout (and, with --write-docs, to the "## Search"
+section of docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index import (IndexSegment, IndexWord, RecordingDoc, SearchIndex)  # noqa: E402
+
+WORDS_PER_HOUR = 9000
+SEGMENT_WORDS = (12, 28)
+RECORDING_HOURS = (1.0, 3.0)
+
+# Ranked roughly by spoken-English frequency.
+COMMON = """the and to of a i that you it in is we this for be on have so
+was they what not are with but just do at there about if think all can as
+one our going like know my get will from would me or here an your people
+which up out them he were more go by had no right now when also then very
+time because how see want need us some well city council these other mayor
+their been into said should its could only make those motion first new two
+item over any two back after where way much thank yes okay many even good
+let most through public before down each being same did under while why
+again against between during few further once until really""".split()
+
+DOMAIN = """budget zoning parking sidewalk police library ordinance stormwater
+traffic housing permit variance resolution hearing amendment property tax
+water sewer fire department park recreation street repair contract bid
+vendor grant funding revenue expenditure audit pension salary staff
+chief manager engineer attorney planning commission district school board
+development subdivision parcel easement setback density affordable rental
+eviction homeless shelter transit bus bike lane crosswalk signal speed
+enforcement citation noise nuisance trash recycling landfill utility rate
+electric broadband fiber cable franchise annexation boundary census
+election ballot referendum bond debt interest capital improvement project
+design construction bridge culvert drainage flood floodplain wetland
+tree canopy trail greenway festival parade veterans memorial museum
+senior center youth program lifeguard pool playground cemetery airport
+harbor marina downtown business district tourism hotel restaurant liquor
+license cannabis dispensary firearm ordinance curfew animal shelter
+""".split()
+
+NAMES = """Henderson Rodriguez Okafor Nakamura Lindqvist Petrov Abernathy
+Castillo Whitfield Gallagher Moreau Kowalski Delgado Fitzgerald Haddad
+Jablonski Marchetti Oyelaran Sorensen Thibodeaux Vasquez Wojcik Yamamoto
+Zimmerman Brennan Carvalho Dubois Eriksen Feldman Guerrero""".split()
+
+STOCK = ["out of the", "one of the", "at the end of the", "the city council",
+         "thank you", "i think that", "we need to", "going to be", "a lot of",
+         "in terms of", "as well as", "the end of the day", "public comment",
+         "move to approve", "second the motion", "all in favor", "on the agenda",
+         "part of the", "some of the", "the rest of the", "in front of the",
+         "the mayor and council", "out of the budget", "city staff", "next item"]
+
+BODIES = ["Riverton City Council", "Planning Commission", "School Board",
+          "Parks and Recreation Board", "Zoning Board of Appeals"]
+KINDS = ["meeting", "work session", "public hearing"]
+
+SYL = ["ka", "lo", "mer", "tin", "sha", "vor", "pel", "dri", "nu", "bas", "ter",
+       "gol", "fen", "ri", "mos", "cal", "dun", "el", "pra", "zo", "wick", "han",
+       "sul", "tre", "bo", "lin", "gar", "ves", "om", "quel"]
+
+
+def build_vocab(rng: random.Random, size: int = 30000) -> list[str]:
+    vocab = list(dict.fromkeys(COMMON))
+    seen = set(vocab)
+    extra = [w for w in DOMAIN + [n.lower() for n in NAMES] if w not in seen]
+    seen.update(extra)
+    synth = []
+    while len(synth) < size - len(vocab) - len(extra):
+        w = "".join(rng.choice(SYL) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        if w not in seen:
+            seen.add(w)
+            synth.append(w)
+    # domain words and names spread over ranks ~150..3000, the rest synthetic
+    rest = synth
+    step = max(1, 3000 // max(len(extra), 1))
+    for i, w in enumerate(extra):
+        rest.insert(min(len(rest), 30 + i * step), w)
+    return vocab + rest
+
+
+class Generator:
+    """Deterministic synthetic transcripts."""
+
+    def __init__(self, seed: int = 7):
+        self.rng = random.Random(seed)
+        self.np = np.random.default_rng(seed)
+        self.vocab = build_vocab(self.rng)
+        ranks = np.arange(1, len(self.vocab) + 1, dtype=np.float64)
+        p = 1.0 / ranks ** 1.07
+        self.cdf = np.cumsum(p / p.sum())
+        self.names = {w.lower(): w for w in NAMES}
+        self.speakers = {b: [f"{t} {self.rng.choice(NAMES)}" for t in
+                             ("Mayor", "Councilmember", "Commissioner", "Chair",
+                              "Clerk", "Member", "Director", "Resident")]
+                         for b in BODIES}
+        self.stock = [s.split() for s in STOCK]
+
+    def words(self, n: int) -> list[str]:
+        idx = np.searchsorted(self.cdf, self.np.random(n))
+        vocab = self.vocab
+        out: list[str] = []
+        rnd = self.np.random(n)
+        stock = self.stock
+        for j, i in enumerate(idx.tolist()):
+            if rnd[j] < 0.03:
+                out.extend(stock[int(rnd[j] * 1e6) % len(stock)])
+            else:
+                out.append(vocab[min(i, len(vocab) - 1)])
+            if len(out) >= n:
+                break
+        return out[:n]
+
+    def recording(self, rid: int, hours: float) -> RecordingDoc:
+        rng = self.rng
+        body = BODIES[rid % len(BODIES)]
+        kind = rng.choice(KINDS)
+        year = 2005 + rid % 20
+        date = f"{year:04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        nwords = int(hours * WORDS_PER_HOUR)
+        toks = self.words(nwords)
+        segs = []
+        t = 2.0
+        i = 0
+        sid = rid * 100000
+        spk = self.speakers[body]
+        cap = True
+        while i < len(toks):
+            k = rng.randint(*SEGMENT_WORDS)
+            chunk = toks[i:i + k]
+            i += k
+            words = []
+            for w in chunk:
+                disp = self.names.get(w, w)
+                if cap:
+                    disp = disp[:1].upper() + disp[1:]
+                    cap = False
+                r = rng.random()
+                if r < 0.05:
+                    disp += ","
+                elif r < 0.09:
+                    disp += "."
+                    cap = True
+                dur = 0.18 + rng.random() * 0.35
+                words.append(IndexWord(" " + disp, round(t, 2), round(t + dur, 2)))
+                t += dur + 0.02 + rng.random() * 0.08
+            text = "".join(w.text for w in words)
+            segs.append(IndexSegment(sid, words[0].start, words[-1].end, text, words,
+                                     rng.choice(spk)))
+            sid += 1
+            t += 0.3 + rng.random() * 1.5
+        return RecordingDoc(rid, f"{body} {kind} {date}", body, kind, date, segs)
+
+    def archive(self, hours: float):
+        done = 0.0
+        rid = 1
+        while done < hours - 1e-9:
+            h = min(self.rng.uniform(*RECORDING_HOURS), hours - done)
+            yield self.recording(rid, h)
+            done += h
+            rid += 1
+
+
+QUERIES = {
+    "word": ["budget", "zoning", "sidewalk", "henderson", "library", "stormwater",
+             "easement", "police"],
+    "common word": ["council", "city"],
+    "boolean": ["budget parking", "budget OR zoning", "police -budget",
+                "library NOT parking", "(sidewalk OR street) repair",
+                "tax AND revenue AND audit"],
+    "prefix": ["budg*", "sidew*", "zon*"],
+    "fuzzy": ["hendersen~", "rodrigez~2", "sidewak~", "zonning~"],
+    "filtered": ['budget body:"Planning Commission"', "zoning date:2015",
+                 "parking date:2010..2012", "police speaker:henderson",
+                 "kind:hearing library", {"q": "budget", "body": "school board"},
+                 {"q": "sidewalk", "date_from": "2010-01-01", "date_to": "2012-06-30"}],
+    "phrase (common words)": ['"out of the"', '"the city council"', '"one of the"',
+                              '"at the end of the"'],
+    "phrase (other)": ['"public comment"', '"property tax"', '"thank you mayor"'],
+    "sort=date": [{"q": "budget", "sort": "date"}, {"q": '"out of the"', "sort": "date"}],
+    "facets": [{"q": "budget", "facets": True}, {"q": "council", "facets": True}],
+}
+PHRASE_CLASSES = ("phrase (common words)", "phrase (other)")
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def build(path: Path, hours: float, *, mode: str, procs: int, profile: bool):
+    gen = Generator()
+    ix = SearchIndex.create(path, common_grams=mode)
+    t0 = time.perf_counter()
+    nseg = nwords = 0
+    prof = cProfile.Profile() if profile else None
+    if prof:
+        prof.enable()
+    with ix.writer(procs=procs, limitmb=512 if procs > 1 else 1024,
+                   multisegment=procs > 1) as w:
+        for doc in gen.archive(hours):
+            w.add_recording(doc)
+            nseg += len(doc.segments)
+            nwords += sum(len(s.words) for s in doc.segments)
+    if prof:
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+    secs = time.perf_counter() - t0
+    ix.close()
+    return secs, nseg, nwords
+
+
+def run_queries(ix: SearchIndex, classes, repeats: int, profile: bool = False):
+    out = {}
+    for cls in classes:
+        times = []
+        totals = []
+        for spec in QUERIES[cls]:
+            kw = dict(spec) if isinstance(spec, dict) else {"q": spec}
+            q = kw.pop("q")
+            ix.search(q, **kw)  # warm-up
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                r = ix.search(q, **kw)
+                times.append((time.perf_counter() - t0) * 1000)
+            totals.append((q if not kw else f"{q} {kw}", r.total))
+        out[cls] = {"p50": percentile(times, 50), "p95": percentile(times, 95),
+                    "max": max(times), "totals": totals}
+    if profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        for cls in classes:
+            for spec in QUERIES[cls]:
+                kw = dict(spec) if isinstance(spec, dict) else {"q": spec}
+                ix.search(kw.pop("q"), **kw)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(20)
+    return out
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = (len(xs) - 1) * p / 100
+    f = int(k)
+    c = min(f + 1, len(xs) - 1)
+    return xs[f] + (xs[c] - xs[f]) * (k - f)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = "%.0f GiB" % (int(line.split()[1]) / 1024 / 1024)
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores (nproc), {cpu}, {mem} RAM, "
+            f"Python {platform.python_version()}, {platform.system()}")
+
+
+MODE_LABELS = {"both": "common grams", "either": "common grams (Lucene rule)",
+               "off": "plain"}
+
+
+def bench_size(hours, *, mode, procs, repeats, workdir, profile, classes):
+    path = Path(workdir) / f"ix_{hours:g}h_{mode}"
+    label = MODE_LABELS[mode]
+    print(f"\n== {hours:g} h ({label}) -> {path}", flush=True)
+    secs, nseg, nwords = build(path, hours, mode=mode, procs=procs, profile=profile)
+    size = dir_size(path)
+    print(f"build {secs:.1f} s, {nseg:,} segments, {nwords:,} words, "
+          f"{size / 1e6:.1f} MB", flush=True)
+    ix = SearchIndex(path)
+    res = run_queries(ix, classes, repeats, profile=profile)
+    ix.close()
+    for cls, r in res.items():
+        print(f"  {cls:24s} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms  "
+              f"max {r['max']:8.1f} ms   {r['totals']}", flush=True)
+    return {"hours": hours, "mode": label, "procs": procs, "build_s": secs,
+            "segments": nseg, "words": nwords, "bytes": size, "queries": res}
+
+
+def write_docs(results, path: Path):
+    lines = ["## Search", "",
+             f"Machine: {machine()}.", "",
+             "Generated by `bench/search.py` (synthetic transcripts: ~9,000 words/hour, "
+             "Zipfian vocabulary of ~30k words with real common English words, "
+             "3% stock spoken phrases such as \"out of the\", ~20-word segments with "
+             "word times). Latencies are per `SearchIndex.search()` call (page of 20 "
+             "hits incl. snippets and hit times, exact total), warm, each query run "
+             "several times; p50/p95 over all runs of the class.", "",
+             "### Build", "",
+             "| archive | mode | writer | segments | build time | index size |",
+             "|---|---|---|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r['hours']:g} h | {r['mode']} | procs={r['procs']} | "
+                     f"{r['segments']:,} | {r['build_s']:.1f} s | "
+                     f"{r['bytes'] / 1e6:.0f} MB |")
+    classes = []
+    for r in results:
+        for c in r["queries"]:
+            if c not in classes:
+                classes.append(c)
+    cols = [r for r in results]
+    lines += ["", "### Search latency (ms, p50 / p95)", "",
+              "| query class | " + " | ".join(f"{r['hours']:g} h {r['mode']}" for r in cols)
+              + " |", "|---|" + "---:|" * len(cols)]
+    for c in classes:
+        cells = []
+        for r in cols:
+            q = r["queries"].get(c)
+            cells.append(f"{q['p50']:.1f} / {q['p95']:.1f}" if q else "")
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    lines += ["", "Queries per class: " + "; ".join(
+        f"{c}: " + ", ".join(str(x if isinstance(x, str) else x) for x in QUERIES[c])
+        for c in classes), ""]
+    section = "\n".join(lines) + "\n"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    m = re.search(r"^## Search\b.*?(?=^## |\Z)", text, flags=re.S | re.M)
+    if m:
+        text = text[:m.start()] + section + ("\n" if text[m.end():] else "") + text[m.end():]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hours", type=float, nargs="*", default=[10, 100, 1000])
+    ap.add_argument("--plain-hours", type=float, nargs="*", default=[10, 100],
+                    help="sizes to also build without common grams (phrase baseline)")
+    ap.add_argument("--either-hours", type=float, nargs="*", default=[],
+                    help="sizes to also build with the Lucene 'either word' gram rule")
+    ap.add_argument("--quick", action="store_true", help="10 h only")
+    ap.add_argument("--procs", type=int, default=0,
+                    help="writer processes (0 = 2 for >=500 h, else 1)")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the index directories")
+    ap.add_argument("--profile", action="store_true", help="cProfile build and queries")
+    ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--json", default=None, help="also write raw results here")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.hours, args.plain_hours = [10], [10]
+    workdir = args.workdir or tempfile.mkdtemp(prefix="council-bench-")
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    print("machine:", machine())
+    results = []
+    try:
+        for h in args.hours:
+            procs = args.procs or (2 if h >= 500 else 1)
+            results.append(bench_size(h, mode="both", procs=procs,
+                                      repeats=args.repeats, workdir=workdir,
+                                      profile=args.profile, classes=list(QUERIES)))
+            for mode, sizes in (("either", args.either_hours), ("off", args.plain_hours)):
+                if h in sizes:
+                    results.append(bench_size(h, mode=mode, procs=procs,
+                                              repeats=max(2, args.repeats // 2),
+                                              workdir=workdir, profile=False,
+                                              classes=list(PHRASE_CLASSES)))
+            if not args.keep:
+                for p in Path(workdir).glob(f"ix_{h:g}h_*"):
+                    shutil.rmtree(p, ignore_errors=True)
+    finally:
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1))
+    if args.write_docs:
+        write_docs(results, ROOT / "docs" / "benchmarks.md")
+        print("wrote", ROOT / "docs" / "benchmarks.md")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Benchmark: both Whisper engines on the same audio, same weights, same beam size.
+
+Not a test: it prints real-time factors (processing time / audio length), peak memory
+(summed over the process tree, sampled), the ratio between configurations, and each
+one's WER against the script. Each configuration runs in a fresh subprocess, `--runs`
+times; the median is reported.
+
+    .venv/bin/python bench/transcribe.py              # demo meeting x4 (~11 min of speech)
+    .venv/bin/python bench/transcribe.py --repeat 1   # just the 2.7-minute demo
+    .venv/bin/python bench/transcribe.py --write-docs # also update docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+DEMO = ROOT / "archive" / "demo"
+
+CONFIGS = {
+    # name: (engine, beam, workers, vad)
+    "faster-whisper beam5, 1 process": ("faster-whisper", 5, 1, True),
+    "faster-whisper beam5, 2 workers (default)": ("faster-whisper", 5, 2, True),
+    "faster-whisper greedy, 1 process": ("faster-whisper", 1, 1, True),
+    "faster-whisper greedy, 2 workers": ("faster-whisper", 1, 2, True),
+    "openai-whisper beam5, 1 process": ("openai-whisper", 5, 1, True),
+}
+
+CHILD = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+from transcription.transcriber import Transcriber
+from transcription.types import TranscribeOptions
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    opts = TranscribeOptions(beam_size={beam}, workers={workers}, vad={vad})
+    with Transcriber({engine!r}, opts, cache_dir={cache!r}) as t:
+        segs, info = t.transcribe({path!r})
+        text = " ".join(s.text for s in segs if not s.flag)
+    print(json.dumps({{"seconds": time.perf_counter() - t0, "text": text, "duration": info.duration}}))
+"""
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc)."""
+    total = 0
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+        stack.extend(children.get(p, []))
+    return total
+
+
+def run_one(engine, beam, workers, vad, path, cache) -> dict:
+    code = CHILD.format(root=str(ROOT), engine=engine, beam=beam, workers=workers, vad=vad, path=str(path), cache=cache)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_kb(proc.pid))
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{engine} failed: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}")
+    data = json.loads(out.strip().splitlines()[-1])
+    data["peak_mb"] = peak / 1024
+    return data
+
+
+def make_audio(repeat: int, folder: Path) -> tuple[Path, str]:
+    from transcription.audio import ffmpeg_exe
+
+    meta = json.loads((DEMO / "council_meeting.json").read_text())
+    script = " ".join(line["text"] for line in meta["lines"])
+    if repeat == 1:
+        return DEMO / "council_meeting.opus", script
+    listing = folder / "list.txt"
+    listing.write_text("".join(f"file '{DEMO / 'council_meeting.opus'}'\n" for _ in range(repeat)))
+    out = folder / f"demo_x{repeat}.opus"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(out)], check=True)
+    return out, " ".join([script] * repeat)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    from wer import wer
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=4, help="concatenate the demo this many times")
+    ap.add_argument("--runs", type=int, default=1, help="runs per configuration (median reported)")
+    ap.add_argument("--only", help="run only configurations whose name contains this")
+    ap.add_argument("--write-docs", action="store_true", help="write the table into docs/benchmarks.md")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        audio, script = make_audio(args.repeat, Path(tmp))
+        cache = str(Path(tmp) / "cache")
+        rows = []
+        for name, (engine, beam, workers, vad) in CONFIGS.items():
+            if args.only and args.only not in name:
+                continue
+            runs = [run_one(engine, beam, workers, vad, audio, cache) for _ in range(args.runs)]
+            seconds = statistics.median(r["seconds"] for r in runs)
+            duration = runs[0]["duration"]
+            rows.append(
+                {
+                    "name": name,
+                    "rtf": seconds / duration,
+                    "seconds": seconds,
+                    "peak_mb": max(r["peak_mb"] for r in runs),
+                    "wer": wer(script, runs[0]["text"]),
+                    "duration": duration,
+                }
+            )
+            print(f"{name:45} RTF {rows[-1]['rtf']:.3f}  {seconds:6.1f}s  peak {rows[-1]['peak_mb']:6.0f} MB  WER {rows[-1]['wer']:.3f}", flush=True)
+
+    base = next((r for r in rows if r["name"].startswith("faster-whisper beam5, 1")), rows[0])
+    lines = [
+        f"Audio: the demo meeting x{args.repeat} ({rows[0]['duration']:.0f} s of synthesized speech), bundled tiny.en weights for both engines, VAD on for faster-whisper.",
+        f"Machine: {machine()}. Median of {args.runs} run(s); each run a fresh process (model load included).",
+        "",
+        "| configuration | real-time factor | wall time | peak memory (process tree) | speed vs faster-whisper beam5 1 process | WER vs script |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['name']} | {r['rtf']:.3f}× | {r['seconds']:.1f} s | {r['peak_mb']:.0f} MB | {base['seconds'] / r['seconds']:.2f}× | {r['wer'] * 100:.1f} % |"
+        )
+    table = "\n".join(lines)
+    print()
+    print(table)
+    if args.write_docs:
+        write_section(ROOT / "docs" / "benchmarks.md", "## Transcription", table)
+    return 0
+
+
+def write_section(path: Path, heading: str, body: str) -> None:
+    """Replace (or append) one '## ' section of docs/benchmarks.md."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    start = text.find(heading + "\n")
+    block = f"{heading}\n\nMeasured with `bench/{Path(__file__).name}` on {time.strftime('%Y-%m-%d')}.\n\n{body}\n"
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + block
+    else:
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + block + (text[end + 1 :] if end != -1 else "")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

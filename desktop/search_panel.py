@@ -1,0 +1,349 @@
+"""The search panel: query field, filters with facet counts, the message line, results.
+
+Passive: it emits ``search_requested(SearchRequest)`` (debounced while typing) and
+``hit_activated(recording_id, seconds)``; the main window runs the search through the
+archive's services and hands the results back with :meth:`show_results`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from archive.views import SearchRequest
+from desktop.results_model import HitDelegate, HitRole, ResultsModel
+
+DEBOUNCE_MS = 300
+ANY_DATE = QDate(1900, 1, 1)
+KIND_LABELS = {"meeting": "Meetings", "radio": "Radio", "other": "Other"}
+
+
+class FacetCombo(QComboBox):
+    """A filter whose items show how many hits (or recordings) each value has."""
+
+    def __init__(self, all_label: str, labels: Optional[dict] = None, parent=None):
+        super().__init__(parent)
+        self.all_label = all_label
+        self.labels = labels or {}
+        self.addItem(all_label, "")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(10)
+
+    def value(self) -> str:
+        return self.currentData() or ""
+
+    def set_value(self, value: str) -> None:
+        i = self.findData(value or "")
+        self.setCurrentIndex(max(0, i))
+
+    def set_counts(self, counts: dict[str, int], known: tuple = ()) -> None:
+        """Rebuild the items from facet counts (keeping the current choice)."""
+        current = self.value()
+        values = sorted(set(counts) | set(known) | ({current} if current else set()), key=str.lower)
+        self.blockSignals(True)
+        self.clear()
+        self.addItem(self.all_label, "")
+        for v in values:
+            label = self.labels.get(v, v)
+            n = counts.get(v)
+            self.addItem(f"{label} ({n})" if n else label, v)
+        self.set_value(current)
+        self.blockSignals(False)
+
+
+class DateEdit(QDateEdit):
+    """A date field whose lowest value reads "any" (no limit)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setMinimumDate(ANY_DATE)
+        self.setSpecialValueText("any")
+        self.setDate(ANY_DATE)
+
+    def value(self) -> str:
+        return "" if self.date() == ANY_DATE else self.date().toString("yyyy-MM-dd")
+
+    def set_value(self, iso: str) -> None:
+        self.setDate(QDate.fromString(iso, "yyyy-MM-dd") if iso else ANY_DATE)
+
+
+class ResultsView(QListView):
+    """The hit list. Click, double-click or Enter on a hit activates it."""
+
+    activated_hit = Signal(QModelIndex)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setItemDelegate(HitDelegate(self))
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setAlternatingRowColors(True)
+        self._last = (None, 0.0)
+        self.clicked.connect(self._activate)
+        self.activated.connect(self._activate)  # Enter, and double-click on most styles
+
+    def _activate(self, index: QModelIndex) -> None:
+        key, now = (index.row(), id(index.model())), time.monotonic()
+        if self._last[0] == key and now - self._last[1] < 0.4:
+            return  # the click and the double-click of one gesture
+        self._last = (key, now)
+        self.activated_hit.emit(index)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._last = (None, 0.0)
+            self.activated_hit.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+
+class SearchPanel(QWidget):
+    search_requested = Signal(object)  # SearchRequest
+    hit_activated = Signal(int, float)  # recording id, time of the first matched word
+    copy_quote_requested = Signal(object)  # Hit
+    copy_reference_requested = Signal(object)  # Hit
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = ResultsModel(self)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._emit_request)
+
+        self.query = QLineEdit()
+        self.query.setObjectName("searchField")
+        self.query.setPlaceholderText('Search every word: sidewalks, "opt out", speaker:Walker, date:2024')
+        self.query.setClearButtonEnabled(True)
+        self.query.textChanged.connect(lambda _: self._timer.start())
+        self.query.returnPressed.connect(self.run_now)
+        self.query.installEventFilter(self)
+        f = self.query.font()
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        self.query.setFont(f)
+
+        self.sort = QComboBox()
+        self.sort.addItem("Best match", "relevance")
+        self.sort.addItem("Newest first", "date")
+        self.body = FacetCombo("All bodies")
+        self.kind = FacetCombo("All kinds", KIND_LABELS)
+        self.speaker = FacetCombo("All speakers")
+        self.year = FacetCombo("Any time")
+        self.date_from = DateEdit()
+        self.date_to = DateEdit()
+        for combo in (self.sort, self.body, self.kind, self.speaker):
+            combo.currentIndexChanged.connect(self.run_now)
+        self.year.currentIndexChanged.connect(self._year_chosen)
+        self.date_from.dateChanged.connect(self._dates_edited)
+        self.date_to.dateChanged.connect(self._dates_edited)
+
+        self.message = QLabel()
+        self.message.setObjectName("searchMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.view = ResultsView()
+        self.view.setModel(self.model)
+        self.view.activated_hit.connect(self._hit_index_activated)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        copy = QAction("Copy quote with citation", self.view)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self._copy_current)
+        self.view.addAction(copy)
+
+        self.empty_hint = QLabel()
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty_hint)
+
+        top = QHBoxLayout()
+        top.addWidget(self.query, 1)
+        top.addWidget(self.sort)
+        filters = QGridLayout()
+        filters.setHorizontalSpacing(6)
+        filters.addWidget(self.body, 0, 0, 1, 2)
+        filters.addWidget(self.kind, 0, 2)
+        filters.addWidget(self.speaker, 0, 3)
+        filters.addWidget(self.year, 1, 0)
+        dates = QHBoxLayout()
+        dates.addWidget(QLabel("from"))
+        dates.addWidget(self.date_from, 1)
+        dates.addWidget(QLabel("to"))
+        dates.addWidget(self.date_to, 1)
+        filters.addLayout(dates, 1, 1, 1, 3)
+        for c in range(4):
+            filters.setColumnStretch(c, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.message)
+        layout.addWidget(self.stack, 1)
+        for w in (self.body, self.kind, self.speaker, self.year):
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.show_hint("Type a word or a phrase to search every recording.")
+
+    # --- requests -------------------------------------------------------------------
+    def request(self, offset: int = 0) -> SearchRequest:
+        return SearchRequest(
+            query=self.query.text(),
+            body=self.body.value(),
+            speaker=self.speaker.value(),
+            kind=self.kind.value(),
+            date_from=self.date_from.value(),
+            date_to=self.date_to.value(),
+            sort=self.sort.currentData() or "relevance",
+            offset=offset,
+        )
+
+    def run_now(self, *_) -> None:
+        self._timer.stop()
+        self._emit_request()
+
+    def _emit_request(self) -> None:
+        self.search_requested.emit(self.request())
+
+    def focus_search(self) -> None:
+        self.query.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.query.selectAll()
+
+    def eventFilter(self, obj, event) -> bool:
+        # Down arrow from the query field moves into the results
+        if obj is self.query and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            if self.model.rowCount():
+                self.view.setFocus()
+                self.view.setCurrentIndex(self.model.index(0, 0))
+                return True
+        return super().eventFilter(obj, event)
+
+    def _year_chosen(self, *_) -> None:
+        year = self.year.value()
+        for edit in (self.date_from, self.date_to):
+            edit.blockSignals(True)
+        self.date_from.set_value(f"{year}-01-01" if year else "")
+        self.date_to.set_value(f"{year}-12-31" if year else "")
+        for edit in (self.date_from, self.date_to):
+            edit.blockSignals(False)
+        self.run_now()
+
+    def _dates_edited(self, *_) -> None:
+        f, t = self.date_from.value(), self.date_to.value()
+        year = f[:4] if f and t and f.endswith("-01-01") and t == f"{f[:4]}-12-31" else ""
+        self.year.blockSignals(True)
+        self.year.set_value(year)
+        self.year.blockSignals(False)
+        self._timer.start()
+
+    # --- results ---------------------------------------------------------------------
+    def show_results(self, results, request: Optional[SearchRequest] = None) -> None:
+        self.stack.setCurrentWidget(self.view)
+        self.model.set_results(results.hits, results.total)
+        self.set_facets(results.facets)
+        q = (request.query if request else self.query.text()).strip()
+        if results.total == 0:
+            self.message.setText(f"No matches for {q}. Try fewer words, a prefix like side*, or a fuzzy Name~.")
+        else:
+            self.message.setText(f"{results.total} {'hit' if results.total == 1 else 'hits'} for {q}. Click one to hear it.")
+        self.message.setProperty("error", False)
+        self._restyle()
+
+    def show_error(self, message: str) -> None:
+        self.model.clear()
+        self.message.setText(message)
+        self.message.setProperty("error", True)
+        self._restyle()
+
+    def show_hint(self, message: str) -> None:
+        self.model.clear()
+        self.message.setText(message)
+        self.message.setProperty("error", False)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        error = bool(self.message.property("error"))
+        self.message.setStyleSheet("color: #b00020;" if error else "")
+
+    def set_facets(self, facets: dict, known: Optional[dict] = None) -> None:
+        known = known or {}
+        self.body.set_counts(facets.get("body", {}), tuple(known.get("body", ())))
+        self.kind.set_counts(facets.get("kind", {}), tuple(known.get("kind", ())))
+        self.speaker.set_counts({k: v for k, v in facets.get("speaker", {}).items() if v}, tuple(known.get("speaker", ())))
+        self.year.set_counts(facets.get("year", {}), tuple(known.get("year", ())))
+
+    def set_empty_archive(self, empty: bool, importing: bool = False) -> None:
+        if empty:
+            if importing:
+                text = (
+                    "<h2>Importing the demo meeting…</h2>"
+                    "<p>Its progress shows below. You can search it as soon as it is indexed.</p>"
+                )
+            else:
+                text = (
+                    "<h2>Your archive is empty</h2>"
+                    "<p>Drop audio or video files of meetings here,<br>"
+                    "or choose <b>File → Import Files…</b> (Ctrl+O).</p>"
+                )
+            self.empty_hint.setText(text)
+            self.stack.setCurrentWidget(self.empty_hint)
+        else:
+            self.stack.setCurrentWidget(self.view)
+
+    # --- activation and copying ------------------------------------------------------
+    def _hit_index_activated(self, index: QModelIndex) -> None:
+        hit = index.data(HitRole)
+        if hit is not None:
+            self.hit_activated.emit(int(hit.recording_id), float(hit.start))
+
+    def activate_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.view.setCurrentIndex(index)
+        self._hit_index_activated(index)
+
+    def current_hit(self):
+        index = self.view.currentIndex()
+        return index.data(HitRole) if index.isValid() else None
+
+    def _copy_current(self) -> None:
+        hit = self.current_hit()
+        if hit is not None:
+            self.copy_quote_requested.emit(hit)
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        hit = index.data(HitRole) if index.isValid() else None
+        if hit is None:
+            return
+        self.view.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction("Play from here", lambda: self._hit_index_activated(index))
+        menu.addSeparator()
+        menu.addAction("Copy quote with citation", lambda: self.copy_quote_requested.emit(hit))
+        menu.addAction("Copy reference link", lambda: self.copy_reference_requested.emit(hit))
+        menu.exec(self.view.viewport().mapToGlobal(pos))

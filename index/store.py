@@ -1,0 +1,262 @@
+"""SearchIndex / IndexWriter: the public face of the index package."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from whoosh import index as windex
+from whoosh.index import LockError
+from whoosh.query import And
+
+from . import collect
+from .analysis import gram_mode
+from .codec import CouncilCodec
+from .documents import segment_documents, stored_dict
+from .engine import Evaluator
+from .model import (Hit, IndexBusyError, IndexVersionError, QueryError, RecordingDoc,
+                    SearchResults)
+from .query import (compile_query, filters_query, make_parser, resolve_filters)
+from .schema import SCHEMA_VERSION, build_schema, parser_schema
+from .snippets import locate
+from .writing import CouncilMpWriter, CouncilSegmentWriter
+
+INDEX_NAME = "segments"
+META_FILE = "council_index.json"
+MAX_LIMIT = 1000
+
+
+class SearchIndex:
+    """A Whoosh index of transcript segments at ``path`` (created if missing).
+
+    ``common_grams`` (True/"both", "either" = Lucene rule, False/"off") only
+    matters when the index is created; an existing index keeps its setting.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, common_grams=True):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        if windex.exists_in(str(self.path), indexname=INDEX_NAME):
+            self._check_meta()
+            try:
+                self._ix = windex.open_dir(str(self.path), indexname=INDEX_NAME)
+            except Exception as e:  # unpicklable/foreign schema or codec
+                raise IndexVersionError(
+                    f"the search index at {self.path} can't be opened ({e}); "
+                    "rebuild it") from None
+        else:
+            mode = gram_mode(common_grams)
+            self._ix = windex.create_in(str(self.path), build_schema(mode),
+                                        indexname=INDEX_NAME)
+            self._write_meta(mode)
+        self.schema = self._ix.schema
+        self.gram_mode = self.schema["phr"].gram_mode
+        self._parser = make_parser(parser_schema(self.schema))
+        self._searcher = None
+        self._cache = collect.ColumnCache()
+        self._lock = threading.RLock()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    @classmethod
+    def create(cls, path, *, common_grams=True) -> "SearchIndex":
+        """Wipe whatever is at ``path`` and create a fresh, empty index."""
+        p = Path(path)
+        if p.exists():
+            shutil.rmtree(p)
+        return cls(p, common_grams=common_grams)
+
+    def _meta_path(self) -> Path:
+        return self.path / META_FILE
+
+    def _write_meta(self, mode: str):
+        self._meta_path().write_text(json.dumps(
+            {"schema_version": SCHEMA_VERSION, "gram_mode": mode}))
+
+    def _check_meta(self):
+        try:
+            meta = json.loads(self._meta_path().read_text())
+        except (OSError, ValueError):
+            meta = {}
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            raise IndexVersionError(
+                f"the search index at {self.path} was built by a different version "
+                f"(schema {meta.get('schema_version')!r}, need {SCHEMA_VERSION}); "
+                "rebuild it")
+
+    def close(self):
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            self._ix.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def writer(self, *, procs: int = 1, limitmb: int = 256, multisegment: bool = False,
+               timeout: float = 2.0) -> "IndexWriter":
+        """A context-managed writer (commit on clean exit, cancel on error).
+
+        Only one writer can be open at a time (across processes too): if the
+        lock can't be had within ``timeout`` seconds, IndexBusyError.
+        ``procs > 1`` uses Whoosh's multiprocessing writer (bulk builds).
+        """
+        return IndexWriter(self, procs=procs, limitmb=limitmb,
+                           multisegment=multisegment, timeout=timeout)
+
+    # -- reading -----------------------------------------------------------
+
+    def _current_searcher(self):
+        """Searcher on the latest commit (cheap generation check per call).
+
+        Whoosh's ``Searcher.refresh()`` is not used: in whoosh-reloaded 2.7.5
+        it reuses a segment's old reader when only its deletions changed (and
+        re-adds merged-away segments), so deletes/upserts would stay visible.
+        """
+        s = self._searcher
+        if s is not None and s.up_to_date():
+            return s
+        new = self._ix.searcher()
+        if s is not None:
+            s.close()
+        self._searcher = new
+        self._cache.prune(new.reader())
+        return new
+
+    def doc_count(self) -> int:
+        with self._lock:
+            return self._current_searcher().doc_count()
+
+    def recording_ids(self) -> set[int]:
+        with self._lock:
+            reader = self._current_searcher().reader()
+            out = set()
+            for btext in reader.lexicon("rid"):
+                text = btext.decode() if isinstance(btext, bytes) else btext
+                if reader.postings("rid", text).is_active():
+                    out.add(int(text))
+            return out
+
+    def segment_texts(self, recording_id) -> dict[int, str]:
+        with self._lock:
+            s = self._current_searcher()
+            out = {}
+            for docnum in s.document_numbers(rid=str(int(recording_id))):
+                d = stored_dict(s.stored_fields(docnum)["d"])
+                out[d["sid"]] = d["text"]
+            return out
+
+    def search(self, query: str, *, body=None, speaker=None, kind=None,
+               date_from: str | None = None, date_to: str | None = None,
+               sort: str = "relevance", limit: int = 20, offset: int = 0,
+               facets: bool = False) -> SearchResults:
+        if sort not in ("relevance", "date"):
+            raise QueryError(f"Unknown sort order {sort!r}; use 'relevance' or 'date'.")
+        limit = max(0, min(int(limit), MAX_LIMIT))
+        offset = max(0, int(offset))
+        cq = compile_query(query, self._parser, gram_mode=self.gram_mode)
+        fq = filters_query(body=body, speaker=speaker, kind=kind,
+                           date_from=date_from, date_to=date_to)
+        with self._lock:
+            s = self._current_searcher()
+            q = cq.query if fq is None else And([cq.query, fq])
+            q = resolve_filters(q, s.reader())
+            k = offset + limit
+            facet_out: dict[str, dict[str, int]] = {}
+            try:
+                ids, scores = Evaluator(s, self._cache).run(q)
+                total = len(ids)
+                if sort == "relevance":
+                    sel = collect.top_k(ids, scores, k)[offset:k]
+                    page = [(int(ids[i]), float(scores[i])) for i in sel]
+                else:
+                    docnums = collect.top_by_date(s, ids, self._cache, k)[offset:k]
+                    pos = np.searchsorted(ids, docnums)
+                    page = [(d, float(scores[i])) for d, i in zip(docnums, pos.tolist())]
+                if facets:
+                    facet_out = collect.facet_counts(s, ids, self._cache)
+            except QueryError:
+                raise
+            except Exception as e:
+                # keep the one-line contract for anything unexpected
+                raise QueryError(f"That search couldn't be run ({type(e).__name__}); "
+                                 "try fewer or more specific words.") from e
+            hits = [self._hit(s, docnum, score, cq.clauses) for docnum, score in page]
+        return SearchResults(total=total, hits=hits, facets=facet_out)
+
+    def _hit(self, searcher, docnum: int, score: float, clauses) -> Hit:
+        d = stored_dict(searcher.stored_fields(docnum)["d"])
+        loc = locate(d, clauses)
+        return Hit(recording_id=d["rid"], segment_id=d["sid"], title=d["title"],
+                   body=d["body"], date=d["date"], kind=d["kind"], speaker=d["speaker"],
+                   start=loc.start, end=loc.end, segment_start=d["start"],
+                   segment_end=d["end"], text=d["text"], snippet=loc.snippet,
+                   fragments=loc.fragments, score=float(score))
+
+
+class IndexWriter:
+    """Adds/replaces/deletes recordings.  Use as a context manager."""
+
+    def __init__(self, index: SearchIndex, *, procs=1, limitmb=256, multisegment=False,
+                 timeout=2.0):
+        self._index = index
+        kwargs = dict(limitmb=limitmb, codec=CouncilCodec(), timeout=timeout,
+                      delay=0.05)
+        try:
+            if procs and procs > 1:
+                self._w = CouncilMpWriter(index._ix, procs=procs,
+                                          multisegment=multisegment, batchsize=256,
+                                          **kwargs)
+            else:
+                self._w = CouncilSegmentWriter(index._ix, **kwargs)
+        except LockError:
+            raise IndexBusyError() from None
+        self._added: set[int] = set()
+        self._closed = False
+
+    def add_recording(self, doc: RecordingDoc):
+        """Index ``doc``, replacing any earlier version of that recording."""
+        rid = int(doc.recording_id)
+        if rid in self._added:
+            raise ValueError(f"recording {rid} was already added by this writer; "
+                             "commit before adding it again")
+        self._w.delete_by_term("rid", str(rid))
+        add = self._w.add_document
+        for fields in segment_documents(doc):
+            add(**fields)
+        self._added.add(rid)
+
+    def delete_recording(self, recording_id: int):
+        rid = int(recording_id)
+        if rid in self._added:
+            raise ValueError(f"recording {rid} was added by this writer; commit first")
+        self._w.delete_by_term("rid", str(rid))
+
+    def commit(self):
+        if not self._closed:
+            self._closed = True
+            self._w.commit()
+
+    def cancel(self):
+        if not self._closed:
+            self._closed = True
+            self._w.cancel()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+        return False
