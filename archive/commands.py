@@ -10,10 +10,14 @@ import sys
 
 import json
 import os
+from pathlib import Path
 
 from archive.catalog import KINDS
 from archive.cli import EXIT_ERROR, EXIT_OK, command, fail
 from archive.progress import ProgressBar
+
+
+MAX_EXPORT_HITS = 1_000_000
 
 
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
@@ -54,6 +58,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--export", metavar="FILE.csv|FILE.jsonl", help="write every hit (not just --limit) as a dataset")
 
     p = sub.add_parser("edit", help="change a recording's title, body, date or kind")
     p.add_argument("id", type=int)
@@ -66,6 +71,27 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id", type=int)
 
     sub.add_parser("reindex", help="rebuild the search index from the catalog")
+
+    p = sub.add_parser("export", help="export a recording's transcript (txt, srt, vtt, json, docx, csv)")
+    p.add_argument("id", type=int)
+    p.add_argument("--format", choices=("txt", "srt", "vtt", "json", "docx", "csv"), default="txt")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (docx always needs a file)")
+
+    p = sub.add_parser("clip", help="cut an audio clip, tagged with its citation")
+    p.add_argument("id", type=int)
+    p.add_argument("--start", required=True, metavar="S", help="seconds or HH:MM:SS")
+    p.add_argument("--end", required=True, metavar="E", help="seconds or HH:MM:SS")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--format", choices=("mp3", "wav", "m4a"), default="mp3")
+    p.add_argument("--pad", type=float, default=0.0, metavar="SECONDS", help="extra audio before and after")
+
+    p = sub.add_parser("export-catalog", help="export every recording's metadata (csv or json)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("-o", "--output", metavar="FILE")
+
+    p = sub.add_parser("bundle", help="pack one recording (media, corrected transcript, metadata) into a .cabundle")
+    p.add_argument("id", type=int)
+    p.add_argument("-o", "--output", required=True, metavar="FILE.cabundle")
 
     p = sub.add_parser("check", help="verify that catalog, index and media agree")
     p.add_argument("--repair", action="store_true", help="fix what can be fixed without losing corrections")
@@ -317,19 +343,20 @@ def cmd_search(args: argparse.Namespace) -> int:
     from index import QueryError
     from transcription.formats import hms
 
+    filters = dict(body=args.body, speaker=args.speaker, kind=args.kind, date_from=args.date_from, date_to=args.date_to, sort=args.sort)
     try:
         with open_archive(args) as archive:
-            results = search(
-                archive,
-                args.query,
-                body=args.body,
-                speaker=args.speaker,
-                kind=args.kind,
-                date_from=args.date_from,
-                date_to=args.date_to,
-                sort=args.sort,
-                limit=args.limit,
-            )
+            if args.export:
+                from archive.exports import ExportError, write_results
+
+                results = search(archive, args.query, limit=MAX_EXPORT_HITS, **filters)
+                try:
+                    n = write_results(results.hits, Path(args.export))
+                except (ExportError, OSError) as exc:
+                    return fail(str(exc))
+                print(f"wrote {n} hit{'s' if n != 1 else ''} to {args.export}")
+                return EXIT_OK
+            results = search(archive, args.query, limit=args.limit, **filters)
     except QueryError as exc:
         return fail(str(exc), 2)
     if args.json:
@@ -438,3 +465,69 @@ def cmd_check(args: argparse.Namespace) -> int:
         for line in report.lines():
             print(f"problem: {line}")
     return EXIT_OK if report.clean else EXIT_ERROR
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    from archive.exports import ExportError, export_transcript
+
+    out = Path(args.output) if args.output else None
+    try:
+        with open_archive(args) as archive:
+            text = export_transcript(archive, args.id, args.format, out)
+    except (ExportError, OSError) as exc:
+        return fail(str(exc))
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+@command("clip")
+def cmd_clip(args: argparse.Namespace) -> int:
+    from archive.clips import make_clip, parse_time
+    from archive.exports import ExportError
+
+    try:
+        start, end = parse_time(args.start), parse_time(args.end)
+    except ValueError as exc:
+        return fail(str(exc), 2)
+    try:
+        with open_archive(args) as archive:
+            out, cite = make_clip(archive, args.id, start, end, Path(args.output) if args.output else None, args.format, args.pad)
+    except (ExportError, OSError) as exc:
+        return fail(str(exc))
+    print(f"wrote {out}")
+    print(cite)
+    return EXIT_OK
+
+
+@command("export-catalog")
+def cmd_export_catalog(args: argparse.Namespace) -> int:
+    from archive.exports import export_catalog
+
+    with open_archive(args) as archive:
+        text = export_catalog(archive, args.format)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return fail(f"{args.output}: {exc.strerror}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+@command("bundle")
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from archive.bundle import write_bundle
+    from archive.exports import ExportError
+
+    try:
+        with open_archive(args) as archive:
+            out = write_bundle(archive, args.id, Path(args.output))
+    except (ExportError, OSError) as exc:
+        return fail(str(exc))
+    print(f"wrote {out}")
+    return EXIT_OK

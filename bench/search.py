@@ -220,25 +220,45 @@ def dir_size(path: Path) -> int:
 
 
 def build(path: Path, hours: float, *, mode: str, procs: int, profile: bool):
+    """Index a synthetic archive; returns (index seconds, generate seconds,
+    segments, words, index CPU seconds).  Index time excludes generating the
+    synthetic data; CPU time includes writer sub-processes."""
     gen = Generator()
     ix = SearchIndex.create(path, common_grams=mode)
-    t0 = time.perf_counter()
     nseg = nwords = 0
+    gen_s = gen_cpu = 0.0
     prof = cProfile.Profile() if profile else None
+    c0 = _cpu()
+    t0 = time.perf_counter()
     if prof:
         prof.enable()
+    docs = gen.archive(hours)
     with ix.writer(procs=procs, limitmb=512 if procs > 1 else 1024,
                    multisegment=procs > 1) as w:
-        for doc in gen.archive(hours):
+        while True:
+            g0, gc0 = time.perf_counter(), time.process_time()
+            doc = next(docs, None)
+            gen_s += time.perf_counter() - g0
+            gen_cpu += time.process_time() - gc0
+            if doc is None:
+                break
             w.add_recording(doc)
             nseg += len(doc.segments)
             nwords += sum(len(s.words) for s in doc.segments)
     if prof:
         prof.disable()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
-    secs = time.perf_counter() - t0
+    total = time.perf_counter() - t0
+    cpu = _cpu() - c0 - gen_cpu
     ix.close()
-    return secs, nseg, nwords
+    return total - gen_s, gen_s, nseg, nwords, cpu
+
+
+def _cpu() -> float:
+    import resource
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def run_queries(ix: SearchIndex, classes, repeats: int, profile: bool = False):
@@ -299,67 +319,105 @@ def machine() -> str:
             f"Python {platform.python_version()}, {platform.system()}")
 
 
-MODE_LABELS = {"both": "common grams", "either": "common grams (Lucene rule)",
-               "off": "plain"}
+MODE_LABELS = {"both": "common grams", "either": "common grams, Lucene rule",
+               "off": "no grams"}
 
 
-def bench_size(hours, *, mode, procs, repeats, workdir, profile, classes):
+def loadavg() -> str:
+    try:
+        return "%.1f" % os.getloadavg()[0]
+    except OSError:
+        return "?"
+
+
+def bench_size(hours, *, mode, procs, repeats, workdir, profile, classes,
+               whoosh_baseline=False):
     path = Path(workdir) / f"ix_{hours:g}h_{mode}"
     label = MODE_LABELS[mode]
-    print(f"\n== {hours:g} h ({label}) -> {path}", flush=True)
-    secs, nseg, nwords = build(path, hours, mode=mode, procs=procs, profile=profile)
+    print(f"\n== {hours:g} h ({label}) -> {path}  [load {loadavg()}]", flush=True)
+    load0 = loadavg()
+    secs, gen_s, nseg, nwords, cpu = build(path, hours, mode=mode, procs=procs,
+                                           profile=profile)
     size = dir_size(path)
-    print(f"build {secs:.1f} s, {nseg:,} segments, {nwords:,} words, "
-          f"{size / 1e6:.1f} MB", flush=True)
-    ix = SearchIndex(path)
-    res = run_queries(ix, classes, repeats, profile=profile)
-    ix.close()
-    for cls, r in res.items():
-        print(f"  {cls:24s} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms  "
-              f"max {r['max']:8.1f} ms   {r['totals']}", flush=True)
-    return {"hours": hours, "mode": label, "procs": procs, "build_s": secs,
-            "segments": nseg, "words": nwords, "bytes": size, "queries": res}
+    print(f"build {secs:.1f} s, CPU {cpu:.1f} s (+{gen_s:.1f} s generating data), "
+          f"{nseg:,} segments, "
+          f"{nwords:,} words, {size / 1e6:.1f} MB  [load {loadavg()}]", flush=True)
+    out = []
+    engines = [("numpy", label)]
+    if whoosh_baseline:
+        engines.append(("whoosh", "plain Whoosh (Phrase/SpanNear matchers)"))
+    for engine, elabel in engines:
+        ix = SearchIndex(path)
+        ix.engine = engine
+        res = run_queries(ix, classes, repeats if engine == "numpy" else 2,
+                          profile=profile and engine == "numpy")
+        ix.close()
+        for cls, r in res.items():
+            print(f"  [{elabel}] {cls:24s} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms"
+                  f"  max {r['max']:8.1f} ms   {r['totals']}", flush=True)
+        out.append({"hours": hours, "mode": elabel, "procs": procs, "build_s": secs,
+                    "cpu_s": cpu, "gen_s": gen_s, "segments": nseg, "words": nwords, "bytes": size,
+                    "queries": res, "load": f"{load0}-{loadavg()}",
+                    "engine": engine})
+    return out
+
+
+def _cell(r, cls):
+    q = r["queries"].get(cls) if r else None
+    return f"{q['p50']:.1f} / {q['p95']:.1f}" if q else ""
 
 
 def write_docs(results, path: Path):
+    builds = [r for r in results if r.get("engine") == "numpy"]
+    default = {r["hours"]: r for r in builds if r["mode"] == MODE_LABELS["both"]}
+    sizes = sorted(default)
     lines = ["## Search", "",
-             f"Machine: {machine()}.", "",
+             f"Machine: {machine()}. Other jobs shared this 2-core machine during "
+             "some runs; the load average at the start/end of each build is shown.", "",
              "Generated by `bench/search.py` (synthetic transcripts: ~9,000 words/hour, "
              "Zipfian vocabulary of ~30k words with real common English words, "
              "3% stock spoken phrases such as \"out of the\", ~20-word segments with "
-             "word times). Latencies are per `SearchIndex.search()` call (page of 20 "
-             "hits incl. snippets and hit times, exact total), warm, each query run "
-             "several times; p50/p95 over all runs of the class.", "",
+             "word times, 1-3 hour meetings of 5 bodies over 20 years). Latency is "
+             "per `SearchIndex.search()` call: exact total + a page of 20 hits with "
+             "hit times and snippets; warm; each query run 5 times after a warm-up "
+             "(baselines 2), p50/p95 over all runs of the class.", "",
              "### Build", "",
-             "| archive | mode | writer | segments | build time | index size |",
-             "|---|---|---|---:|---:|---:|"]
-    for r in results:
+             "| archive | index | writer | segments | build time (wall) | build CPU "
+             "| (+ generating data) | index size | load avg |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in builds:
         lines.append(f"| {r['hours']:g} h | {r['mode']} | procs={r['procs']} | "
                      f"{r['segments']:,} | {r['build_s']:.1f} s | "
-                     f"{r['bytes'] / 1e6:.0f} MB |")
+                     f"{r.get('cpu_s', float('nan')):.1f} s | {r['gen_s']:.1f} s | "
+                     f"{r['bytes'] / 1e6:.0f} MB | {r['load']} |")
     classes = []
-    for r in results:
+    for r in default.values():
         for c in r["queries"]:
             if c not in classes:
                 classes.append(c)
-    cols = [r for r in results]
-    lines += ["", "### Search latency (ms, p50 / p95)", "",
-              "| query class | " + " | ".join(f"{r['hours']:g} h {r['mode']}" for r in cols)
-              + " |", "|---|" + "---:|" * len(cols)]
+    lines += ["", "### Search latency, default index (common grams), ms p50 / p95", "",
+              "| query class | " + " | ".join(f"{h:g} h" for h in sizes) + " |",
+              "|---|" + "---:|" * len(sizes)]
     for c in classes:
-        cells = []
-        for r in cols:
-            q = r["queries"].get(c)
-            cells.append(f"{q['p50']:.1f} / {q['p95']:.1f}" if q else "")
-        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+        lines.append(f"| {c} | " + " | ".join(_cell(default[h], c) for h in sizes) + " |")
+    lines += ["", "### Phrases: common grams vs. no grams vs. plain Whoosh, ms p50 / p95",
+              "", "| archive | index / evaluation | " + " | ".join(PHRASE_CLASSES) + " |",
+              "|---|---|" + "---:|" * len(PHRASE_CLASSES)]
+    for r in sorted(results, key=lambda r: (r["hours"], r["mode"] != MODE_LABELS["both"],
+                                             r["engine"] != "numpy", r["mode"])):
+        if not all(c in r["queries"] for c in PHRASE_CLASSES):
+            continue
+        lines.append(f"| {r['hours']:g} h | {r['mode']} | "
+                     + " | ".join(_cell(r, c) for c in PHRASE_CLASSES) + " |")
     lines += ["", "Queries per class: " + "; ".join(
-        f"{c}: " + ", ".join(str(x if isinstance(x, str) else x) for x in QUERIES[c])
-        for c in classes), ""]
+        f"**{c}**: " + ", ".join(f"`{x}`" if isinstance(x, str) else f"`{x}`"
+                                 for x in QUERIES[c]) for c in classes), ""]
     section = "\n".join(lines) + "\n"
     text = path.read_text() if path.exists() else "# Benchmarks\n\n"
     m = re.search(r"^## Search\b.*?(?=^## |\Z)", text, flags=re.S | re.M)
     if m:
-        text = text[:m.start()] + section + ("\n" if text[m.end():] else "") + text[m.end():]
+        rest = text[m.end():]
+        text = text[:m.start()] + section + ("\n" + rest if rest else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -382,7 +440,17 @@ def main(argv=None):
     ap.add_argument("--profile", action="store_true", help="cProfile build and queries")
     ap.add_argument("--write-docs", action="store_true")
     ap.add_argument("--json", default=None, help="also write raw results here")
+    ap.add_argument("--from-json", nargs="*", default=None,
+                    help="don't run: merge these result files (with --write-docs)")
     args = ap.parse_args(argv)
+    if args.from_json:
+        results = []
+        for f in args.from_json:
+            results += json.loads(Path(f).read_text())
+        if args.write_docs:
+            write_docs(results, ROOT / "docs" / "benchmarks.md")
+            print("wrote", ROOT / "docs" / "benchmarks.md")
+        return results
     if args.quick:
         args.hours, args.plain_hours = [10], [10]
     workdir = args.workdir or tempfile.mkdtemp(prefix="council-bench-")
@@ -392,15 +460,16 @@ def main(argv=None):
     try:
         for h in args.hours:
             procs = args.procs or (2 if h >= 500 else 1)
-            results.append(bench_size(h, mode="both", procs=procs,
-                                      repeats=args.repeats, workdir=workdir,
-                                      profile=args.profile, classes=list(QUERIES)))
+            results += bench_size(h, mode="both", procs=procs, repeats=args.repeats,
+                                  workdir=workdir, profile=args.profile,
+                                  classes=list(QUERIES))
             for mode, sizes in (("either", args.either_hours), ("off", args.plain_hours)):
                 if h in sizes:
-                    results.append(bench_size(h, mode=mode, procs=procs,
-                                              repeats=max(2, args.repeats // 2),
-                                              workdir=workdir, profile=False,
-                                              classes=list(PHRASE_CLASSES)))
+                    results += bench_size(h, mode=mode, procs=procs,
+                                          repeats=max(2, args.repeats // 2),
+                                          workdir=workdir, profile=False,
+                                          classes=list(PHRASE_CLASSES),
+                                          whoosh_baseline=(mode == "off"))
             if not args.keep:
                 for p in Path(workdir).glob(f"ix_{h:g}h_*"):
                     shutil.rmtree(p, ignore_errors=True)

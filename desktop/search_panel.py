@@ -11,7 +11,7 @@ import time
 from typing import Optional
 
 from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,11 +39,14 @@ KIND_LABELS = {"meeting": "Meetings", "radio": "Radio", "other": "Other"}
 class FacetCombo(QComboBox):
     """A filter whose items show how many hits (or recordings) each value has."""
 
-    def __init__(self, all_label: str, labels: Optional[dict] = None, parent=None):
+    def __init__(self, all_label: str, labels: Optional[dict] = None, parent=None, always: tuple = ()):
         super().__init__(parent)
         self.all_label = all_label
         self.labels = labels or {}
+        self.always = tuple(always)  # values listed even when nothing has them
         self.addItem(all_label, "")
+        for v in self.always:
+            self.addItem(self.labels.get(v, v), v)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(10)
 
@@ -57,7 +60,7 @@ class FacetCombo(QComboBox):
     def set_counts(self, counts: dict[str, int], known: tuple = ()) -> None:
         """Rebuild the items from facet counts (keeping the current choice)."""
         current = self.value()
-        values = sorted(set(counts) | set(known) | ({current} if current else set()), key=str.lower)
+        values = sorted(set(counts) | set(known) | set(self.always) | ({current} if current else set()), key=str.lower)
         self.blockSignals(True)
         self.clear()
         self.addItem(self.all_label, "")
@@ -111,7 +114,12 @@ class ResultsView(QListView):
         self._last = (key, now)
         self.activated_hit.emit(index)
 
+    copy_requested = Signal()
+
     def keyPressEvent(self, event) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_requested.emit()  # a citation, not the item view's plain text copy
+            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self._last = (None, 0.0)
             self.activated_hit.emit(self.currentIndex())
@@ -148,7 +156,7 @@ class SearchPanel(QWidget):
         self.sort.addItem("Best match", "relevance")
         self.sort.addItem("Newest first", "date")
         self.body = FacetCombo("All bodies")
-        self.kind = FacetCombo("All kinds", KIND_LABELS)
+        self.kind = FacetCombo("All kinds", KIND_LABELS, always=tuple(KIND_LABELS))
         self.speaker = FacetCombo("All speakers")
         self.year = FacetCombo("Any time")
         self.date_from = DateEdit()
@@ -168,11 +176,7 @@ class SearchPanel(QWidget):
         self.view.setModel(self.model)
         self.view.activated_hit.connect(self._hit_index_activated)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        copy = QAction("Copy quote with citation", self.view)
-        copy.setShortcut(QKeySequence.StandardKey.Copy)
-        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        copy.triggered.connect(self._copy_current)
-        self.view.addAction(copy)
+        self.view.copy_requested.connect(self._copy_current)
 
         self.empty_hint = QLabel()
         self.empty_hint.setObjectName("emptyHint")
@@ -262,10 +266,11 @@ class SearchPanel(QWidget):
         self._timer.start()
 
     # --- results ---------------------------------------------------------------------
-    def show_results(self, results, request: Optional[SearchRequest] = None) -> None:
+    def show_results(self, results, request: Optional[SearchRequest] = None, known: Optional[dict] = None) -> None:
+        """Show hits; the filters get the results' facet counts (``known``: values to list anyway)."""
         self.stack.setCurrentWidget(self.view)
         self.model.set_results(results.hits, results.total)
-        self.set_facets(results.facets)
+        self.set_facets(results.facets, known)
         q = (request.query if request else self.query.text()).strip()
         if results.total == 0:
             self.message.setText(f"No matches for {q}. Try fewer words, a prefix like side*, or a fuzzy Name~.")

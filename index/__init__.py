@@ -1,8 +1,32 @@
 """Full-text search over transcript segments (Whoosh).
 
 Plain dataclasses in, hits out: this package knows nothing of SQLite, audio,
-Qt or the other project packages.  See ``index/store.py`` for the API and
-``docs/benchmarks.md`` ("## Search") for the design and performance notes.
+Qt or the other project packages.
+
+Design (details in each module's docstring):
+
+* ``schema``    one Whoosh document per segment.  The ``text`` field holds the
+  segment's own words *and* the first ``OVERLAP_WORDS`` words of the next
+  segment, with positions: own tokens just below ``BOUNDARY``, overlap tokens
+  from ``BOUNDARY`` on.  "A match starts in this segment" is therefore
+  ``position < BOUNDARY`` for every document - no per-document limit needed.
+* ``analysis``  one tokenizer/normalizer (lower-case, possessive strip, Porter
+  stem, no stop words) for indexing, parsing and highlighting; common grams
+  (``of_the``) indexed next to the unigrams so phrases of common words don't
+  intersect huge posting lists.
+* ``query``     Whoosh QueryParser + a rewrite: text conditions wrapped in
+  ``OwnStart`` (a SpanFirst-like filter), phrases turned into gram spans,
+  body/speaker/kind filters resolved case-insensitively, ``date:`` ranges,
+  friendly ``QueryError`` for malformed input.
+* ``engine``    numpy evaluation of the rewritten query straight from the W3
+  postings (BM25F like Whoosh's); Whoosh's matchers remain the reference
+  path (``SearchIndex.engine = "whoosh"``) and tests check they agree.
+* ``collect``   exact totals, date sort and facets from cached column arrays.
+* ``snippets``  first matched word -> its time; keyword-in-context snippet.
+* ``codec`` / ``writing``  the W3 on-disk format written with less Python
+  overhead (protocol-5 pickles, chunked sort runs, cheap zlib setup).
+* ``store``     ``SearchIndex`` / ``IndexWriter``: locking (``IndexBusyError``),
+  commit/cancel, re-opening the searcher when a new commit appears.
 """
 
 from .model import (Hit, IndexBusyError, IndexSegment, IndexVersionError, IndexWord,

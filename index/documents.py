@@ -110,10 +110,8 @@ def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS
              encode_words(tchars, tstarts, tends, tail_start))
         value = (lay.text, tail_text)
         fields = {
-            "key": "%d:%d" % (rid, sid),
             "rid": srid,
             "text": value,
-            "phr": value,
             "dsort": date_sort_key(date_int, rid, seg.start),
             "d": d,
         }

@@ -147,13 +147,30 @@ def read_postings(reader, fieldname, text, cand=None, want_values=False) -> Post
         return Postings(_EMPTY_IDS, _EMPTY_SC, [] if want_values else None)
     ids = np.concatenate(id_parts) if len(id_parts) > 1 else id_parts[0]
     ws = np.concatenate(w_parts) if len(w_parts) > 1 else w_parts[0]
-    deleted = reader.deleted_docs_set if reader.has_deletions() else None
-    if deleted:
-        keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+    deleted = deleted_array(reader)
+    if len(deleted):
+        keep = ~np.isin(ids, deleted)
         ids, ws = ids[keep], ws[keep]
         if want_values:
             v_parts = [v for v, k in zip(v_parts, keep.tolist()) if k]
     return Postings(ids, ws, v_parts if want_values else None)
+
+
+_DELETED: dict[int, tuple[object, np.ndarray]] = {}
+
+
+def deleted_array(reader) -> np.ndarray:
+    """Sorted deleted docnums of a segment reader (cached per reader)."""
+    if not reader.has_deletions():
+        return _EMPTY_IDS
+    e = _DELETED.get(id(reader))
+    if e is None or e[0] is not reader:
+        d = reader.deleted_docs_set
+        arr = np.sort(np.fromiter(d, dtype=np.int64, count=len(d)))
+        if len(_DELETED) > 64:
+            _DELETED.clear()
+        e = _DELETED[id(reader)] = (reader, arr)
+    return e[1]
 
 
 def position_keys(p: Postings, offset: int) -> np.ndarray:
@@ -240,8 +257,12 @@ class Evaluator:
         if q is NullQuery or isinstance(q, _NullQuery):
             return Result.empty()
         boost = getattr(q, "boost", 1.0) or 1.0
-        if isinstance(q, OwnStart) and q.toks is not None and q.slop <= 1:
+        if isinstance(q, OwnStart) and q.toks is not None and len(q.toks) == 1:
+            r = self._own_term(q.fieldname, q.toks[0][1], sub, cand, q.limit)
+        elif isinstance(q, OwnStart) and q.toks is not None and q.slop <= 1:
             r = self._phrase(q, sub, cand)
+        elif isinstance(q, OwnStart) and _expandable(q.q):
+            r = self._own_multi(q, sub, cand)
         elif type(q) is Term:
             r = self._term(q.fieldname, q.text, sub, cand, 1.0)
             boost = q.boost
@@ -299,9 +320,9 @@ class Evaluator:
     def _all(self, sub, cand) -> Result:
         reader = sub.reader()
         ids = np.arange(reader.doc_count_all(), dtype=np.int64)
-        if reader.has_deletions():
-            d = reader.deleted_docs_set
-            ids = ids[~np.isin(ids, np.fromiter(d, dtype=np.int64, count=len(d)))]
+        deleted = deleted_array(reader)
+        if len(deleted):
+            ids = ids[~np.isin(ids, deleted)]
         if cand is not None:
             ids = np.intersect1d(ids, cand, assume_unique=True)
         return Result(ids, np.ones(len(ids)))
@@ -350,6 +371,44 @@ class Evaluator:
             r = Result(r.ids, np.ones(len(r.ids)))
         return r
 
+    def _own_term(self, fieldname, text, sub, cand, limit) -> Result:
+        """Documents where ``text`` occurs before ``limit``; BM25 over the
+        number of such occurrences."""
+        reader = sub.reader()
+        p = read_postings(reader, fieldname, text, cand, want_values=True)
+        if not len(p.ids):
+            return Result.empty()
+        tf = own_counts(p, limit)
+        keep = tf > 0
+        if not keep.all():
+            p = Postings(p.ids[keep], tf[keep], None)
+        else:
+            p = Postings(p.ids, tf, None)
+        if not len(p.ids):
+            return Result.empty()
+        return Result(p.ids, self._bm25(fieldname, text, p, sub))
+
+    def _own_multi(self, q: OwnStart, sub, cand) -> Result:
+        parts = []
+        for mt in _expandable(q.q):
+            reader = sub.reader()
+            field = reader.schema[mt.field()]
+            rs = []
+            for btext in mt._btexts(reader):
+                if not btext:
+                    continue
+                text = field.from_bytes(btext) if isinstance(btext, bytes) else btext
+                r = self._own_term(mt.field(), text, sub, cand, q.limit)
+                if len(r):
+                    rs.append(r)
+            r = _union(rs)
+            if mt.constantscore and len(r):
+                r = Result(r.ids, np.ones(len(r.ids)))
+            if mt.boost != 1.0 and len(r):
+                r = Result(r.ids, r.scores * mt.boost)
+            parts.append(r)
+        return _union(parts)
+
     def _phrase(self, q: OwnStart, sub, cand) -> Result:
         reader = sub.reader()
         fieldname = q.fieldname
@@ -375,12 +434,11 @@ class Evaluator:
         if not len(keys):
             return Result.empty()
         ids, freq = np.unique(keys >> 32, return_counts=True)
-        # Score like Whoosh's SpanNear2 over Term matchers: the sum of each
-        # token's BM25 score in those documents.
+        # Score: sum over the tokens of BM25(token idf, tf = number of phrase
+        # occurrences starting in the segment's own words).
         scores = np.zeros(len(ids))
-        for term, p in tfs:
-            idx = np.searchsorted(p.ids, ids)
-            sub_p = Postings(ids, p.weights[idx], None)
+        sub_p = Postings(ids, freq.astype(np.float64), None)
+        for term, _p in tfs:
             scores += self._bm25(fieldname, term, sub_p, sub)
         return Result(ids, scores)
 
@@ -396,6 +454,29 @@ class Evaluator:
         order = np.argsort(ids, kind="stable")
         return Result(np.asarray(ids, dtype=np.int64)[order],
                       np.asarray(scores, dtype=np.float64)[order])
+
+
+def own_counts(p: Postings, limit: int) -> np.ndarray:
+    """Per posting, how many of its positions are below ``limit``."""
+    vals = p.values
+    lens = np.fromiter(map(len, vals), dtype=np.int64, count=len(vals))
+    if (lens & 1).any():   # rare 'I' encoded postings
+        from .schema import decode_positions
+        return np.array([sum(1 for x in decode_positions(v) if x < limit) for v in vals],
+                        dtype=np.float64)
+    counts = lens >> 1
+    arr = np.frombuffer(b"".join(vals), dtype=np.uint16)
+    starts = np.cumsum(counts) - counts
+    return np.add.reduceat((arr < limit).astype(np.float64), starts)
+
+
+def _expandable(q):
+    """The multi-term queries under an OwnStart (None if it holds others)."""
+    if isinstance(q, MultiTerm):
+        return [q]
+    if isinstance(q, Or) and all(isinstance(s, MultiTerm) for s in q.subqueries):
+        return list(q.subqueries)
+    return None
 
 
 def _estimate(q, reader) -> float:

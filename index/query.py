@@ -5,11 +5,14 @@ NOT / -word, prefix*, fuzzy~ / ~2, field filters, date filters) against a
 schema that only exposes the user-facing fields.  The parsed tree is then
 rewritten:
 
-* quoted phrases on the text become a span query over the phrase field
-  (common grams when enabled) wrapped in :class:`OwnStart`, which only keeps
-  matches that *start* in the segment's own words - so a phrase straddling
-  two Whisper segments is found exactly once, in the segment where it starts;
-* prefix and fuzzy terms also try the stemmed form of the word;
+* every text condition is wrapped in :class:`OwnStart`, which only keeps
+  matches that *start* in the segment's own words (the transcript field also
+  holds the first words of the next segment): a phrase straddling two
+  Whisper segments is found exactly once, in the segment where it starts,
+  and a word that only occurs in the overlap never makes a hit;
+* quoted phrases become a positional span query over (common-gram) tokens;
+* prefix and fuzzy terms also try the stemmed form of the word, and never
+  expand to common-gram tokens;
 * ``body:``/``speaker:``/``kind:`` become :class:`KeywordFilter`, resolved
   against the index (exact value, case-insensitive, else every value that
   contains all the given words);
@@ -27,11 +30,11 @@ from dataclasses import dataclass, field
 from whoosh import qparser
 from whoosh.matching import NullMatcher
 from whoosh.qparser import plugins
-from whoosh.query import (And, AndMaybe, AndNot, Every, FuzzyTerm, Not, NullQuery,
-                          Or, Phrase, Prefix, Query, Term, Wildcard)
+from whoosh.query import (And, AndMaybe, AndNot, Every, FuzzyTerm, MultiTerm, Not,
+                          NullQuery, Or, Phrase, Prefix, Query, Term, Wildcard)
 from whoosh.query.spans import SpanNear, SpanNear2, SpanQuery, SpanWrappingMatcher
 
-from .analysis import COMMON_TERMS, keyword_norm, keyword_words, phrase_tokens, stem_word
+from .analysis import keyword_norm, keyword_words, phrase_tokens, stem_word
 from .model import QueryError
 from .schema import BOUNDARY, DateSyntaxError, date_range_query, parse_date_range
 
@@ -51,10 +54,10 @@ class OwnStart(SpanQuery):
     segment (a per-document "SpanFirst" whose limit is encoded in positions).
     """
 
-    def __init__(self, q, limit=BOUNDARY, toks=None, slop=1, fieldname="phr"):
+    def __init__(self, q, limit=BOUNDARY, toks=None, slop=1, fieldname="text"):
         self.q = q
         self.limit = limit
-        # (offset, term) tokens of the phrase field, for engine.Evaluator
+        # (offset, term) tokens to match, for engine.Evaluator's fast path
         self.toks = toks
         self.slop = slop
         self.fieldname = fieldname
@@ -89,8 +92,8 @@ class OwnStart(SpanQuery):
 
     def matcher(self, searcher, context=None):
         reader = searcher.reader()
-        for fieldname, text in self.q.terms():
-            if (fieldname, text) not in reader:
+        for _off, text in self.toks or ():
+            if (self.fieldname, text) not in reader:
                 return NullMatcher()
         m = self.q.matcher(searcher, context)
         if not m.is_active():
@@ -116,6 +119,38 @@ class OwnStartMatcher(SpanWrappingMatcher):
     def _get_spans(self):
         limit = self.limit
         return [s for s in self.child.spans() if s.start < limit]
+
+
+class NoGrams(MultiTerm):
+    """A prefix/wildcard/fuzzy/range over the transcript field that never
+    expands to common-gram tokens (``of_the``)."""
+
+    def __init__(self, q):
+        self.q = q
+        self.fieldname = q.field()
+        self.text = getattr(q, "text", "")
+        self.boost = q.boost
+        self.constantscore = getattr(q, "constantscore", False)
+
+    def __repr__(self):
+        return "NoGrams(%r)" % (self.q,)
+
+    def __eq__(self, other):
+        return isinstance(other, NoGrams) and self.q == other.q
+
+    def __hash__(self):
+        return hash(("NoGrams", self.q))
+
+    def field(self):
+        return self.fieldname
+
+    def _btexts(self, ixreader):
+        for b in self.q._btexts(ixreader):
+            if isinstance(b, bytes):
+                if b"_" not in b:
+                    yield b
+            elif "_" not in b:
+                yield b
 
 
 class KeywordFilter(Query):
@@ -230,7 +265,7 @@ def compile_query(text: str, parser, *, gram_mode: str = "both") -> CompiledQuer
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"That search is too long ({len(text):,} characters); "
                          f"please keep it under {MAX_QUERY_CHARS:,}.")
-    m = _EMPTY_FILTER.search(text)
+    m = _EMPTY_FILTER.search(re.sub(r'"[^"]*"', "Q", text))
     if m:
         name = m.group(1).lower()
         raise QueryError(f"Add a value after '{name}:' (for example {name}:"
@@ -313,18 +348,18 @@ class _Rewriter:
                 return NullQuery
             if len(words) == 1:
                 self._add(Clause("term", (words[0],)), neg)
-                return Term("text", words[0], boost=q.boost)
+                return own_term(words[0], q.boost)
             self._add(Clause("phrase", tuple(words), slop=max(1, q.slop)), neg)
             return self._phrase(words, max(1, q.slop), q.boost)
-        if isinstance(q, FuzzyTerm):   # before Term: FuzzyTerm subclasses Term
+        if isinstance(q, FuzzyTerm):   # before Term checks
             word = q.text
             maxdist = min(max(int(q.maxdist), 1), 2)
             variants = tuple(dict.fromkeys([word, stem_word(word)]))
             self._add(Clause("fuzzy", variants, maxdist=maxdist,
                              prefixlength=q.prefixlength), neg)
-            subs = [FuzzyTerm("text", v, boost=q.boost, maxdist=maxdist,
-                              prefixlength=q.prefixlength) for v in variants]
-            return subs[0] if len(subs) == 1 else Or(subs)
+            subs = [NoGrams(FuzzyTerm("text", v, boost=q.boost, maxdist=maxdist,
+                                      prefixlength=q.prefixlength)) for v in variants]
+            return OwnStart(subs[0] if len(subs) == 1 else Or(subs))
         if isinstance(q, Prefix):
             p = q.text
             if len(p) < 2:
@@ -334,8 +369,8 @@ class _Rewriter:
             prefixes = (s,) if p.startswith(s) and len(s) >= 2 else tuple(
                 dict.fromkeys([p, s]))
             self._add(Clause("prefix", prefixes), neg)
-            subs = [Prefix("text", x, boost=q.boost) for x in prefixes]
-            return subs[0] if len(subs) == 1 else Or(subs)
+            subs = [NoGrams(Prefix("text", x, boost=q.boost)) for x in prefixes]
+            return OwnStart(subs[0] if len(subs) == 1 else Or(subs))
         if isinstance(q, Wildcard):
             pat = q.text
             if not re.sub(r"[*?]", "", pat):
@@ -345,10 +380,14 @@ class _Rewriter:
                 "".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
                         for c in pat) + r"\Z")
             self._add(Clause("wild", (pat,), regex=rx), neg)
-            return q
+            return OwnStart(NoGrams(q))
         if isinstance(q, Term):
             self._add(Clause("term", (q.text,)), neg)
-            return q
+            return own_term(q.text, q.boost)
+        if isinstance(q, MultiTerm):
+            if not neg:
+                self.positive = True
+            return OwnStart(NoGrams(q))
         if q.is_leaf():
             if not neg:
                 self.positive = True
@@ -356,37 +395,34 @@ class _Rewriter:
         return q.apply(lambda c: self.rewrite(c, neg))
 
     def _phrase(self, words, slop, boost):
-        if slop <= 1:
-            toks = phrase_tokens(words, self.gram_mode)
-        else:
-            toks = list(enumerate(words))
-            if self.gram_mode == "either":
-                # common unigrams are not in the phrase field in this mode;
-                # proximity search ignores them (like stop words)
-                toks = [(i, w) for i, w in toks if w not in COMMON_TERMS]
-                if not toks:
-                    toks, slop = phrase_tokens(words, "either"), 1
-            if len(toks) == 1 and slop > 1:
-                return Term("text", toks[0][1], boost=boost)
+        toks = phrase_tokens(words, self.gram_mode) if slop <= 1 else list(enumerate(words))
         q = OwnStart(positional_chain(toks, slop), toks=toks, slop=slop)
         if boost != 1.0:
             q = And([q], boost=boost)
         return q
 
 
+def own_term(word: str, boost: float = 1.0):
+    """A transcript word, counted only where it is one of the segment's own."""
+    q = OwnStart(Term("text", word), toks=[(0, word)])
+    if boost != 1.0:
+        q = And([q], boost=boost)
+    return q
+
+
 def positional_chain(toks: list[tuple[int, str]], slop: int = 1):
-    """Span query matching the phrase-field tokens at the given relative
+    """Span query matching the transcript tokens at the given relative
     offsets (exactly, for slop 1; within ``slop`` of each other otherwise)."""
     if len(toks) == 1:
-        return Term("phr", toks[0][1])
+        return Term("text", toks[0][1])
     if slop > 1 or all(b[0] - a[0] == 1 for a, b in zip(toks, toks[1:])):
-        return SpanNear2([Term("phr", t) for _, t in toks], slop=slop, ordered=True,
+        return SpanNear2([Term("text", t) for _, t in toks], slop=slop, ordered=True,
                          mindist=1)
     # gaps (a word covered by a gram on its left): chain exact distances
-    q = Term("phr", toks[0][1])
+    q = Term("text", toks[0][1])
     for (o1, _), (o2, t) in zip(toks, toks[1:]):
         gap = o2 - o1
-        q = SpanNear(q, Term("phr", t), slop=gap, ordered=True, mindist=gap)
+        q = SpanNear(q, Term("text", t), slop=gap, ordered=True, mindist=gap)
     return q
 
 

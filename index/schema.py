@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import struct
 from array import array
 
 from whoosh import columns, fields, formats
@@ -44,7 +45,12 @@ MAX_OWN_TOKENS = BOUNDARY  # longer segments are truncated in the phrase field
 # Posting format: positions as a packed array (fast to decode, compact).
 
 
+_PACK_H = struct.Struct("=H").pack
+
+
 def encode_positions(poslist) -> bytes:
+    if len(poslist) == 1 and poslist[0] <= 0xFFFF:
+        return _PACK_H(poslist[0])
     if poslist and poslist[-1] > 0xFFFF:
         return b"I" + array("I", poslist).tobytes()   # odd length marks 'I'
     return array("H", poslist).tobytes()

@@ -26,27 +26,34 @@ ELLIPSIS = "\u2026"
 # Word layout encoding (stored per document)
 
 
-def encode_words(char_starts, starts, ends, base: float) -> bytes:
-    """Per word: char offset of the word in the text, start/end relative to
-    ``base`` in centiseconds."""
-    vals = []
-    for c, s, e in zip(char_starts, starts, ends):
-        sc = int(round((s - base) * 100))
-        ec = int(round((e - base) * 100))
-        vals.append(c)
-        vals.append(sc if sc > 0 else 0)
-        vals.append(ec if ec > sc else (sc if sc > 0 else 0))
-    if not vals:
-        return b""
-    if max(vals) <= 0xFFFF:
-        return b"H" + array("H", vals).tobytes()
-    return b"I" + array("I", [min(v, 0xFFFFFFFF) for v in vals]).tobytes()
+def encode_words(char_starts, starts, ends, base: float) -> str:
+    """Per word: char offset of the word in the text and start/end relative
+    to ``base`` in milliseconds, packed as a latin-1 string (stored fields
+    are pickled with protocol 2, which handles str far better than bytes)."""
+    n = len(char_starts)
+    if not n:
+        return ""
+    ss = [int((x - base) * 1000.0 + 0.5) for x in starts]
+    es = [int((x - base) * 1000.0 + 0.5) for x in ends]
+    if min(ss) < 0 or min(es) < 0:
+        ss = [x if x > 0 else 0 for x in ss]
+        es = [x if x > 0 else 0 for x in es]
+    vals = [0] * (3 * n)
+    vals[0::3] = char_starts
+    vals[1::3] = ss
+    vals[2::3] = es
+    if max(max(es), max(ss), char_starts[-1]) <= 0xFFFF:
+        return "H" + array("H", vals).tobytes().decode("latin-1")
+    return "I" + array("I", [min(v, 0xFFFFFFFF) for v in vals]).tobytes().decode("latin-1")
 
 
-def decode_words(b: bytes):
+def decode_words(b):
     if not b:
         return [], [], []
-    vals = array(chr(b[0]), b[1:])
+    if isinstance(b, str):
+        vals = array(b[0], b[1:].encode("latin-1"))
+    else:
+        vals = array(chr(b[0]), b[1:])
     return list(vals[0::3]), list(vals[1::3]), list(vals[2::3])
 
 
@@ -155,7 +162,7 @@ def _word_time(tok_start_char, char_starts, starts, ends, base):
     w = bisect_right(char_starts, tok_start_char) - 1
     if w < 0:
         w = 0
-    return base + starts[w] / 100.0, base + ends[w] / 100.0
+    return round(base + starts[w] / 1000.0, 3), round(base + ends[w] / 1000.0, 3)
 
 
 _WS = re.compile(r"\s+")

@@ -55,10 +55,13 @@ class SearchIndex:
                                         indexname=INDEX_NAME)
             self._write_meta(mode)
         self.schema = self._ix.schema
-        self.gram_mode = self.schema["phr"].gram_mode
+        self.gram_mode = self.schema["text"].gram_mode
         self._parser = make_parser(parser_schema(self.schema))
         self._searcher = None
         self._cache = collect.ColumnCache()
+        # "numpy" (engine.Evaluator) or "whoosh" (Whoosh matchers/collectors,
+        # the slow reference path used by tests and the benchmark baseline)
+        self.engine = "numpy"
         self._lock = threading.RLock()
 
     # -- lifecycle ---------------------------------------------------------
@@ -173,6 +176,8 @@ class SearchIndex:
             k = offset + limit
             facet_out: dict[str, dict[str, int]] = {}
             try:
+                if self.engine == "whoosh":
+                    return self._search_with_matchers(s, q, cq, sort, offset, k, facets)
                 ids, scores = Evaluator(s, self._cache).run(q)
                 total = len(ids)
                 if sort == "relevance":
@@ -191,6 +196,27 @@ class SearchIndex:
                 raise QueryError(f"That search couldn't be run ({type(e).__name__}); "
                                  "try fewer or more specific words.") from e
             hits = [self._hit(s, docnum, score, cq.clauses) for docnum, score in page]
+        return SearchResults(total=total, hits=hits, facets=facet_out)
+
+    def _search_with_matchers(self, s, q, cq, sort, offset, k, facets):
+        """Reference path: Whoosh's own matchers/collectors (slow on big
+        archives; kept for comparison in tests and the benchmark)."""
+        ids = None
+        if sort == "relevance":
+            top, total = collect.top_by_score(s, q, k)
+            page = top[offset:k]
+        else:
+            ids = collect.matching_ids(s, q)
+            total = len(ids)
+            docnums = collect.top_by_date(s, ids, self._cache, k)[offset:k]
+            scores = collect.scores_for(s, q, docnums)
+            page = [(d, scores.get(d, 0.0)) for d in docnums]
+        facet_out = {}
+        if facets:
+            if ids is None:
+                ids = collect.matching_ids(s, q)
+            facet_out = collect.facet_counts(s, np.sort(ids), self._cache)
+        hits = [self._hit(s, docnum, score, cq.clauses) for docnum, score in page]
         return SearchResults(total=total, hits=hits, facets=facet_out)
 
     def _hit(self, searcher, docnum: int, score: float, clauses) -> Hit:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import pickle
 from itertools import islice
+from operator import itemgetter
 
 from whoosh.multiproc import MpWriter, SubWriterTask, finish_subsegment
 from whoosh.writing import PostingPool, SegmentWriter
 
 _CHUNK = 20000
+_second = itemgetter(1)
 
 
 class CouncilPool(PostingPool):
@@ -100,10 +102,9 @@ class CouncilSegmentWriter(SegmentWriter):
                         pool.add_many(fieldname,
                                       [(fieldname, tb, docnum, w, vb)
                                        for tb, _f, w, vb in items],
-                                      sum(160 + len(tb) + len(vb or b"")
-                                          for tb, _f, _w, vb in items))
+                                      190 * len(items))
                         if field.scorable:
-                            length = sum(f for _tb, f, _w, _vb in items)
+                            length = sum(map(_second, items))
                 perdocwriter.add_field(fieldname, field,
                                        value if field.stored else None, length)
                 column = field.column_type

@@ -118,10 +118,13 @@ def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     return np.interp(t, np.arange(len(x)), x)
 
 
-def synth_line(text: str, voice: str, speed: int, pitch: int, tmp: Path) -> np.ndarray:
+def synth_line(text: str, voice: str, speed: int, pitch: int, tmp: Path,
+               ssml: bool = False) -> np.ndarray:
+    """Speak ``text`` (SSML if ``ssml``) and return it at RATE, trimmed and peak-normalised."""
     out = tmp / "line.wav"
     subprocess.run(
-        [espeak_exe(), "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(out), text],
+        [espeak_exe(), *(["-m"] if ssml else []), "-v", voice, "-s", str(speed), "-p", str(pitch),
+         "-w", str(out), text],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -198,7 +201,10 @@ def build(use_mbrola: bool, out_dir: Path, words: bool = True) -> Path:
                 chunks.append(gap)
                 pos += len(gap)
             s = speakers[line["speaker"]]
-            audio = synth_line(line["text"], voices[line["speaker"]], s["speed"], s["pitch"], tmp)
+            # "say" (optional) is SSML for the same words, e.g. a short break that keeps
+            # Whisper from merging "costs us" into "cost us"; "text" is what was said.
+            audio = synth_line(line.get("say", line["text"]), voices[line["speaker"]],
+                               s["speed"], s["pitch"], tmp, ssml="say" in line)
             entry = {
                 "speaker": s["name"],
                 "text": line["text"],

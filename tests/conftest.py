@@ -54,3 +54,33 @@ def make_media(tmp_path_factory):
         return out
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_archive_dir(tmp_path_factory, demo) -> Path:
+    """A pristine archive holding the demo meeting, imported once through the real engine.
+    Tests that change an archive take ``archive_copy`` instead."""
+    from archive.importer import Importer, ImportMeta
+    from archive.store import Archive
+    from transcription.types import TranscribeOptions
+
+    root = tmp_path_factory.mktemp("demo_archive") / "archive"
+    with Archive(root) as archive:
+        importer = Importer(archive, options=TranscribeOptions(workers=1))
+        try:
+            [result] = importer.import_paths(
+                [demo["path"]], ImportMeta(title=demo["title"], body=demo["body"], date=demo["date"], kind="meeting")
+            )
+        finally:
+            importer.close()
+        assert result.status == "indexed", result
+    return root
+
+
+@pytest.fixture
+def archive_copy(demo_archive_dir, tmp_path) -> Path:
+    import shutil
+
+    target = tmp_path / "archive"
+    shutil.copytree(demo_archive_dir, target)
+    return target

@@ -42,36 +42,58 @@ def _word_text(word: Any) -> str:
     return _get(word, "word") or _get(word, "text") or ""
 
 
+def _fits(text: str, max_line: int) -> bool:
+    return len(textwrap.wrap(text, max_line)) <= 2
+
+
+def _split_text(text: str, max_line: int) -> list[str]:
+    """Greedy split of a text into pieces that each wrap to at most two lines."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for word in text.split():
+        if current and not _fits(" ".join(current + [word]), max_line):
+            pieces.append(" ".join(current))
+            current = []
+        current.append(word)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
+
+
 def cues(segments: Iterable[Any], max_line: int = MAX_LINE, max_cue: float = MAX_CUE) -> list[dict]:
     """Split segments into subtitle cues of at most two lines and ``max_cue`` seconds.
 
-    Word timestamps decide where a long segment is cut; without words the text is
-    wrapped and the time shared out by length.
+    Word timestamps decide where a long segment is cut (preferring a cut after a
+    punctuation mark); without words the text is split and the time shared out by length.
     """
     out: list[dict] = []
-    limit = 2 * max_line
     for seg in segments:
         text = " ".join(_get(seg, "text", "").split())
         if not text:
             continue
         start, end, speaker = float(_get(seg, "start")), float(_get(seg, "end")), _get(seg, "speaker")
         words = [w for w in (_get(seg, "words") or []) if _word_text(w).strip()]
-        if (len(text) <= limit and end - start <= max_cue) or not words:
-            pieces = textwrap.wrap(text, limit) or [text]
+        if (_fits(text, max_line) and end - start <= max_cue) or not words:
+            pieces = _split_text(text, max_line) or [text]
             span = (end - start) / max(1, sum(len(p) for p in pieces))
             t = start
-            for piece in pieces:
-                t_end = end if piece is pieces[-1] else t + span * len(piece)
+            for n, piece in enumerate(pieces):
+                t_end = end if n == len(pieces) - 1 else t + span * len(piece)
                 out.append({"start": t, "end": t_end, "text": piece, "speaker": speaker})
                 t = t_end
             continue
         group: list[Any] = []
         for w in words:
             candidate = " ".join(_word_text(x).strip() for x in group + [w])
-            too_long = len(candidate) > limit or (group and float(_get(w, "end")) - float(_get(group[0], "start")) > max_cue)
+            too_long = not _fits(candidate, max_line) or (group and float(_get(w, "end")) - float(_get(group[0], "start")) > max_cue)
             if group and too_long:
-                out.append(_cue_from_words(group, speaker))
-                group = []
+                # cut after the last punctuation in the second half of the group, if any
+                cut = next(
+                    (i + 1 for i in range(len(group) - 1, len(group) // 2 - 1, -1) if _word_text(group[i]).rstrip()[-1:] in ".,;:?!"),
+                    len(group),
+                )
+                out.append(_cue_from_words(group[:cut], speaker))
+                group = group[cut:]
             group.append(w)
         if group:
             out.append(_cue_from_words(group, speaker))

@@ -1,0 +1,98 @@
+"""Audio clips for radio: cut a recording (or a video's sound) with ffmpeg-python and tag
+the file with title, date and the citation of what is said in it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+import ffmpeg
+
+from archive.citation import citation
+from archive.exports import ExportError, load_transcript, safe_filename
+from transcription.audio import ffmpeg_exe
+
+CLIP_FORMATS = {
+    "mp3": {"acodec": "libmp3lame", "audio_bitrate": "128k"},
+    "wav": {"acodec": "pcm_s16le"},
+    "m4a": {"acodec": "aac", "audio_bitrate": "128k"},
+}
+
+
+def parse_time(value: str | float) -> float:
+    """Seconds from ``75.5``, ``1:15.5`` or ``00:01:15.5``."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    m = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)", text)
+    if not m:
+        raise ValueError(f"not a time: {value!r} (use seconds or HH:MM:SS)")
+    return int(m[1] or 0) * 3600 + int(m[2]) * 60 + float(m[3])
+
+
+def quote_between(segments: list[dict], start: float, end: float) -> tuple[str, Optional[str]]:
+    """The words spoken between two times, and the speaker of most of them."""
+    words: list[str] = []
+    speakers: dict[str, int] = {}
+    for seg in segments:
+        if seg.get("flag") or seg["end"] < start or seg["start"] > end:
+            continue
+        seg_words = seg["words"] or [{"text": seg["text"], "start": seg["start"], "end": seg["end"]}]
+        for w in seg_words:
+            mid = (w["start"] + w["end"]) / 2
+            if start - 0.05 <= mid <= end + 0.05:
+                words.append(w["text"] if words else w["text"].lstrip())
+                if seg["speaker"]:
+                    speakers[seg["speaker"]] = speakers.get(seg["speaker"], 0) + 1
+    speaker = max(speakers, key=speakers.get) if speakers else None
+    return "".join(words).strip(), speaker
+
+
+def make_clip(
+    archive,
+    recording_id: int,
+    start: float,
+    end: float,
+    out: Optional[Path] = None,
+    fmt: str = "mp3",
+    pad: float = 0.0,
+) -> tuple[Path, str]:
+    """Cut [start - pad, end + pad] into ``out``. Returns (path, citation written in its tags)."""
+    if fmt not in CLIP_FORMATS:
+        raise ExportError(f"clip format must be one of {', '.join(CLIP_FORMATS)}")
+    data = load_transcript(archive, recording_id)
+    rec = data.recording
+    media = archive.media_path(rec)
+    if media is None or not media.exists():
+        raise ExportError(f"the media file of recording {recording_id} is missing: {media}")
+    duration = rec.duration or 0.0
+    if end <= start:
+        raise ExportError("the clip's end must come after its start")
+    if start < 0 or (duration and start >= duration):
+        raise ExportError(f"start {start:.2f}s is outside the recording (0–{duration:.2f}s)")
+    a = max(0.0, start - max(0.0, pad))
+    b = min(duration, end + max(0.0, pad)) if duration else end + max(0.0, pad)
+    quote, speaker = quote_between(data.segments, start, end)
+    cite = citation(quote or "(no transcript)", speaker=speaker, body=rec.body, title=rec.title, date=rec.date, seconds=start)
+    if out is None:
+        out = Path(safe_filename(f"{rec.date or ''} {rec.title} {int(start)}s".strip()) + f".{fmt}")
+    tags = {"title": f"{rec.title} at {int(start // 60)}:{start % 60:04.1f}", "artist": rec.body or "", "date": rec.date or "",
+            "album": rec.title, "comment": cite}
+    stream = ffmpeg.input(str(media), ss=f"{a:.3f}", t=f"{b - a:.3f}").output(
+        str(out), vn=None, ac=1, **CLIP_FORMATS[fmt]
+    )
+    args = stream.overwrite_output().get_args()
+    # output options (the tags) must come before the output file name
+    at = len(args) - 1 - args[::-1].index(str(out))
+    for key, value in tags.items():
+        if value:
+            args[at:at] = ["-metadata", f"{key}={value}"]
+            at += 2
+    proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ExportError(f"ffmpeg could not cut the clip: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+    return out, cite

@@ -1,0 +1,252 @@
+"""What leaves the archive: transcripts (txt, srt, vtt, json, docx, csv), search results
+as a dataset (csv, jsonl), and the catalog (csv, json). Exports reflect human
+corrections; text Whisper's guards flagged is left out (json keeps it, marked).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from archive.citation import citation
+from archive.catalog import Recording
+from transcription import formats
+
+TRANSCRIPT_FORMATS = ("txt", "srt", "vtt", "json", "docx", "csv")
+RESULT_FORMATS = ("csv", "jsonl")
+CATALOG_FORMATS = ("csv", "json")
+
+
+class ExportError(ValueError):
+    pass
+
+
+def safe_filename(name: str, default: str = "recording", max_len: int = 80) -> str:
+    """A file name from a title: no path separators, no traversal, no control characters."""
+    name = unicodedata.normalize("NFKC", name or "")
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", " ", name)
+    name = " ".join(name.split()).strip(" .")
+    name = name.replace("..", ".")
+    return (name[:max_len].rstrip(" .") or default)
+
+
+@dataclass
+class TranscriptData:
+    recording: Recording
+    transcript: Optional[dict]
+    segments: list[dict]  # each with "words": [...]
+
+    @property
+    def speech(self) -> list[dict]:
+        return [s for s in self.segments if not s.get("flag")]
+
+
+def load_transcript(archive, recording_id: int) -> TranscriptData:
+    rec = archive.catalog.recording(recording_id)
+    if rec is None:
+        raise ExportError(f"no recording {recording_id}")
+    transcript = archive.catalog.current_transcript(recording_id)
+    segments: list[dict] = []
+    if transcript is not None:
+        words = archive.catalog.words_by_segment(transcript["id"])
+        for seg in archive.catalog.segments(transcript["id"]):
+            segments.append({**seg, "words": words.get(seg["id"], [])})
+    return TranscriptData(rec, transcript, segments)
+
+
+def _header_lines(rec: Recording) -> list[str]:
+    lines = [rec.title]
+    for label, value in (("Body", rec.body), ("Date", rec.date), ("Kind", rec.kind), ("Source", rec.source_path),
+                         ("Duration", formats.hms(rec.duration) if rec.duration else None)):
+        if value:
+            lines.append(f"{label}: {value}")
+    return lines
+
+
+def paragraphs(segments: list[dict]) -> list[dict]:
+    """Consecutive segments of one speaker joined into paragraphs."""
+    out: list[dict] = []
+    for seg in segments:
+        same = out and out[-1]["speaker"] == seg.get("speaker")
+        if same and seg["start"] - out[-1]["end"] < 2.0 and len(out[-1]["text"]) < 400:
+            out[-1]["text"] += " " + seg["text"]
+            out[-1]["end"] = seg["end"]
+        else:
+            out.append({"start": seg["start"], "end": seg["end"], "speaker": seg.get("speaker"), "text": seg["text"]})
+    return out
+
+
+def to_txt(data: TranscriptData) -> str:
+    body = formats.to_txt(paragraphs(data.speech)).replace("\n", "\n\n")
+    return "\n".join(_header_lines(data.recording)) + "\n\n" + body.rstrip("\n") + "\n"
+
+
+def _subtitle_segments(data: TranscriptData) -> list[dict]:
+    return [{**s, "words": [{**w, "word": w["text"]} for w in s["words"]]} for s in data.speech]
+
+
+def to_json(data: TranscriptData) -> str:
+    rec = data.recording
+    out = {
+        "recording": rec.summary() | {"source_path": rec.source_path, "sha256": rec.sha256, "language": rec.language},
+        "transcript": {k: data.transcript[k] for k in ("engine", "model", "prompt", "source", "created")} if data.transcript else None,
+        "segments": [
+            {
+                "start": s["start"],
+                "end": s["end"],
+                "speaker": s["speaker"],
+                "text": s["text"],
+                "original_text": s["original_text"],
+                "corrected": s["text"] != s["original_text"],
+                "flag": s["flag"],
+                "avg_logprob": s["avg_logprob"],
+                "words": [
+                    {"start": w["start"], "end": w["end"], "word": w["text"], "probability": w["probability"]} for w in s["words"]
+                ],
+            }
+            for s in data.segments
+        ],
+    }
+    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(data: TranscriptData) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["start", "end", "speaker", "text"])
+    for s in data.speech:
+        writer.writerow([f"{s['start']:.3f}", f"{s['end']:.3f}", s["speaker"] or "", s["text"]])
+    return buf.getvalue()
+
+
+def write_docx(data: TranscriptData, out: Path) -> None:
+    from docx import Document
+    from docx.shared import Pt, RGBColor
+
+    rec = data.recording
+    doc = Document()
+    doc.core_properties.title = rec.title
+    doc.core_properties.subject = rec.body or ""
+    doc.add_heading(rec.title, level=1)
+    block = doc.add_paragraph()
+    for line in _header_lines(rec)[1:]:
+        label, value = line.split(": ", 1)
+        block.add_run(f"{label}: ").bold = True
+        block.add_run(value + "\n")
+    for para in paragraphs(data.speech):
+        p = doc.add_paragraph()
+        stamp = p.add_run(f"[{formats.hms(para['start'])}] ")
+        stamp.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
+        stamp.font.size = Pt(9)
+        if para["speaker"]:
+            p.add_run(f"{para['speaker']}: ").bold = True
+        p.add_run(para["text"])
+    doc.save(str(out))
+
+
+def export_transcript(archive, recording_id: int, fmt: str, out: Optional[Path]) -> Optional[str]:
+    """Write to ``out`` (or return the text, for stdout). docx needs a file."""
+    if fmt not in TRANSCRIPT_FORMATS:
+        raise ExportError(f"unknown format {fmt!r} (choose from {', '.join(TRANSCRIPT_FORMATS)})")
+    data = load_transcript(archive, recording_id)
+    if data.transcript is None:
+        raise ExportError(f"recording {recording_id} has no transcript yet (status: {data.recording.status})")
+    if fmt == "docx":
+        if out is None:
+            raise ExportError("docx needs an output file: -o FILE.docx")
+        write_docx(data, out)
+        return None
+    text = {
+        "txt": to_txt,
+        "json": to_json,
+        "csv": to_csv,
+        "srt": lambda d: formats.to_srt(_subtitle_segments(d)),
+        "vtt": lambda d: formats.to_vtt(_subtitle_segments(d)),
+    }[fmt](data)
+    if out is None:
+        return text
+    out.write_text(text, encoding="utf-8")
+    return None
+
+
+def default_export_name(rec: Recording, fmt: str) -> str:
+    return safe_filename(f"{rec.date or ''} {rec.title}".strip()) + f".{fmt}"
+
+
+# --- search results as a dataset ------------------------------------------------------
+
+RESULT_FIELDS = ("recording_id", "title", "body", "date", "speaker", "start", "end", "text", "citation")
+
+
+def hit_citation(hit: Any) -> str:
+    return citation(hit.text, speaker=hit.speaker, body=hit.body, title=hit.title, date=hit.date, seconds=hit.start)
+
+
+def result_rows(hits: Iterable[Any]) -> Iterable[dict]:
+    for h in hits:
+        yield {
+            "recording_id": h.recording_id,
+            "title": h.title,
+            "body": h.body,
+            "date": h.date,
+            "speaker": h.speaker,
+            "start": round(h.start, 3),
+            "end": round(h.end, 3),
+            "text": h.text,
+            "citation": hit_citation(h),
+        }
+
+
+def write_results(hits: Iterable[Any], out: Path) -> int:
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in RESULT_FORMATS:
+        raise ExportError(f"results export must end in .csv or .jsonl, not {out.name!r}")
+    n = 0
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        if fmt == "csv":
+            writer = csv.DictWriter(fh, fieldnames=RESULT_FIELDS)
+            writer.writeheader()
+            for row in result_rows(hits):
+                writer.writerow(row)
+                n += 1
+        else:
+            for row in result_rows(hits):
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                n += 1
+    return n
+
+
+# --- catalog --------------------------------------------------------------------------
+
+CATALOG_FIELDS = ("id", "title", "body", "kind", "date", "duration", "language", "status", "sha256", "source_path",
+                  "media_path", "created", "updated")
+
+
+def catalog_rows(archive) -> list[dict]:
+    rows = []
+    for rec in sorted(archive.catalog.recordings(), key=lambda r: r.id):
+        row = {f: getattr(rec, f) for f in CATALOG_FIELDS}
+        t = archive.catalog.current_transcript(rec.id)
+        row["transcript_engine"] = t["engine"] if t else None
+        row["transcript_model"] = t["model"] if t else None
+        rows.append(row)
+    return rows
+
+
+def export_catalog(archive, fmt: str) -> str:
+    rows = catalog_rows(archive)
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=[*CATALOG_FIELDS, "transcript_engine", "transcript_model"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return buf.getvalue()
+    raise ExportError(f"unknown catalog format {fmt!r} (choose csv or json)")

@@ -1,0 +1,558 @@
+"""The main window: lays out the panels and wires their intent signals to archive services.
+
+Widgets stay passive (they emit what the user wants); this class decides what happens:
+it runs searches through ``archive.views``, opens recordings, seeks the player, queues
+imports and edits on the import controller, and puts citations on the clipboard.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+)
+
+from archive import views
+from desktop.import_queue import ImportQueuePanel, short_name
+from desktop.import_worker import CANCELLED, DONE, EDIT, FAILED, IMPORT, STOPPED, ImportController, Job
+from desktop.library import LibraryPanel
+from desktop.recording_view import RecordingView
+from desktop.search_panel import SearchPanel
+from desktop.settings import AppSettings, Preferences
+
+PENDING_KEY = "import/pending"
+QUERY_HELP = """<table cellspacing=4>
+<tr><td><b>budget sidewalks</b></td><td>both words (stemmed: sidewalk finds sidewalks)</td></tr>
+<tr><td><b>"opt out of the program"</b></td><td>the exact phrase</td></tr>
+<tr><td><b>cameras OR sidewalks</b>, <b>budget -police</b></td><td>boolean logic</td></tr>
+<tr><td><b>side*</b></td><td>prefixes</td></tr>
+<tr><td><b>Donavan~</b></td><td>fuzzy matches (Whisper misspells names)</td></tr>
+<tr><td><b>speaker:Brooks</b>, <b>kind:radio</b>, <b>title:budget</b></td><td>field filters</td></tr>
+<tr><td><b>date:2011</b>, <b>date:2011-01-01..2011-06-30</b></td><td>dates and ranges</td></tr>
+</table>"""
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, archive, settings: AppSettings, imports: ImportController, parent=None):
+        super().__init__(parent)
+        self.archive = archive
+        self.settings = settings
+        self.prefs: Preferences = settings.load()
+        self.imports = imports
+        self.setWindowTitle("Council Archive")
+        self.setAcceptDrops(True)
+        self._import_dialog = None
+        self._last_transcript_reload = 0.0
+        self._closing = False
+        self._known: Optional[dict] = None  # filter values in the archive (catalog counts)
+
+        self.search_panel = SearchPanel()
+        self.library = LibraryPanel()
+        self.recording_view = RecordingView()
+        self.queue = ImportQueuePanel()
+        self.player = self.recording_view.player
+        self.transcript = self.recording_view.transcript
+        self._build_layout()
+        self._build_menus()
+        self._wire()
+        self.reload_library()
+        self._update_empty_state()
+        self.refresh_filters()
+
+    # ================================================================ layout and menus
+    def _build_layout(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.search_panel, "Search")
+        self.tabs.addTab(self.library, "Library")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.recording_view)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 6)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        self.queue_dock = QDockWidget("Imports", self)
+        self.queue_dock.setObjectName("importQueue")
+        self.queue_dock.setWidget(self.queue)
+        self.queue_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
+        self.queue_dock.hide()
+        self.statusBar().showMessage(f"Archive: {self.archive.root}")
+        self.resize(1280, 800)
+
+    def _action(self, menu, text, slot, shortcut=None, context=Qt.ShortcutContext.WindowShortcut) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(context)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&Import Files…", self.import_files_dialog, QKeySequence.StandardKey.Open)
+        self._action(file, "Import &Folder…", self.import_folder_dialog, "Ctrl+Shift+O")
+        self._action(file, "Import the &Demo Meeting", self.import_demo)
+        file.addSeparator()
+        self._action(file, "&Settings…", self.settings_dialog, "Ctrl+,")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        self._action(edit, "Copy &Quote with Citation", self.copy_quote)
+        self._action(edit, "Copy &Reference Link", self.copy_reference)
+        edit.addSeparator()
+        self._action(edit, "&Correct Segment Text", self._edit_current_segment)
+        self._action(edit, "Set &Speaker…", self.transcript.request_speaker)
+        self._action(edit, "Recording &Details…", lambda: self.edit_details(self.recording_view.recording_id))
+
+        view = bar.addMenu("&View")
+        self.find_action = self._action(view, "&Search", self.focus_search, QKeySequence.StandardKey.Find)
+        self._action(view, "&Library", lambda: self.tabs.setCurrentWidget(self.library), "Ctrl+L")
+        view.addAction(self.queue_dock.toggleViewAction())
+
+        play = bar.addMenu("&Playback")
+        self.play_action = self._action(play, "Play / &Pause", self.player.toggle, Qt.Key.Key_Space)
+        self._action(play, "&Back 5 s", lambda: self.player.skip(-5.0), Qt.Key.Key_Left)
+        self._action(play, "&Forward 5 s", lambda: self.player.skip(5.0), Qt.Key.Key_Right)
+
+        help_ = bar.addMenu("&Help")
+        self._action(help_, "Search &Syntax", self._query_help)
+        self._action(help_, "&About Council Archive", self._about)
+
+    def _wire(self) -> None:
+        sp = self.search_panel
+        sp.search_requested.connect(self.run_search)
+        sp.hit_activated.connect(self.play_hit)
+        sp.copy_quote_requested.connect(self.copy_hit_quote)
+        sp.copy_reference_requested.connect(self.copy_hit_reference)
+        sp.model.more = self._more_hits
+        sp.query.setAcceptDrops(False)  # dropped files go to the window (import), not into the query
+
+        self.library.recording_activated.connect(self.open_recording)
+        self.library.edit_details_requested.connect(self.edit_details)
+
+        self.player.position_changed.connect(self.transcript.set_playback_position)
+        self.player.error.connect(lambda msg: self.statusBar().showMessage(f"Can't play this file: {msg}", 8000))
+        self.transcript.word_clicked.connect(self.play_at)
+        self.transcript.edit_requested.connect(self.correct_segment)
+        self.transcript.speaker_requested.connect(self.ask_speaker)
+        self.transcript.rename_speaker_requested.connect(self.rename_speaker)
+        self.transcript.copy_quote_requested.connect(self.copy_transcript_quote)
+        self.transcript.copy_reference_requested.connect(self.copy_transcript_reference)
+
+        self.queue.cancel_requested.connect(self.imports.cancel)
+        self.imports.job_added.connect(self._job_added)
+        self.imports.job_event.connect(self._job_event)
+        self.imports.job_finished.connect(self._job_finished)
+        self.imports.busy_changed.connect(lambda _busy: self._update_empty_state())
+
+    # ================================================================ search
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.search_panel)
+        self.search_panel.focus_search()
+
+    def run_search(self, request: views.SearchRequest) -> None:
+        from index import QueryError
+
+        self._last_request = request
+        if request.empty:
+            self.search_panel.show_hint("Type a word or a phrase to search every recording.")
+            self.refresh_filters()
+            return
+        try:
+            results = views.run_search(self.archive, request)
+        except QueryError as exc:
+            self.search_panel.show_error(str(exc))
+            return
+        self.search_panel.show_results(results, request, known=self._known_values())
+
+    def _more_hits(self, offset: int) -> list:
+        request = getattr(self, "_last_request", None)
+        if request is None or request.empty:
+            return []
+        from dataclasses import replace
+
+        try:
+            return views.run_search(self.archive, replace(request, offset=offset), facets=False).hits
+        except Exception:
+            return []
+
+    def _known_values(self) -> dict:
+        if self._known is None:
+            self._known = views.filter_counts(self.archive)
+        return self._known
+
+    def refresh_filters(self) -> None:
+        """Counts for the filters when no query is typed (from the catalog)."""
+        self._known = None
+        if self.search_panel.query.text().strip():
+            return
+        self.search_panel.set_facets(self._known_values())
+
+    def rerun_search(self) -> None:
+        self._known = None
+        request = getattr(self, "_last_request", None)
+        if request is not None and not request.empty:
+            self.run_search(self.search_panel.request())
+        else:
+            self.refresh_filters()
+
+    # ================================================================ playing
+    def open_recording(self, recording_id: int) -> bool:
+        transcript = views.transcript(self.archive, recording_id)
+        if transcript is None:
+            self.statusBar().showMessage(f"Recording {recording_id} is no longer in the archive.", 6000)
+            return False
+        self.recording_view.show_recording(transcript, views.media_file(self.archive, recording_id))
+        self.library.select_recording(recording_id)
+        return True
+
+    def play_hit(self, recording_id: int, seconds: float) -> None:
+        """A hit was activated: open its recording, mark the word, play from just before it."""
+        if self.recording_view.recording_id != recording_id and not self.open_recording(recording_id):
+            return
+        self.transcript.mark_word(seconds)
+        self.player.play_from(max(0.0, seconds - self.prefs.pre_roll))
+
+    def play_at(self, seconds: float) -> None:
+        self.player.play_from(seconds)
+
+    # ================================================================ importing
+    def import_files_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import recordings", "",
+            "Audio and video (*.wav *.mp3 *.flac *.ogg *.oga *.opus *.m4a *.aac *.wma *.aiff *.aif "
+            "*.mp4 *.mkv *.webm *.mov *.avi *.m4v *.mpg *.mpeg *.ts *.wmv *.cabundle);;All files (*)",
+        )
+        if paths:
+            self.request_import(paths)
+
+    def import_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of recordings")
+        if folder:
+            self.request_import([folder])
+
+    def request_import(self, paths) -> None:
+        """Ask for the details of dropped or chosen files, then queue them."""
+        from archive.importer import expand_inputs
+        from desktop.import_dialog import ImportDialog
+
+        files, problems = [], []
+        for path, error in expand_inputs(paths):
+            (problems if error else files).append(error or str(path))
+        if problems:
+            self.statusBar().showMessage(problems[0], 8000)
+        if not files:
+            return
+        dialog = ImportDialog(files, views.bodies(self.archive), self.prefs.default_body, self)
+        dialog.setObjectName("importDialog")
+        dialog.accepted.connect(lambda: self.start_import(files, dialog.meta(), dialog.prompt()))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        self._import_dialog = dialog
+        dialog.open()
+
+    def start_import(self, files, meta, prompt: Optional[str] = None) -> list[Job]:
+        options = self.settings.transcribe_options(self.prefs)
+        jobs = [self.imports.import_file(f, meta, prompt, self.prefs.engine, options) for f in files]
+        self.queue_dock.show()
+        return jobs
+
+    def import_demo(self) -> list[Job]:
+        from archive.importer import ImportMeta
+
+        path, meta = views.demo_recording()
+        return self.start_import([str(path)], ImportMeta(**meta))
+
+    def resume_unfinished(self) -> None:
+        """Imports a previous run left: open jobs in the catalog, then files never started."""
+        options = self.settings.transcribe_options(self.prefs)
+        if views.open_jobs(self.archive):
+            self.imports.resume(self.prefs.engine, options)
+            self.queue_dock.show()
+        pending = self.settings.value(PENDING_KEY, "")
+        self.settings.set_value(PENDING_KEY, "")
+        if pending:
+            from archive.importer import ImportMeta
+
+            try:
+                items = json.loads(pending)
+            except ValueError:
+                items = []
+            for item in items:
+                if item.get("path") and Path(item["path"]).exists():
+                    meta = ImportMeta(**{k: item.get(k) for k in ("title", "body", "date")}, kind=item.get("kind") or "meeting")
+                    self.imports.import_file(item["path"], meta, item.get("prompt"), self.prefs.engine, options)
+                    self.queue_dock.show()
+
+    def _job_added(self, job: Job) -> None:
+        if job.kind == IMPORT:
+            self.queue.update_row(job.id, job.id, job.label, "queued")
+        self._update_empty_state()
+
+    def _job_event(self, job: Job, event) -> None:
+        key = job.id if job.kind == IMPORT else (job.id, event.path)
+        label = job.label if job.kind == IMPORT else short_name(event.path)
+        self.queue.update_row(key, job.id, label, event.stage, event.progress, event.message)
+        rid = event.recording_id
+        if rid is None:
+            return
+        if event.stage == "transcribing":
+            self.library.model.set_progress(rid, "transcribing", event.progress)
+            if self.library.model.rowCount() == 0 or not any(
+                self.library.model.recording(r).id == rid for r in range(self.library.model.rowCount())
+            ):
+                self._refresh_recording(rid)
+            if self.recording_view.recording_id == rid and time.monotonic() - self._last_transcript_reload > 2.0:
+                self._reload_open_transcript()
+        else:
+            self._refresh_recording(rid)
+        if event.stage == "indexed":
+            self._archive_changed(rid)
+
+    def _refresh_recording(self, rid: int) -> None:
+        rec = views.recording(self.archive, rid)
+        if rec is None:
+            self.library.model.remove_recording(rid)
+            if self.recording_view.recording_id == rid:
+                self.recording_view.clear()
+        else:
+            self.library.model.update_recording(rec)
+
+    def _job_finished(self, job: Job) -> None:
+        if job.kind == EDIT:
+            if job.state == DONE:
+                self.statusBar().showMessage(f"{job.label}: saved and searchable.", 5000)
+                self._archive_changed(self.recording_view.recording_id)
+            else:
+                self.statusBar().showMessage(f"{job.label} failed: {job.error}", 10000)
+                self._reload_open_transcript()
+            return
+        stage = {DONE: "indexed", CANCELLED: "cancelled", FAILED: "failed", STOPPED: "stopped"}.get(job.state, job.state)
+        self.queue.finish_job(job.id, stage, job.error)
+        if job.kind == IMPORT and job.state == DONE and isinstance(job.result, list):
+            for r in job.result:
+                if r.status == "duplicate":
+                    self.queue.update_row(job.id, job.id, job.label, "duplicate", 1.0, r.error)
+        if not self._closing:
+            self.reload_library()
+            self._update_empty_state()
+
+    def _archive_changed(self, rid: Optional[int] = None) -> None:
+        """Something was indexed or edited: refresh what shows it."""
+        if self._closing:
+            return
+        self._update_empty_state()
+        self.rerun_search()
+        if rid is not None and self.recording_view.recording_id == rid:
+            self._reload_open_transcript()
+
+    def _reload_open_transcript(self) -> None:
+        rid = self.recording_view.recording_id
+        if rid is None:
+            return
+        self._last_transcript_reload = time.monotonic()
+        bar = self.transcript.verticalScrollBar()
+        pos = bar.value()
+        marked = self.transcript.marked_word()
+        if not self.open_recording(rid):
+            return
+        if marked is not None:
+            self.transcript.model_.mark(marked.start)
+        self.transcript.set_playback_position(self.player.seconds())
+        QTimer.singleShot(0, lambda: bar.setValue(pos))
+
+    def reload_library(self) -> None:
+        self.library.model.set_recordings(views.recordings(self.archive))
+
+    def _update_empty_state(self) -> None:
+        empty = self.library.model.rowCount() == 0 and views.is_empty(self.archive)
+        self.search_panel.set_empty_archive(empty, importing=self.imports.busy)
+
+    # drag and drop: files and folders dropped anywhere on the window are imported
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.request_import(paths)
+
+    # ================================================================ editing
+    def _edit_current_segment(self) -> None:
+        index = self.transcript.currentIndex()
+        if index.isValid():
+            self.transcript.edit(index)
+
+    def correct_segment(self, segment_id: int, text: str) -> Job:
+        from archive.editing import correct_segment
+
+        self.statusBar().showMessage("Saving the correction…" + (" (after the current import step)" if self.imports.busy else ""))
+        return self.imports.run_edit("Correction", lambda archive: correct_segment(archive, segment_id, text))
+
+    def set_speaker(self, segment_ids, speaker: str) -> Job:
+        from archive.editing import set_speaker
+
+        ids = list(segment_ids)
+        return self.imports.run_edit("Speaker", lambda archive: set_speaker(archive, ids, speaker))
+
+    def ask_speaker(self, segment_ids) -> None:
+        if not segment_ids:
+            return
+        seg = self.transcript.model_.segment(self.transcript.selected_rows()[0]) if self.transcript.selected_rows() else None
+        known = views.speakers(self.archive)
+        current = seg.speaker if seg is not None and seg.speaker else ""
+        items = ([current] if current and current not in known else []) + known
+        name, ok = QInputDialog.getItem(
+            self, "Speaker", f"Who is speaking in {len(segment_ids)} segment{'s' if len(segment_ids) != 1 else ''}? "
+            "(leave empty to clear)", items or [""], items.index(current) if current in items else 0, True,
+        )
+        if ok:
+            self.set_speaker(segment_ids, name.strip())
+
+    def rename_speaker(self, old: str) -> None:
+        rid = self.recording_view.recording_id
+        if rid is None:
+            return
+        new, ok = QInputDialog.getText(self, "Rename speaker", f"Rename “{old}” in this recording to:", text=old)
+        if ok and new.strip() and new.strip() != old:
+            from archive.editing import rename_speaker
+
+            self.imports.run_edit("Rename speaker", lambda archive: rename_speaker(archive, rid, old, new.strip()))
+
+    def edit_details(self, recording_id: Optional[int]) -> None:
+        if recording_id is None:
+            return
+        rec = views.recording(self.archive, recording_id)
+        if rec is None:
+            return
+        from archive.editing import edit_recording
+        from archive.importer import ImportMeta
+        from desktop.import_dialog import ImportDialog
+
+        dialog = ImportDialog([rec.source_path or rec.title], views.bodies(self.archive), parent=self,
+                              meta=ImportMeta(rec.title, rec.body, rec.date, rec.kind or "meeting"), edit_only=True)
+
+        def save():
+            m = dialog.meta()
+            self.imports.run_edit("Recording details", lambda archive: edit_recording(
+                archive, recording_id, title=m.title, body=m.body, date=m.date, kind=m.kind))
+
+        dialog.accepted.connect(save)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+
+    # ================================================================ copying
+    def _clip(self, text: str, what: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage(f"Copied {what}: {text[:90]}{'…' if len(text) > 90 else ''}", 6000)
+
+    def copy_hit_quote(self, hit) -> None:
+        self._clip(views.hit_quote(hit), "quote")
+
+    def copy_hit_reference(self, hit) -> None:
+        self._clip(views.hit_reference(hit), "reference")
+
+    def copy_transcript_quote(self, rows) -> None:
+        t = self.transcript.transcript
+        if t is not None and rows:
+            self._clip(t.quote(rows), "quote")
+
+    def copy_transcript_reference(self, seconds: float) -> None:
+        t = self.transcript.transcript
+        if t is not None:
+            self._clip(t.reference(seconds), "reference")
+
+    def copy_quote(self) -> None:
+        """Edit menu: from the transcript selection if it has one, else the current hit."""
+        if self.transcript.transcript is not None and self.transcript.selected_rows() and not self.search_panel.view.hasFocus():
+            self.transcript.copy_selection()
+        elif self.search_panel.current_hit() is not None:
+            self.copy_hit_quote(self.search_panel.current_hit())
+
+    def copy_reference(self) -> None:
+        if self.transcript.transcript is not None and not self.search_panel.view.hasFocus():
+            self.copy_transcript_reference(self.player.seconds())
+        elif self.search_panel.current_hit() is not None:
+            self.copy_hit_reference(self.search_panel.current_hit())
+
+    # ================================================================ settings, help, quitting
+    def settings_dialog(self) -> None:
+        from desktop.settings import SettingsDialog
+
+        dialog = SettingsDialog(self.prefs, self)
+
+        def save():
+            self.prefs = dialog.preferences()
+            self.settings.save(self.prefs)
+            self.statusBar().showMessage("Settings saved.", 4000)
+
+        dialog.accepted.connect(save)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+
+    def _query_help(self) -> None:
+        QMessageBox.information(self, "Search syntax", QUERY_HELP)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Council Archive",
+                          "Council Archive: an offline, searchable archive of council meetings.\n"
+                          f"Archive folder: {self.archive.root}")
+
+    def confirm_quit(self) -> bool:
+        """Asked when quitting during an import (tests replace it)."""
+        answer = QMessageBox.question(
+            self, "Quit while importing?",
+            "An import is still running. Quit anyway?\n\n"
+            "What has been transcribed so far is kept, and the import continues the next time "
+            "you open Council Archive.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event) -> None:
+        if self._closing:
+            event.accept()
+            return
+        if self.imports.busy and not self.confirm_quit():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop the worker (a running import resumes next time), remember unstarted files."""
+        if self._closing:
+            return
+        self._closing = True
+        self.player.player.stop()
+        waiting = self.imports.stop()
+        if waiting:
+            self.settings.set_value(PENDING_KEY, json.dumps([j.pending() for j in waiting]))
+        self.settings.set_value("window/geometry", self.saveGeometry())
+        self.archive.close()
+
+    def restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)

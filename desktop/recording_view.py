@@ -1,0 +1,86 @@
+"""One recording: its title and details, the player, and the transcript that follows it."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from desktop.player import PlayerWidget
+from desktop.transcript_view import TranscriptView
+from transcription.formats import hms
+
+
+class RecordingView(QWidget):
+    """Passive: the window loads a recording into it and wires its signals."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.recording_id: Optional[int] = None
+        self.title = QLabel()
+        self.title.setObjectName("recordingTitle")
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.35)
+        f.setBold(True)
+        self.title.setFont(f)
+        self.title.setWordWrap(True)
+        self.details = QLabel()
+        self.details.setObjectName("recordingDetails")
+        self.details.setWordWrap(True)
+        self.player = PlayerWidget()
+        self.transcript = TranscriptView()
+        self.legend = QLabel(
+            "Click a word to hear it · double-click a passage to correct it · "
+            "<span style='color:#d9480f'>orange, dotted</span> = Whisper was unsure"
+        )
+        self.legend.setObjectName("transcriptLegend")
+        self.legend.setWordWrap(True)
+        lf = self.legend.font()
+        lf.setPointSizeF(max(7.0, lf.pointSizeF() * 0.9))
+        self.legend.setFont(lf)
+        self.legend.setEnabled(False)
+
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.details)
+        layout.addWidget(self.player)
+        layout.addWidget(self.transcript, 1)
+        layout.addWidget(self.legend)
+
+        self.placeholder = QLabel(
+            "<p style='font-size:large'>Pick a search hit or a recording in the Library<br>"
+            "to hear it here, with its transcript.</p>"
+        )
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def show_recording(self, transcript, media_path) -> None:
+        """Show a views.Transcript; ``media_path`` None when the file is missing."""
+        rec = transcript.recording
+        self.recording_id = rec.id
+        self.title.setText(rec.title)
+        parts = [rec.body, rec.date, (rec.kind or "").capitalize(), hms(rec.duration) if rec.duration else None]
+        details = " · ".join(p for p in parts if p)
+        if not transcript.complete:
+            details += " · transcribing…" if rec.status != "failed" else " · import failed"
+        if media_path is None:
+            details += " · media file missing: the transcript is still searchable"
+        self.details.setText(details)
+        self.transcript.set_transcript(transcript)
+        self.player.load(media_path)  # no-op when it is already loaded
+        self.stack.setCurrentIndex(1)
+
+    def clear(self) -> None:
+        self.recording_id = None
+        self.player.load(None)
+        self.transcript.set_transcript(None)
+        self.stack.setCurrentIndex(0)

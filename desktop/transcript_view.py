@@ -1,0 +1,474 @@
+"""The transcript of one recording: one row per segment, words laid out and drawn one by one.
+
+* the word being played is highlighted as playback moves; a hit's word is marked;
+* clicking a word emits ``word_clicked(seconds)``; uncertain words get a dotted underline;
+* double-click (or F2) corrects a segment in place, the context menu sets speakers and copies.
+
+Passive: edits, speakers and copies are emitted as intent signals for the window.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Optional
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QKeySequence, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QListView,
+    QMenu,
+    QPlainTextEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
+
+from transcription.formats import hms
+
+SegmentRole = Qt.ItemDataRole.UserRole + 1
+
+PLAYING = QColor("#b9d7ff")  # the word being played
+MARKED = QColor("#ffe066")  # the word a search hit points at
+SELECTED = QColor("#e6eef8")  # selected segments: light, so marks and colours stay readable
+UNCERTAIN = QColor("#d9480f")
+
+
+class TranscriptModel(QAbstractListModel):
+    edit_requested = Signal(int, str)  # segment id, new text
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.transcript = None
+        self.playing: Optional[tuple[int, int]] = None  # (row, word index)
+        self.marked: Optional[tuple[int, int]] = None
+
+    def set_transcript(self, transcript) -> None:
+        self.beginResetModel()
+        self.transcript = transcript
+        self.playing = self.marked = None
+        self.endResetModel()
+
+    @property
+    def segments(self) -> list:
+        return self.transcript.segments if self.transcript is not None else []
+
+    def segment(self, row: int):
+        segs = self.segments
+        return segs[row] if 0 <= row < len(segs) else None
+
+    def row_of_segment(self, segment_id: int) -> Optional[int]:
+        for row, seg in enumerate(self.segments):
+            if seg.id == segment_id:
+                return row
+        return None
+
+    def word(self, pos: Optional[tuple[int, int]]):
+        if pos is None:
+            return None
+        seg = self.segment(pos[0])
+        return seg.words[pos[1]] if seg is not None and 0 <= pos[1] < len(seg.words) else None
+
+    def _touch(self, *positions) -> None:
+        for pos in positions:
+            if pos is not None:
+                index = self.index(pos[0], 0)
+                self.dataChanged.emit(index, index)
+
+    def set_playing(self, seconds: float) -> Optional[tuple[int, int]]:
+        pos = self.transcript.word_at(seconds) if self.transcript is not None else None
+        if pos != self.playing:
+            old, self.playing = self.playing, pos
+            self._touch(old, pos)
+        return pos
+
+    def mark(self, seconds: float) -> Optional[tuple[int, int]]:
+        pos = self.transcript.word_at(seconds) if self.transcript is not None else None
+        old, self.marked = self.marked, pos
+        self._touch(old, pos)
+        return pos
+
+    # --- Qt model ---------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.segments)
+
+    def flags(self, index):
+        flags = super().flags(index)
+        if index.isValid() and self.transcript is not None and self.transcript.complete:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        seg = self.segment(index.row()) if index.isValid() else None
+        if seg is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            who = f"{seg.speaker}: " if seg.speaker else ""
+            return f"{hms(seg.start)} {who}{seg.text}"
+        if role == Qt.ItemDataRole.EditRole:
+            return seg.text
+        if role == SegmentRole:
+            return seg
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        seg = self.segment(index.row()) if index.isValid() else None
+        if seg is None or role != Qt.ItemDataRole.EditRole:
+            return False
+        text = " ".join(str(value).split())
+        if not text or text == seg.text:
+            return False
+        self.edit_requested.emit(seg.id, text)
+        return True
+
+
+class _SegmentEditor(QPlainTextEdit):
+    """Enter saves, Shift+Enter adds nothing (segments are one paragraph), Esc cancels."""
+
+    committed = Signal()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.committed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class TranscriptDelegate(QStyledItemDelegate):
+    PAD_X, PAD_Y, GAP = 10, 6, 3
+
+    def __init__(self, view: "TranscriptView"):
+        super().__init__(view)
+        self.view = view
+        self._cache: dict = {}
+
+    # --- layout -----------------------------------------------------------------------
+    def fonts(self):
+        base = QFont(self.view.font())
+        base.setPointSizeF(base.pointSizeF() * 1.05)
+        head = QFont(self.view.font())
+        head.setPointSizeF(max(7.0, head.pointSizeF() * 0.9))
+        head_bold = QFont(head)
+        head_bold.setBold(True)
+        return base, head, head_bold
+
+    def layout(self, seg, width: float):
+        """(header height, [word rects relative to the row], total height) for a width."""
+        key = (seg.id, seg.text, seg.speaker, round(width))
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        base, head, _ = self.fonts()
+        fm, fh = QFontMetricsF(base), QFontMetricsF(head)
+        header_h = fh.height() + self.GAP
+        x0, x1 = self.PAD_X, max(self.PAD_X + 50, width - self.PAD_X)
+        space = fm.horizontalAdvance(" ")
+        line_h = fm.lineSpacing() + 1
+        x, y = x0, self.PAD_Y + header_h
+        rects = []
+        for w in seg.words:
+            text = w.text.strip()
+            adv = fm.horizontalAdvance(text)
+            if x > x0 and x + adv > x1:
+                x, y = x0, y + line_h
+            rects.append(QRectF(x, y, adv, fm.height()))
+            x += adv + space
+        height = y + line_h + self.PAD_Y
+        out = (header_h, rects, height)
+        if len(self._cache) > 4000:
+            self._cache.clear()
+        self._cache[key] = out
+        return out
+
+    def width(self) -> float:
+        return float(self.view.viewport().width())
+
+    def sizeHint(self, option, index) -> QSize:
+        seg = index.data(SegmentRole)
+        if seg is None:
+            return super().sizeHint(option, index)
+        _, _, height = self.layout(seg, self.width())
+        return QSize(int(self.width()), int(height + 0.999))
+
+    def word_at(self, index, point) -> Optional[int]:
+        """Index of the word under ``point`` (viewport coordinates), or None."""
+        seg = index.data(SegmentRole)
+        if seg is None:
+            return None
+        rect = self.view.visualRect(index)
+        _, rects, _ = self.layout(seg, self.width())
+        local = QPointF(point.x() - rect.left(), point.y() - rect.top())
+        for i, r in enumerate(rects):
+            if r.adjusted(-2, -2, 2, 2).contains(local):
+                return i
+        return None
+
+    # --- painting ---------------------------------------------------------------------
+    def paint(self, painter, option, index) -> None:
+        seg = index.data(SegmentRole)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        if seg is None:
+            return
+        model = index.model()
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        pal = opt.palette
+        text_color = pal.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        dim = QColor(text_color)
+        dim.setAlphaF(0.6)
+        base, head, head_bold = self.fonts()
+        header_h, rects, _ = self.layout(seg, self.width())
+        top, left = opt.rect.top(), opt.rect.left()
+
+        painter.save()
+        # header: time, speaker, notes
+        painter.setFont(head)
+        fh = QFontMetricsF(head)
+        x = left + self.PAD_X
+        y = top + self.PAD_Y
+        painter.setPen(pal.color(QPalette.ColorRole.Link))
+        t = hms(seg.start)
+        painter.drawText(QPointF(x, y + fh.ascent()), t)
+        x += fh.horizontalAdvance(t) + 10
+        if seg.speaker:
+            painter.setFont(head_bold)
+            painter.setPen(_speaker_color(seg.speaker))
+            painter.drawText(QPointF(x, y + fh.ascent()), seg.speaker)
+            x += QFontMetricsF(head_bold).horizontalAdvance(seg.speaker) + 10
+            painter.setFont(head)
+        notes = []
+        if seg.edited:
+            notes.append("corrected")
+        if seg.flag:
+            notes.append(f"not searchable: {seg.flag}")
+        if notes:
+            painter.setPen(dim)
+            painter.drawText(QPointF(x, y + fh.ascent()), " · ".join(notes))
+
+        # words
+        painter.setFont(base)
+        fm = QFontMetricsF(base)
+        marked = model.marked if model.marked and model.marked[0] == index.row() else None
+        playing = model.playing if model.playing and model.playing[0] == index.row() else None
+        for i, (w, r) in enumerate(zip(seg.words, rects)):
+            r = r.translated(left, top)
+            if marked and marked[1] == i:
+                painter.fillRect(r.adjusted(-2, -1, 2, 1), MARKED)
+            elif playing and playing[1] == i:
+                painter.fillRect(r.adjusted(-2, -1, 2, 1), PLAYING)
+            on_color = (marked and marked[1] == i) or (playing and playing[1] == i)
+            color = QColor("#000000") if on_color else (dim if seg.flag else text_color)
+            if w.uncertain and not on_color:
+                color = UNCERTAIN
+            painter.setPen(color)
+            painter.drawText(QPointF(r.left(), r.top() + fm.ascent()), w.text.strip())
+            if w.uncertain:
+                pen = QPen(UNCERTAIN, 1.2, Qt.PenStyle.DotLine)
+                painter.setPen(pen)
+                yline = r.top() + fm.ascent() + 2.5
+                painter.drawLine(QPointF(r.left(), yline), QPointF(r.right(), yline))
+        painter.restore()
+
+    # --- editing ----------------------------------------------------------------------
+    def createEditor(self, parent, option, index):
+        editor = _SegmentEditor(parent)
+        editor.setFont(self.fonts()[0])
+        editor.setObjectName("segmentEditor")
+        editor.committed.connect(lambda: self._commit(editor))
+        return editor
+
+    def _commit(self, editor) -> None:
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
+
+    def setEditorData(self, editor, index) -> None:
+        editor.setPlainText(index.data(Qt.ItemDataRole.EditRole) or "")
+        editor.selectAll()
+
+    def setModelData(self, editor, model, index) -> None:
+        model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
+
+    def updateEditorGeometry(self, editor, option, index) -> None:
+        seg = index.data(SegmentRole)
+        header_h = self.layout(seg, self.width())[0] if seg is not None else 0
+        r = option.rect.adjusted(self.PAD_X - 4, int(self.PAD_Y + header_h - 4), -4, 0)
+        r.setHeight(max(r.height(), int(QFontMetricsF(self.fonts()[0]).lineSpacing() * 3 + 10)))
+        editor.setGeometry(r)
+
+
+def _speaker_color(name: str) -> QColor:
+    hue = zlib.crc32(name.encode()) % 360
+    return QColor.fromHsl(hue, 140, 70)
+
+
+class TranscriptView(QListView):
+    word_clicked = Signal(float)  # seconds: the start of the clicked word
+    edit_requested = Signal(int, str)  # segment id, corrected text
+    speaker_requested = Signal(list)  # segment ids to give a speaker
+    rename_speaker_requested = Signal(str)  # a speaker name to rename in this recording
+    copy_quote_requested = Signal(list)  # selected rows
+    copy_reference_requested = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model_ = TranscriptModel(self)
+        self.setModel(self.model_)
+        self.delegate = TranscriptDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self.model_.edit_requested.connect(self.edit_requested)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setWordWrap(True)
+        self.setMouseTracking(True)
+        pal = self.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            pal.setColor(group, QPalette.ColorRole.Highlight, SELECTED)
+            pal.setColor(group, QPalette.ColorRole.HighlightedText, pal.color(QPalette.ColorRole.Text))
+        self.setPalette(pal)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        self.follow = True  # scroll along with playback
+        self._press = None
+
+        self.copy_action = QAction("Copy quote with citation", self)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copy_action.triggered.connect(self.copy_selection)
+        self.addAction(self.copy_action)
+        self.reference_action = QAction("Copy reference link", self)
+        self.reference_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.reference_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.reference_action.triggered.connect(self._copy_reference)
+        self.addAction(self.reference_action)
+
+    # --- content ----------------------------------------------------------------------
+    def set_transcript(self, transcript) -> None:
+        self.model_.set_transcript(transcript)
+
+    @property
+    def transcript(self):
+        return self.model_.transcript
+
+    def set_playback_position(self, seconds: float) -> None:
+        old = self.model_.playing
+        pos = self.model_.set_playing(seconds)
+        if self.follow and pos is not None and (old is None or old[0] != pos[0]) and self.state() != QAbstractItemView.State.EditingState:
+            self.scrollTo(self.model_.index(pos[0], 0), QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def mark_word(self, seconds: float):
+        """Mark the word spoken at ``seconds`` and scroll it to the middle. Returns the WordRow."""
+        pos = self.model_.mark(seconds)
+        if pos is None:
+            return None
+        index = self.model_.index(pos[0], 0)
+        self.selectionModel().setCurrentIndex(index, self.selectionModel().SelectionFlag.ClearAndSelect)
+        self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return self.model_.word(pos)
+
+    def marked_word(self):
+        return self.model_.word(self.model_.marked)
+
+    def selected_rows(self) -> list[int]:
+        rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()})
+        if not rows and self.currentIndex().isValid():
+            rows = [self.currentIndex().row()]
+        return rows
+
+    # --- mouse: a plain click on a word plays it ---------------------------------------
+    def mousePressEvent(self, event) -> None:
+        self._press = event.position().toPoint() if event.button() == Qt.MouseButton.LeftButton else None
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        pos = event.position().toPoint()
+        if (
+            self._press is None
+            or event.button() != Qt.MouseButton.LeftButton
+            or event.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)
+            or (pos - self._press).manhattanLength() > 4
+        ):
+            return
+        index = self.indexAt(pos)
+        if index.isValid():
+            i = self.delegate.word_at(index, pos)
+            if i is not None:
+                self.word_clicked.emit(float(self.model_.segment(index.row()).words[i].start))
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        index = self.indexAt(event.position().toPoint())
+        cursor = Qt.CursorShape.ArrowCursor
+        tip = ""
+        if index.isValid():
+            i = self.delegate.word_at(index, event.position().toPoint())
+            if i is not None:
+                cursor = Qt.CursorShape.PointingHandCursor
+                w = self.model_.segment(index.row()).words[i]
+                tip = f"{hms(w.start)} — click to hear"
+                if w.uncertain:
+                    tip += f"\nWhisper was unsure of this word ({int(w.probability * 100)}%)"
+        self.viewport().setCursor(cursor)
+        self.viewport().setToolTip(tip)
+
+    def keyPressEvent(self, event) -> None:
+        # the item view would copy plain text; copying from a transcript means a citation
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+            return
+        if event.keyCombination() == QKeySequence("Ctrl+Shift+C")[0]:
+            self._copy_reference()
+            return
+        super().keyPressEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.scheduleDelayedItemsLayout()
+
+    # --- actions ----------------------------------------------------------------------
+    def copy_selection(self) -> None:
+        rows = self.selected_rows()
+        if rows:
+            self.copy_quote_requested.emit(rows)
+
+    def _copy_reference(self) -> None:
+        rows = self.selected_rows()
+        if rows:
+            self.copy_reference_requested.emit(float(self.model_.segment(rows[0]).start))
+
+    def request_speaker(self) -> None:
+        rows = self.selected_rows()
+        if rows:
+            self.speaker_requested.emit([self.model_.segment(r).id for r in rows])
+
+    def _context_menu(self, pos) -> None:
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return
+        if not self.selectionModel().isSelected(index):
+            self.setCurrentIndex(index)
+        seg = self.model_.segment(index.row())
+        editable = bool(self.model_.flags(index) & Qt.ItemFlag.ItemIsEditable)
+        menu = QMenu(self)
+        menu.addAction("Play from here", lambda: self.word_clicked.emit(float(seg.start)))
+        menu.addSeparator()
+        a = menu.addAction("Correct text…", lambda: self.edit(index))
+        a.setShortcut(QKeySequence("F2"))
+        a.setEnabled(editable)
+        n = len(self.selected_rows())
+        a = menu.addAction(f"Set speaker for {n} segment{'s' if n != 1 else ''}…", self.request_speaker)
+        a.setEnabled(editable)
+        if seg.speaker:
+            a = menu.addAction(f"Rename “{seg.speaker}” everywhere in this recording…",
+                               lambda: self.rename_speaker_requested.emit(seg.speaker))
+            a.setEnabled(editable)
+        menu.addSeparator()
+        menu.addAction(self.copy_action)
+        menu.addAction(self.reference_action)
+        menu.exec(self.viewport().mapToGlobal(pos))
