@@ -120,6 +120,33 @@ def m001_initial(db: Database) -> None:
     db["jobs"].create_index(["recording_id"])
 
 
+@migrations()
+def m002_recording_note(db: Database) -> None:
+    """A note for people, e.g. "no speech found" for silence or music."""
+    db["recordings"].add_column("note", str)
+
+
+@migrations()
+def m003_vocabulary(db: Database) -> None:
+    """The archive's vocabulary: names, streets, places, acronyms and their spoken variants."""
+    db["vocabulary"].create(
+        {
+            "id": int,
+            "term": str,
+            "variants": str,  # JSON list of other spellings / spoken forms
+            "category": str,  # name | street | place | acronym | other
+            "body": str,  # None = every body
+            "created": str,
+        },
+        pk="id",
+        not_null={"term"},
+    )
+    db["vocabulary"].create_index(["term", "body"], unique=True)
+
+
+NO_SPEECH = "no speech found (silence or music); nothing to index"
+
+
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -156,6 +183,7 @@ class Recording:
     error: Optional[str]
     created: str
     updated: str
+    note: Optional[str] = None
 
     @classmethod
     def from_row(cls, row: dict) -> "Recording":

@@ -297,6 +297,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in recs:
         status = r.status if r.status != "transcribing" else f"transcribing {r.progress:.0%}"
+        if r.note:
+            status += " (no speech)" if r.note.startswith("no speech") else ""
         print(f"#{r.id:<4} {r.date or '----------'}  {_duration(r.duration)}  {r.kind or '':7} {status:12} {r.title}"
               + (f" — {r.body}" if r.body else ""))
     return EXIT_OK
@@ -319,7 +321,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"#{rec.id} {rec.title}")
     for label, value in (("Body", rec.body), ("Date", rec.date), ("Kind", rec.kind), ("Duration", _duration(rec.duration)),
                          ("Status", rec.status + (f" ({rec.error})" if rec.error else "")), ("Source", rec.source_path),
-                         ("Media", rec.media_path)):
+                         ("Media", rec.media_path), ("Note", rec.note)):
         if value:
             print(f"{label:9} {value}")
     if transcript:

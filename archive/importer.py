@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from archive import media
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
-from archive.catalog import FAILED, INDEXED, INDEXING, QUEUED, TRANSCRIBING
+from archive.catalog import INDEXED, INDEXING, NO_SPEECH, QUEUED, TRANSCRIBING
 from archive.indexing import index_recording
 from archive.store import Archive
 from transcription.audio import is_media_path, probe
@@ -315,8 +315,8 @@ class Importer:
                 segments.close()
         if self.cancel_event.is_set():
             raise ImportCancelled()
-        if info.language:
-            catalog.update_recording(rid, language=info.language)
+        speech = any(not s["flag"] for s in catalog.segments(transcript_id))
+        catalog.update_recording(rid, language=info.language or None, note=None if speech else NO_SPEECH)
         catalog.finish_transcript(transcript_id)
 
     def _store_captions(self, rid: int, captions: Path) -> None:

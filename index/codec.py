@@ -177,6 +177,53 @@ def _length_table(lengths, fieldname, fieldobj):
 
 class CouncilFieldWriter(W3FieldWriter):
     def add_postings(self, schema, lengths, items):
+        if hasattr(items, "groups"):
+            return self._add_grouped(schema, lengths, items.groups())
+        return self._add_flat(schema, lengths, items)
+
+    def _add_grouped(self, schema, lengths, groups):
+        """Postings grouped per term (writing.GroupedPostings): fill whole
+        blocks with C-level list operations instead of one call per posting."""
+        blocklimit = self._codec._blocklimit
+        lastfn = None
+        lens = None
+        for fieldname, btext, lst in groups:
+            if fieldname != lastfn:
+                if lastfn is not None:
+                    self.finish_field()
+                fieldobj = schema[fieldname]
+                self.start_field(fieldname, fieldobj)
+                lens = _length_table(lengths, fieldname, fieldobj)
+                lastfn = fieldname
+            self.start_term(btext)
+            pw = self._postwriter
+            n = len(lst)
+            for i in range(0, n, blocklimit):
+                if i:
+                    pw._write_block()
+                chunk = lst[i:i + blocklimit] if n > blocklimit else lst
+                ids, ws, vs = zip(*chunk)
+                pw._ids.extend(ids)
+                pw._weights.extend(ws)
+                if vs[0]:
+                    pw._values.extend(vs)
+                else:
+                    pw._values.extend(v for v in vs if v)
+                mw = max(ws)
+                if mw > pw._maxweight:
+                    pw._maxweight = mw
+                if lens is not None:
+                    ls = [lens[d] for d in ids]
+                    mn, mx = min(ls), max(ls)
+                    if mn and (pw._minlength is None or mn < pw._minlength):
+                        pw._minlength = mn
+                    if mx > pw._maxlength:
+                        pw._maxlength = mx
+            self.finish_term()
+        if lastfn is not None:
+            self.finish_field()
+
+    def _add_flat(self, schema, lengths, items):
         start_field = self.start_field
         start_term = self.start_term
         finish_term = self.finish_term

@@ -145,6 +145,16 @@ class TitleField(fields.FieldType):
         return out
 
 
+class RecordingIdField(fields.FieldType):
+    """Recording id as one exact term (deletes and consistency checks)."""
+
+    def __init__(self):
+        super().__init__(formats.Existence(), KeywordAnalyzer())
+
+    def index(self, value, **kwargs):
+        return [(str(value).encode("utf-8"), 1, 1.0, b"")]
+
+
 class KeywordField(fields.FieldType):
     """Whole value as one lower-cased term; original spelling in a column."""
 
@@ -291,7 +301,7 @@ def date_sort_key(date_int: int, recording_id: int, start: float) -> int:
 
 def build_schema(gram_mode: str = "both") -> fields.Schema:
     return fields.Schema(
-        rid=fields.ID(),
+        rid=RecordingIdField(),
         text=TranscriptField(gram_mode=gram_mode),
         title=TitleField(),
         body=KeywordField(),

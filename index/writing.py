@@ -6,8 +6,8 @@ with protocol 2, and FieldWriter.add_postings looking up the document length
 through the column reader for *every* posting.  These subclasses keep the
 Whoosh on-disk format and semantics but:
 
-* add a document's postings to the pool in one list extend;
-* write/read sorted runs in pickled chunks (protocol 5);
+* group postings by term as documents arrive (no sort of every posting);
+* spill/merge runs as pickled chunks of term groups (protocol 5);
 * read each field's length column once per flush (codec.CouncilFieldWriter).
 
 ``CouncilMpWriter`` is Whoosh's multiprocessing writer wired to the same
@@ -16,43 +16,119 @@ classes (its sub-processes otherwise hard-code ``SegmentWriter``).
 
 from __future__ import annotations
 
+import heapq
 import pickle
-from itertools import islice
 from operator import itemgetter
 
 from whoosh.multiproc import MpWriter, SubWriterTask, finish_subsegment
 from whoosh.writing import PostingPool, SegmentWriter
 
 _CHUNK = 20000
+_first = itemgetter(0)
 _second = itemgetter(1)
 
 
+class GroupedPostings:
+    """Sorted postings grouped by term: ``groups()`` yields
+    ``(fieldname, btext, [(docnum, weight, vbytes), ...])``; iterating gives
+    Whoosh's usual ``(fieldname, btext, docnum, weight, vbytes)`` tuples."""
+
+    def __init__(self, groups):
+        self._groups = groups
+
+    def groups(self):
+        return self._groups
+
+    def __iter__(self):
+        for fieldname, btext, lst in self._groups:
+            for docnum, weight, vbytes in lst:
+                yield (fieldname, btext, docnum, weight, vbytes)
+
+
 class CouncilPool(PostingPool):
+    """Posting pool that groups postings by term as they arrive.
+
+    Documents are added in docnum order, so each term's list is already
+    sorted: flushing only sorts the distinct terms instead of every posting
+    tuple (Whoosh's PostingPool sorts all postings).  Runs spill to disk as
+    pickled chunks of whole term groups."""
+
+    def __init__(self, tempstore, segment, limitmb=128, **kwargs):
+        PostingPool.__init__(self, tempstore, segment, limitmb=limitmb, **kwargs)
+        self.groups: dict[str, dict[bytes, list]] = {}
+        self._unordered = False
+
+    # -- adding --------------------------------------------------------------
+
     def add(self, item):
-        self.fieldnames.add(item[0])
-        self.current.append(item)
-        self.currentsize += 150 + len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-
-    def add_many(self, fieldname, items, size):
+        fieldname, btext, docnum, weight, vbytes = item
         self.fieldnames.add(fieldname)
-        self.current.extend(items)
-        self.currentsize += size
+        fg = self.groups.get(fieldname)
+        if fg is None:
+            fg = self.groups[fieldname] = {}
+        lst = fg.get(btext)
+        if lst is None:
+            fg[btext] = [(docnum, weight, vbytes)]
+        else:
+            if lst[-1][0] > docnum:
+                self._unordered = True
+            lst.append((docnum, weight, vbytes))
+        self.currentsize += 110 + len(vbytes or b"")
         if self.currentsize > self.limit:
             self.save()
 
-    def _write_run(self, f, items):
-        it = iter(items)
+    def add_doc_postings(self, fieldname, docnum, items):
+        """``items``: (btext, freq, weight, vbytes) of one field of one doc."""
+        fg = self.groups.get(fieldname)
+        if fg is None:
+            self.fieldnames.add(fieldname)
+            fg = self.groups[fieldname] = {}
+        get = fg.get
+        for tb, _f, w, vb in items:
+            lst = get(tb)
+            if lst is None:
+                fg[tb] = [(docnum, w, vb)]
+            else:
+                lst.append((docnum, w, vb))
+        self.currentsize += 120 * len(items)
+        if self.currentsize > self.limit:
+            self.save()
+
+    # -- reading -------------------------------------------------------------
+
+    def _memory_groups(self):
+        unordered = self._unordered
+        for fieldname in sorted(self.groups):
+            fg = self.groups[fieldname]
+            for btext in sorted(fg):
+                lst = fg[btext]
+                if unordered:
+                    lst.sort(key=_first)
+                yield fieldname, btext, lst
+
+    def save(self):
+        if not self.groups:
+            return
+        path, f = self._new_run()
+        self._write_groups(f, self._memory_groups())
+        self.runs.append(path)
+        self.groups = {}
+        self.currentsize = 0
+
+    def _write_groups(self, f, groups):
         dump = pickle.dump
-        while True:
-            chunk = list(islice(it, _CHUNK))
-            if not chunk:
-                break
+        chunk, n = [], 0
+        for g in groups:
+            chunk.append(g)
+            n += len(g[2])
+            if n >= _CHUNK:
+                dump(chunk, f, 5)
+                chunk, n = [], 0
+        if chunk:
             dump(chunk, f, 5)
         f.close()
 
-    def _read_run(self, path):
+    def _read_groups(self, path):
         f = self._open_run(path)
         load = pickle.load
         try:
@@ -65,6 +141,47 @@ class CouncilPool(PostingPool):
         finally:
             f.close()
             self._remove_run(path)
+
+    def _merge_groups(self, paths):
+        # runs are in docnum order, so concatenating a term's lists in run
+        # order keeps them sorted
+        def keyed(i, path):
+            for fieldname, btext, lst in self._read_groups(path):
+                yield (fieldname, btext), i, lst
+
+        cur_key, cur = None, None
+        for key, _i, lst in heapq.merge(*(keyed(i, p) for i, p in enumerate(paths))):
+            if key != cur_key:
+                if cur_key is not None:
+                    yield cur_key[0], cur_key[1], cur
+                cur_key, cur = key, list(lst)
+            else:
+                cur.extend(lst)
+        if cur_key is not None:
+            yield cur_key[0], cur_key[1], cur
+
+    def iter_postings(self):
+        if not self.runs:
+            return GroupedPostings(self._memory_groups())
+        self.save()
+        runs, self.runs = self.runs, []
+        return GroupedPostings(self._merge_groups(runs))
+
+    def items(self, maxfiles=128):
+        return iter(self.iter_postings())
+
+    def reduce_to(self, target, k):
+        while len(self.runs) > target:
+            tomerge = [self.runs.pop() for _ in range(min(k, len(self.runs)))]
+            tomerge.reverse()
+            path, f = self._new_run()
+            self._write_groups(f, self._merge_groups(tomerge))
+            self.runs.insert(0, path)
+
+    def _read_run(self, path):
+        for fieldname, btext, lst in self._read_groups(path):
+            for docnum, weight, vbytes in lst:
+                yield (fieldname, btext, docnum, weight, vbytes)
 
 
 def _use_lean_pool(writer, limitmb):
@@ -99,10 +216,7 @@ class CouncilSegmentWriter(SegmentWriter):
                     if items:
                         if not isinstance(items, list):
                             items = list(items)
-                        pool.add_many(fieldname,
-                                      [(fieldname, tb, docnum, w, vb)
-                                       for tb, _f, w, vb in items],
-                                      190 * len(items))
+                        pool.add_doc_postings(fieldname, docnum, items)
                         if field.scorable:
                             length = sum(map(_second, items))
                 perdocwriter.add_field(fieldname, field,

@@ -585,3 +585,35 @@ def test_search_same_with_whoosh_matchers(ix, q):
     for a in fast.hits:
         b = next(h for h in ref.hits if h.segment_id == a.segment_id)
         assert (a.start, a.end, a.snippet) == (b.start, b.end, b.snippet)
+
+
+def test_multiprocess_writer_merging_subsegments(tmp_path):
+    ix = SearchIndex(tmp_path)
+    with ix.writer(procs=2, multisegment=False) as w:
+        for r in (R1, R2, R3):
+            w.add_recording(r)
+    assert ix.doc_count() == 9
+    assert sorted(sids(ix.search('"out of the"'))) == [101, 203]
+    assert sorted(sids(ix.search("parking"))) == [103, 104, 202]
+    ix.close()
+
+
+def test_posting_pool_spills_and_merges_runs(tmp_path):
+    from whoosh.filedb.filestore import FileStorage
+
+    from index.writing import CouncilPool
+
+    pool = CouncilPool(FileStorage(str(tmp_path)), None, limitmb=1)
+    expected = []
+    for doc in range(30):
+        items = [(b"t%02d" % ((doc + t) % 7), 1, 1.0, b"v%d" % doc)
+                 for t in range(doc % 5 + 1)]
+        pool.add_doc_postings("text", doc, items)
+        expected += [("text", it[0], doc, it[2], it[3]) for it in items]
+        if doc % 8 == 7:
+            pool.save()                      # force several runs
+    pool.add(("body", b"x", 30, 1.0, b""))
+    expected.append(("body", b"x", 30, 1.0, b""))
+    assert len(pool.runs) == 3
+    got = list(pool.iter_postings())
+    assert got == sorted(expected)
