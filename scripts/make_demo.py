@@ -10,7 +10,19 @@ with short pauses between them, and writes:
   speakers and ``lines`` ``[{"speaker", "text", "start", "end"}]``; the times
   are seconds into the track (3 decimals) at which each line's speech starts
   and ends (leading/trailing silence of each synthesized line is trimmed, so
-  ``start`` is where its first word begins).
+  ``start`` is where its first word begins).  Each line also carries
+  ``words`` with approximate per-word times (see ``word_times``).
+
+Line fields in demo_meeting.json besides ``speaker`` and ``text``:
+``pause_before`` (seconds of silence before the line, overriding the default
+pauses) and ``say`` (SSML for the same words, spoken instead of ``text``: a
+pronunciation hint such as a comma that keeps Whisper tiny.en from hearing
+"costs us" as "cost us").  ``text`` is always what the transcript should say.
+
+The wording, voices and pauses were tuned so that the bundled Whisper tiny.en
+transcribes the track at about 2 % WER and times every line's first word within
+1 s of ``start``; re-run ``--check`` after any edit, since Whisper tiny's
+errors move around when the audio changes.
 
 Everything in the meeting is made up; the project owns the text and the audio.
 
@@ -26,9 +38,11 @@ Needs:
 
 * apt packages: ``espeak-ng`` (speech; ``apt-get install espeak-ng``).
   Optionally ``mbrola`` plus ``mbrola-us1 mbrola-us2 mbrola-us3`` voices
-  (Debian non-free); they are used only with ``--mbrola`` and, when they are
-  missing, the script says so and falls back to the plain espeak-ng voices.
-  The committed demo files were built with plain espeak-ng 1.51 voices.
+  (Debian non-free; not installable on this project's Debian 12 machines);
+  they are used only with ``--mbrola`` and, when they are missing, the script
+  says so and falls back to the plain espeak-ng voices.  The committed demo
+  files were built with plain espeak-ng 1.51 voices.  Another espeak-ng
+  version may give slightly different audio: rebuild and re-check.
 * ffmpeg with libopus: the system ``ffmpeg`` if it is on PATH, otherwise the
   binary shipped by the ``imageio-ffmpeg`` Python package.
 * Python: numpy (and, for ``--check`` only, faster-whisper and
@@ -39,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -56,8 +71,10 @@ BASENAME = "council_meeting"
 RATE = 16000
 LEAD_IN = 0.8          # silence before the first line (s)
 TAIL = 1.0             # silence after the last line (s)
-# Pauses are kept short on purpose: Whisper tends to time a line's first word
-# at the end of the previous segment, so a long pause becomes a timing error.
+# Pauses are kept short on purpose: faster-whisper often times the first word
+# after a pause early, by up to about the pause (its word-timing heuristics give
+# that word the silence, capped at twice the median word length), so a long
+# pause becomes a timing error.  A line may set its own "pause_before".
 PAUSE_SAME = 0.6       # pause between two lines of the same speaker (s)
 PAUSE_CHANGE = 0.7     # pause when the speaker changes (s)
 PAUSE_SHORT = 1.0      # pause around very short lines (roll call answers)
@@ -201,8 +218,8 @@ def build(use_mbrola: bool, out_dir: Path, words: bool = True) -> Path:
                 chunks.append(gap)
                 pos += len(gap)
             s = speakers[line["speaker"]]
-            # "say" (optional) is SSML for the same words, e.g. a short break that keeps
-            # Whisper from merging "costs us" into "cost us"; "text" is what was said.
+            # "say" (optional) is SSML for the same words, a pronunciation hint (e.g. a
+            # comma so Whisper hears "costs us", not "cost us"); "text" is what was said.
             audio = synth_line(line.get("say", line["text"]), voices[line["speaker"]],
                                s["speed"], s["pitch"], tmp, ssml="say" in line)
             entry = {
@@ -257,7 +274,10 @@ def build(use_mbrola: bool, out_dir: Path, words: bool = True) -> Path:
     if words:
         doc["word_times"] = "approximate: estimated from espeak-ng prefix/suffix durations"
     meta = out_dir / f"{BASENAME}.json"
-    meta.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    # one line per speaker and per word keeps the file short and diffable
+    text = re.sub(r"\{[^{}\[\]]*\}", lambda m: re.sub(r"\s*\n\s*", " ", m.group(0)), text)
+    meta.write_text(text + "\n", encoding="utf-8")
     print(f"wrote {opus} ({opus.stat().st_size} bytes, {doc['duration']:.1f} s) and {meta}")
     return meta
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_ALIASES = {"mister": "mr", "councilor": "councillor", "councilors": "councillors"}
+_ALIASES = {"mister": "mr"}
 
 
 def normalise(text: str) -> str:
