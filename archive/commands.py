@@ -93,6 +93,20 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id", type=int)
     p.add_argument("-o", "--output", required=True, metavar="FILE.cabundle")
 
+    p = sub.add_parser("vocab", help="the archive's vocabulary: names, streets, places, acronyms and their variants")
+    vsub = p.add_subparsers(dest="vocab_command", metavar="ACTION", required=True)
+    v = vsub.add_parser("add", help="add a term (with --variant for each other spelling or spoken form)")
+    v.add_argument("term")
+    v.add_argument("--variant", action="append", default=[], metavar="V")
+    v.add_argument("--category", choices=("name", "street", "place", "acronym", "other"), help="default: other")
+    v.add_argument("--body", help="only for this body's meetings (default: every body)")
+    v = vsub.add_parser("list", help="list the vocabulary")
+    v.add_argument("--body")
+    v.add_argument("--json", action="store_true")
+    v = vsub.add_parser("remove", help="remove a term")
+    v.add_argument("term")
+    v.add_argument("--body")
+
     p = sub.add_parser("check", help="verify that catalog, index and media agree")
     p.add_argument("--repair", action="store_true", help="fix what can be fixed without losing corrections")
     p.add_argument("--json", action="store_true")
@@ -532,4 +546,33 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     except (ExportError, OSError) as exc:
         return fail(str(exc))
     print(f"wrote {out}")
+    return EXIT_OK
+
+
+@command("vocab")
+def cmd_vocab(args: argparse.Namespace) -> int:
+    from archive import vocab
+
+    try:
+        with open_archive(args) as archive:
+            if args.vocab_command == "add":
+                entry = vocab.add(archive, args.term, args.variant, args.category, args.body)
+                print(f"{entry.term}" + (f" = {', '.join(entry.variants)}" if entry.variants else "") + f" ({entry.category})")
+            elif args.vocab_command == "remove":
+                n = vocab.remove(archive, args.term, args.body)
+                if not n:
+                    return fail(f"{args.term!r} is not in the vocabulary")
+                print(f"removed {args.term}")
+            else:
+                items = vocab.entries(archive.db, args.body)
+                if args.json:
+                    print_json([e.to_dict() for e in items])
+                elif not items:
+                    print("The vocabulary is empty. Add names with: council-archive vocab add NAME --variant SPELLING")
+                else:
+                    for e in items:
+                        scope = f" [{e.body}]" if e.body else ""
+                        print(f"{e.term:24} {e.category:8} {', '.join(e.variants)}{scope}")
+    except (ValueError, *_archive_errors()) as exc:
+        return fail(str(exc))
     return EXIT_OK
