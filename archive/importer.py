@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import json
 import os
 import re
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +25,18 @@ from archive import media
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
 from archive.catalog import INDEXED, INDEXING, NO_SPEECH, QUEUED, TRANSCRIBING
 from archive.indexing import index_recording
-from archive.store import Archive
-from transcription.audio import is_media_path, probe
-from transcription.errors import AudioError
+from archive.store import Archive, disk_full
+from transcription.audio import decode, is_media_path, probe
+from transcription.errors import AudioError, CorruptMediaError
 from transcription.types import TranscribeOptions
 
 BUNDLE_EXTENSION = ".cabundle"
+
+# Privacy: onnxruntime (faster-whisper's VAD) ships Microsoft 1DS telemetry that resolves
+# and contacts mobile.events.data.microsoft.com when a session starts. Nothing may leave
+# the machine, so it is switched off before any engine loads (Whisper worker processes
+# inherit the environment). Kept here until transcription/ does it for every caller.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
 @dataclass
@@ -118,6 +126,51 @@ def expand_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Op
             yield path, None
 
 
+def check_not_truncated(path: Path, info) -> None:
+    """Refuse a file whose audio stops well before the length its header declares.
+
+    That is a truncated file (a cut-off download or copy): importing it would archive a
+    recording that silently ends half-way. It fails whole, like any corrupt file
+    (CorruptMediaError), so the complete copy can be imported instead. The check is one
+    second of decoding at 90 % of the declared length (the tolerance
+    ``transcription.audio.decode`` allows). A truncated file that declares no length
+    (most mp3s without a Xing header, raw streams) is simply a shorter recording.
+    """
+    from transcription.formats import hms
+
+    duration = info.duration or 0.0
+    if duration < 2.0:
+        return
+    at = duration * 0.9
+    try:
+        samples = decode(path, start=at, duration=1.0, expected_duration=1.0)
+    except CorruptMediaError:
+        samples = ()
+    if len(samples) == 0:
+        raise CorruptMediaError(
+            path, f"the audio stops before {hms(at)} of the {hms(duration)} its header declares"
+        )
+
+
+def _expected_failures() -> tuple:
+    """What can go wrong with one file without it being a bug: bad media or captions,
+    the engine, the disk (OSError, SQLite), the index refusing a write."""
+    from index import IndexBusyError, IndexVersionError
+
+    return (AudioError, CaptionError, RuntimeError, ValueError, OSError, sqlite3.Error, IndexBusyError, IndexVersionError)
+
+
+def write_error_message(source, exc: BaseException, root=None) -> str:
+    """One line for a failed write into the archive (disk full, read-only, I/O error)."""
+    detail = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))) or (
+        "full" in detail.lower()
+    ) or (root is not None and disk_full(root))
+    if full:
+        return f"{source}: cannot write to the archive: the disk is full ({detail})".splitlines()[0]
+    return f"{source}: cannot write to the archive ({detail})".splitlines()[0]
+
+
 class Importer:
     """Imports files into an archive. One instance per batch; reuses the loaded model."""
 
@@ -176,6 +229,7 @@ class Importer:
         for path, error in inputs:
             self._emit(path, "queued")
         with self.archive.writing():
+            self._clear_stale_partials()
             for path, error in inputs:
                 if self.cancel_event.is_set():
                     results.append(ImportResult(str(path), "cancelled", error="cancelled before it started"))
@@ -195,6 +249,7 @@ class Importer:
         """Finish the jobs an earlier run left unfinished (killed, crashed, quit)."""
         results = []
         with self.archive.writing():
+            self._clear_stale_partials()
             for job in self.archive.catalog.open_jobs():
                 rec = self.archive.catalog.recording(job["recording_id"])
                 if rec is None:
@@ -205,6 +260,14 @@ class Importer:
                 results.append(self._process(rec.id, job))
         return results
 
+    def _clear_stale_partials(self) -> None:
+        """Under the write lock no copy is running: a ``.partial`` is a killed copy's half."""
+        for leftover in media.partial_files(self.archive.media_dir):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
+
     # --- one file ------------------------------------------------------------------
     def _import_one(self, path: Path, meta: ImportMeta, captions, link: bool, prompt) -> ImportResult:
         catalog = self.archive.catalog
@@ -212,11 +275,21 @@ class Importer:
         sidecar = Path(captions) if captions else sidecar_for(path)
         try:
             info = probe(path)
+            check_not_truncated(path, info)
             caption_segments = parse_captions(sidecar) if sidecar else None
         except (AudioError, CaptionError) as exc:
             message = exc.message if isinstance(exc, AudioError) else str(exc)
             self._emit(path, "failed", message=message)
             return ImportResult(str(path), "failed", error=message)
+        try:
+            return self._import_checked(path, meta, link, prompt, info, sidecar, caption_segments)
+        except sqlite3.Error as exc:  # the catalog could not be written (disk full, I/O error)
+            message = write_error_message(path, exc, self.archive.root)
+            self._emit(path, "failed", message=message)
+            return ImportResult(str(path), "failed", error=message)
+
+    def _import_checked(self, path: Path, meta: ImportMeta, link: bool, prompt, info, sidecar, caption_segments) -> ImportResult:
+        catalog = self.archive.catalog
         sha = media.sha256_of(path)
         existing = catalog.recording_by_sha(sha)
         if existing is not None:
@@ -232,6 +305,8 @@ class Importer:
             stored = path.resolve() if link else media.store(self.archive.media_dir, path, sha)
         except OSError as exc:
             message = f"{path}: cannot copy into the archive ({exc.strerror or exc})"
+            if exc.errno == errno.ENOSPC or disk_full(self.archive.root):
+                message = f"{path}: cannot copy into the archive: the disk is full ({exc.strerror or exc})"
             self._emit(path, "failed", message=message)
             return ImportResult(str(path), "failed", error=message)
         media_path = str(stored) if link else str(stored.relative_to(self.archive.root))
@@ -240,6 +315,19 @@ class Importer:
             "prompt": prompt if prompt is not None else self.options.initial_prompt,
             "captions": str(sidecar) if caption_segments is not None else None,
         }
+        try:
+            rid, job_id = self._add_recording(catalog, filled, path, media_path, link, sha, info, options)
+        except sqlite3.Error:
+            if not link and not self._stored_elsewhere(stored):
+                stored.unlink(missing_ok=True)  # no row points at it: take the copy back out
+            raise
+        return self._process(rid, catalog.job_for(rid) or {"id": job_id, "options": json.dumps(options)})
+
+    def _stored_elsewhere(self, stored: Path) -> bool:
+        rel = str(stored.relative_to(self.archive.root))
+        return bool(self.archive.db.execute("SELECT 1 FROM recordings WHERE media_path = ?", [rel]).fetchall())
+
+    def _add_recording(self, catalog, filled, path, media_path, link, sha, info, options):
         with self.archive.db.atomic():
             rid = catalog.add_recording(
                 title=filled.title,
@@ -254,17 +342,19 @@ class Importer:
                 status=QUEUED,
             )
             job_id = catalog.add_job(rid, json.dumps(options))
-        return self._process(rid, catalog.job_for(rid) or {"id": job_id, "options": json.dumps(options)})
+        return rid, job_id
 
     def _process(self, rid: int, job: Optional[dict]) -> ImportResult:
         catalog = self.archive.catalog
         rec = catalog.recording(rid)
         options = json.loads(job["options"]) if job and job.get("options") else {}
-        if job:
-            catalog.set_job(job["id"], "running", bump=True)
         path = self.archive.media_path(rec)
         try:
-            if options.get("engine") == "captions":
+            if job:
+                catalog.set_job(job["id"], "running", bump=True)
+            if self._transcribed_already(rid, job):
+                pass  # killed while indexing: the transcript is whole, only the index is missing
+            elif options.get("engine") == "captions":
                 self._store_captions(rid, Path(options["captions"]))
             else:
                 self._transcribe(rid, path, rec.duration or 0.0, options.get("prompt"))
@@ -278,13 +368,34 @@ class Importer:
             self._remove(rid)
             self._emit(rec.source_path or path, "cancelled", recording_id=rid)
             return ImportResult(rec.source_path or str(path), "cancelled", title=rec.title, error="cancelled")
-        except (AudioError, CaptionError, RuntimeError, ValueError, OSError) as exc:
-            message = exc.message if isinstance(exc, AudioError) else f"{rec.source_path}: {exc}".splitlines()[0]
-            self._remove(rid)
-            self._emit(rec.source_path or path, "failed", recording_id=rid, message=message)
-            return ImportResult(rec.source_path or str(path), "failed", title=rec.title, error=message)
+        except Exception as exc:
+            if not isinstance(exc, _expected_failures()):
+                raise  # a bug, not bad input or a full disk: let it show
+            source = rec.source_path or path
+            if isinstance(exc, AudioError):
+                message = exc.message
+            elif isinstance(exc, sqlite3.Error) or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EIO)):
+                message = write_error_message(source, exc, self.archive.root)
+            else:
+                message = f"{source}: {exc}".splitlines()[0]
+            try:
+                self._remove(rid)
+            except Exception:
+                # nothing more can be written (disk full): the unfinished recording keeps its
+                # open job, so `resume` finishes it (or the next import of it retries it) later
+                message += "; it stays unfinished until `council-archive resume`"
+            self._emit(source, "failed", recording_id=rid, message=message)
+            return ImportResult(str(source), "failed", title=rec.title, error=message)
         self._emit(rec.source_path or path, "indexed", recording_id=rid, progress=1.0)
         return ImportResult(rec.source_path or str(path), "indexed", id=rid, title=rec.title)
+
+    def _transcribed_already(self, rid: int, job: Optional[dict]) -> bool:
+        """A whole transcript made for this job exists (the run died while indexing)."""
+        catalog = self.archive.catalog
+        current = catalog.current_transcript(rid)
+        if current is None or not current["complete"] or catalog.incomplete_transcript(rid) is not None:
+            return False
+        return job is None or not job.get("created") or (current["created"] or "") >= job["created"]
 
     def _transcribe(self, rid: int, path: Path, duration: float, prompt: Optional[str]) -> None:
         catalog = self.archive.catalog
@@ -333,7 +444,28 @@ class Importer:
 
     def _remove(self, rid: int) -> None:
         """Take a failed or cancelled recording out whole: index, rows, stored media."""
-        remove_recording(self.archive, rid)
+        try:
+            remove_recording(self.archive, rid)
+        except Exception:
+            # On a full disk Whoosh cannot commit even a delete. A recording that never
+            # reached the index needs none: take it out of the catalog and media store.
+            if rid in self.archive.index.recording_ids():
+                raise
+            rec = self.archive.catalog.recording(rid)
+            if rec is None:
+                return
+            path = self.archive.media_path(rec)
+            ours = path is not None and not rec.linked and path.exists()
+            try:
+                self.archive.catalog.delete_recording(rid)
+            except sqlite3.Error:
+                if not ours:
+                    raise
+                path.unlink()  # the copy this import made: freeing its space lets SQLite delete
+                ours = False
+                self.archive.catalog.delete_recording(rid)
+            if ours:
+                path.unlink()
 
     def _import_bundle(self, path: Path) -> ImportResult:
         from archive.bundle import BundleError, import_bundle

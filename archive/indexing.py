@@ -13,6 +13,8 @@ from typing import Iterator, Optional
 from archive.catalog import INDEXED, Catalog, Recording
 from archive.media import partial_files
 
+ORPHANED = "orphaned-media"  # repair moves media no recording refers to here (never deletes it)
+
 CHECK_FIELDS = ("index_without_catalog", "catalog_without_media", "media_without_catalog", "index_out_of_date", "not_indexed")
 
 
@@ -138,13 +140,93 @@ def repair(archive, report: Optional[CheckReport] = None) -> list[str]:
                 writer.delete_recording(rid)
                 done.append(f"removed recording {rid} from the index (not in the catalog)")
             for rid in sorted(set(report.index_out_of_date) | set(report.not_indexed)):
+                realigned = _realign_words(archive, rid)
                 writer.add_recording(recording_doc(archive.catalog, archive.catalog.recording(rid)))
-                done.append(f"re-indexed recording {rid} from the catalog")
+                done.append(f"re-indexed recording {rid} from the catalog"
+                            + (f" (word times re-aligned to the text of {realigned} segment(s))" if realigned else ""))
     for name in report.partial_media:
         (archive.media_dir / name).unlink(missing_ok=True)
         done.append(f"deleted half-copied media {name}")
+    missing = set(report.catalog_without_media)
     for name in report.media_without_catalog:
-        done.append(f"kept unreferenced media {name} (import it again to catalog it, or delete it by hand)")
-    for rid in report.catalog_without_media:
-        done.append(f"recording {rid} has no media: its transcript stays searchable; re-import the file to restore audio")
+        rid = _relink(archive, name, missing)
+        if rid is not None:
+            missing.discard(rid)
+            done.append(f"recording {rid} points at its media {name} again")
+            continue
+        target = archive.root / ORPHANED / name
+        target.parent.mkdir(exist_ok=True, mode=0o700)
+        os.replace(archive.media_dir / name, target)
+        done.append(f"moved unreferenced media {name} to {ORPHANED}/ (import it again to catalog it, or delete it)")
+    for rid in sorted(missing):
+        if _restore_media(archive, rid):
+            done.append(f"copied recording {rid}'s media back in from its source file")
+        else:
+            done.append(f"recording {rid} has no media: its transcript stays searchable; re-import the file to restore audio")
     return done
+
+
+def _words_fit(text: str, words: list[dict]) -> bool:
+    """Each timed word found in the segment's text, in order (as the index lays them out)."""
+    pos = 0
+    for w in words:
+        token = (w["text"] or "").strip()
+        if not token:
+            continue
+        at = text.find(token, pos)
+        if at < 0:
+            return False
+        pos = at + len(token)
+    return True
+
+
+def _realign_words(archive, rid: int) -> int:
+    """The text is the truth (what people read and correct); word times are derived from
+    it. Where a segment's text was changed without its words (by hand, by another tool),
+    the words are re-aligned to the text, keeping the times of the words that did not
+    change, exactly as a correction does. Returns how many segments were re-aligned."""
+    from archive.editing import align_words
+
+    catalog = archive.catalog
+    transcript = catalog.current_transcript(rid)
+    if transcript is None:
+        return 0
+    words = catalog.words_by_segment(transcript["id"])
+    n = 0
+    for seg in catalog.segments(transcript["id"]):
+        old = words.get(seg["id"], [])
+        if old and not _words_fit(seg["text"] or "", old):
+            catalog.replace_words(seg["id"], align_words(old, seg["text"] or "", seg["start"], seg["end"]))
+            n += 1
+    return n
+
+
+def _relink(archive, name: str, missing: set[int]) -> Optional[int]:
+    """A stored file named after a recording whose media is missing is that recording's media."""
+    from archive import media
+
+    rec = archive.catalog.recording_by_sha(name.split(".", 1)[0])
+    if rec is None or rec.id not in missing or rec.linked:
+        return None
+    path = archive.media_dir / name
+    if media.sha256_of(path) != rec.sha256:
+        return None
+    archive.catalog.update_recording(rec.id, media_path=str(path.relative_to(archive.root)))
+    return rec.id
+
+
+def _restore_media(archive, rid: int) -> bool:
+    """Copy a recording's media back into the store from its source, if that is still the same file."""
+    from archive import media
+
+    rec = archive.catalog.recording(rid)
+    if rec is None or rec.linked or not rec.source_path or not os.path.isfile(rec.source_path):
+        return False
+    try:
+        if media.sha256_of(rec.source_path) != rec.sha256:
+            return False
+        stored = media.store(archive.media_dir, rec.source_path, rec.sha256)
+    except OSError:
+        return False
+    archive.catalog.update_recording(rid, media_path=str(stored.relative_to(archive.root)))
+    return True

@@ -54,8 +54,11 @@ def write_lock(lock_path: str, timeout: float = 10.0, poll: float = 0.1) -> Iter
                 raise ArchiveBusyError(os.path.dirname(lock_path))
             time.sleep(poll)
         try:
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            try:  # the holder's pid, for people; the lock itself needs no bytes on disk
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            except OSError:  # e.g. a full disk: still a valid lock
+                pass
             yield
         finally:
             _unlock(fd)

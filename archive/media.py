@@ -37,12 +37,22 @@ def store(media_dir: Path, source: str | os.PathLike, sha256: str) -> Path:
     if target.exists() and target.stat().st_size == os.path.getsize(source):
         return target
     tmp = media_dir / f".{target.name}.partial"
-    with open(source, "rb") as src, open(tmp, "wb") as dst:
-        shutil.copyfileobj(src, dst, CHUNK)
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, target)
+    try:
+        # created 0600 from the start: the bytes are never readable by others, even half-copied
+        with open(source, "rb") as src:
+            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as dst:
+                shutil.copyfileobj(src, dst, CHUNK)
+                dst.flush()
+                os.fsync(dst.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        # a failed copy (disk full, source gone) must not leave its half behind
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
     return target
 
 

@@ -8,6 +8,8 @@ writer (the import pipeline, or an edit) holds it while it writes.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -15,9 +17,44 @@ from typing import Iterator, Optional
 from archive.catalog import Catalog, Recording, open_db
 from archive.locking import write_lock
 
+# Below this much free space SQLite cannot even make its shared-memory file (-shm).
+DISK_FULL_BYTES = 256 * 1024
+
 
 class ArchiveError(RuntimeError):
     """A problem with the archive folder itself (permissions, disk, not an archive)."""
+
+
+def disk_full(path: str | os.PathLike) -> bool:
+    """True when the file system holding ``path`` has (next to) no space left."""
+    try:
+        return shutil.disk_usage(path).free < DISK_FULL_BYTES
+    except OSError:
+        return False
+
+
+def open_catalog_read_only(path: str | os.PathLike):
+    """Open a catalog for reading where it cannot be written: a folder the user may not
+    write, a read-only file system, a full disk. Nothing is migrated.
+
+    A WAL database needs its ``-shm`` file; where that file neither exists nor can be
+    made, no connection is open on the database (the first one makes it), so the file
+    is opened ``immutable``.
+    """
+    from sqlite_utils import Database
+
+    uri = Path(path).resolve().as_uri()
+    error: Optional[Exception] = None
+    for flags in ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{flags}", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM recordings").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            error = exc
+            continue
+        return Database(conn)
+    raise error  # type: ignore[misc]
 
 
 class Archive:
@@ -35,18 +72,38 @@ class Archive:
                 self.root.mkdir(parents=True, mode=0o700)
             except OSError as exc:
                 raise ArchiveError(f"cannot create the archive folder {self.root}: {exc.strerror}") from exc
+        self.read_only_reason: Optional[str] = None
         if not os.access(self.root, os.W_OK):
             self.read_only = True
+            self.read_only_reason = "is read-only"
         else:
             self.read_only = False
             try:
                 os.chmod(self.root, 0o700)  # private by default: only the user can look inside
             except OSError:
                 pass
+        catalog_path = self.root / self.CATALOG
         try:
-            self.db = open_db(self.root / self.CATALOG)
+            if self.read_only:
+                self.db = open_catalog_read_only(catalog_path)
+            else:
+                self.db = open_db(catalog_path)
         except Exception as exc:
-            raise ArchiveError(f"cannot open the catalog in {self.root}: {exc}") from exc
+            full = disk_full(self.root)
+            # Readers (list, search, show, check) still work on a full disk or a catalog
+            # that cannot be written; every write then fails with one clear line.
+            db = None
+            if not self.read_only and catalog_path.exists() and "locked" not in str(exc):
+                try:
+                    db = open_catalog_read_only(catalog_path)
+                except Exception:
+                    db = None
+            if db is None:
+                detail = f"{exc} (the disk is full)" if full else f"{exc}"
+                raise ArchiveError(f"cannot open the catalog in {self.root}: {detail}") from exc
+            self.db = db
+            self.read_only = True
+            self.read_only_reason = "is on a full disk" if full else f"cannot be written ({exc})"
         self.catalog = Catalog(self.db)
         self.media_dir = self.root / self.MEDIA
         self._index = None
@@ -72,7 +129,9 @@ class Archive:
     def writing(self, timeout: float = 10.0) -> Iterator["Archive"]:
         """Hold the archive's single-writer lock (ArchiveBusyError after ``timeout``)."""
         if self.read_only:
-            raise ArchiveError(f"the archive folder {self.root} is read-only")
+            if self.read_only_reason == "is on a full disk":
+                raise ArchiveError(f"the disk holding the archive {self.root} is full: free some space and try again")
+            raise ArchiveError(f"the archive folder {self.root} {self.read_only_reason or 'is read-only'}")
         with write_lock(str(self.root / self.LOCK), timeout=timeout):
             yield self
 

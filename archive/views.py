@@ -102,6 +102,11 @@ def recording(archive, recording_id: int) -> Optional[Recording]:
     return archive.catalog.recording(recording_id)
 
 
+def has_indexed(archive) -> bool:
+    """True once at least one recording is searchable."""
+    return bool(archive.catalog.recordings(status="indexed"))
+
+
 def is_empty(archive) -> bool:
     return not archive.catalog.recordings()
 

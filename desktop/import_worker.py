@@ -53,7 +53,8 @@ class Job:
     error: Optional[str] = None
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
     stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
-    importer: Any = field(default=None, repr=False)
+    importer: Any = field(default=None, repr=False)  # set by the worker while it runs
+    transcriber: Any = field(default=None, repr=False)  # ditto (a _Stoppable)
 
     @property
     def is_import(self) -> bool:
@@ -173,6 +174,7 @@ class ImportWorker(QObject):
                 return
             from archive.importer import Importer
 
+            job.transcriber = self._transcriber_for(job)
             importer = Importer(
                 archive,
                 job.engine,
@@ -180,7 +182,7 @@ class ImportWorker(QObject):
                 cache_dir=self.cache_dir,
                 on_event=lambda e: self.event.emit(job.id, e),
                 cancel_event=job.cancel_event,
-                transcriber=self._transcriber_for(job),
+                transcriber=job.transcriber,
             )
             job.importer = importer
             if job.kind == RESUME:
@@ -194,7 +196,7 @@ class ImportWorker(QObject):
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.failed.emit(job.id, message)
         finally:
-            job.importer = None
+            job.importer = job.transcriber = None
 
     @Slot()
     def close(self) -> None:
@@ -292,11 +294,11 @@ class ImportController(QObject):
                 pass
             self._finish(job, CANCELLED)
         else:
-            importer = job.importer
+            importer, transcriber = job.importer, job.transcriber
             if importer is not None:
                 importer.cancel()  # thread-safe: sets the event and stops the engine's workers
-            elif self.worker._transcriber is not None and hasattr(self.worker._transcriber, "cancel"):
-                self.worker._transcriber.cancel()
+            elif transcriber is not None:
+                transcriber.cancel()
 
     def cancel_all(self) -> None:
         for job in list(self._queue) + ([self.running] if self.running else []):
@@ -313,8 +315,7 @@ class ImportController(QObject):
         running = self.running
         if running is not None and running.is_import:
             running.stop_event.set()
-            importer = running.importer
-            transcriber = getattr(importer, "_transcriber", None) if importer is not None else None
+            transcriber = running.transcriber
             if transcriber is not None:
                 transcriber.cancel()  # unblocks a wait on the engine's worker processes
         self.shutdown(timeout_ms)

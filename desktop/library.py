@@ -87,12 +87,14 @@ class LibraryModel(QAbstractTableModel):
         self._recs.append(rec)
         self.endInsertRows()
 
-    def set_progress(self, recording_id: int, status: str, progress: float) -> None:
+    def set_progress(self, recording_id: int, status: str, progress: float) -> bool:
+        """Update a row's status in place; False when the recording is not listed yet."""
         for row, r in enumerate(self._recs):
             if r.id == recording_id:
                 r.status, r.progress = status, progress
                 self.dataChanged.emit(self.index(row, STATUS), self.index(row, STATUS))
-                return
+                return True
+        return False
 
     def remove_recording(self, recording_id: int) -> None:
         for row, r in enumerate(self._recs):
@@ -203,8 +205,13 @@ class LibraryPanel(QWidget):
         self.table.setItemDelegateForColumn(STATUS, ProgressDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for col in (BODY, DATE, KIND, DURATION, STATUS):
+        for col in (DATE, KIND, DURATION):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col, width in ((BODY, 170), (STATUS, 130)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+        header.setMinimumSectionSize(48)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)

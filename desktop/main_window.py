@@ -70,17 +70,22 @@ class MainWindow(QMainWindow):
         self.reload_library()
         self._update_empty_state()
         self.refresh_filters()
+        if self.library.model.rowCount():
+            self.show_library()
 
     # ================================================================ layout and menus
     def _build_layout(self) -> None:
+        # left: search; right: the open recording, or the library of all recordings
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.search_panel, "Search")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.recording_view, "Recording")
         self.tabs.addTab(self.library, "Library")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.search_panel)
         self.splitter.addWidget(self.tabs)
-        self.splitter.addWidget(self.recording_view)
         self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 6)
+        self.splitter.setStretchFactor(1, 8)
+        self.splitter.setSizes([500, 780])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         self.queue_dock = QDockWidget("Imports", self)
@@ -122,7 +127,7 @@ class MainWindow(QMainWindow):
 
         view = bar.addMenu("&View")
         self.find_action = self._action(view, "&Search", self.focus_search, QKeySequence.StandardKey.Find)
-        self._action(view, "&Library", lambda: self.tabs.setCurrentWidget(self.library), "Ctrl+L")
+        self._action(view, "&Library", self.show_library, "Ctrl+L")
         view.addAction(self.queue_dock.toggleViewAction())
 
         play = bar.addMenu("&Playback")
@@ -163,21 +168,34 @@ class MainWindow(QMainWindow):
 
     # ================================================================ search
     def focus_search(self) -> None:
-        self.tabs.setCurrentWidget(self.search_panel)
         self.search_panel.focus_search()
+
+    def show_library(self) -> None:
+        self.tabs.setCurrentWidget(self.library)
 
     def run_search(self, request: views.SearchRequest) -> None:
         from index import QueryError
 
+        if self._closing:
+            return
         self._last_request = request
         if request.empty:
             self.search_panel.show_hint("Type a word or a phrase to search every recording.")
             self.refresh_filters()
             return
+        if not views.has_indexed(self.archive):
+            # (and the reader never creates the index while the importer may be creating it)
+            self.search_panel.show_hint("Nothing is searchable yet: import a recording first.")
+            return
         try:
             results = views.run_search(self.archive, request)
         except QueryError as exc:
             self.search_panel.show_error(str(exc))
+            return
+        except Exception as exc:  # an unreadable index: say what to do, in one line
+            self.search_panel.show_error(
+                f"The search index can't be read ({type(exc).__name__}); "
+                "rebuild it with: council-archive reindex")
             return
         self.search_panel.show_results(results, request, known=self._known_values())
 
@@ -220,6 +238,7 @@ class MainWindow(QMainWindow):
             return False
         self.recording_view.show_recording(transcript, views.media_file(self.archive, recording_id))
         self.library.select_recording(recording_id)
+        self.tabs.setCurrentWidget(self.recording_view)
         return True
 
     def play_hit(self, recording_id: int, seconds: float) -> None:
@@ -270,6 +289,8 @@ class MainWindow(QMainWindow):
         options = self.settings.transcribe_options(self.prefs)
         jobs = [self.imports.import_file(f, meta, prompt, self.prefs.engine, options) for f in files]
         self.queue_dock.show()
+        if self.recording_view.recording_id is None:
+            self.show_library()  # the library shows each new recording's progress too
         return jobs
 
     def import_demo(self) -> list[Job]:
@@ -312,10 +333,7 @@ class MainWindow(QMainWindow):
         if rid is None:
             return
         if event.stage == "transcribing":
-            self.library.model.set_progress(rid, "transcribing", event.progress)
-            if self.library.model.rowCount() == 0 or not any(
-                self.library.model.recording(r).id == rid for r in range(self.library.model.rowCount())
-            ):
+            if not self.library.model.set_progress(rid, "transcribing", event.progress):
                 self._refresh_recording(rid)
             if self.recording_view.recording_id == rid and time.monotonic() - self._last_transcript_reload > 2.0:
                 self._reload_open_transcript()
@@ -382,6 +400,7 @@ class MainWindow(QMainWindow):
     def _update_empty_state(self) -> None:
         empty = self.library.model.rowCount() == 0 and views.is_empty(self.archive)
         self.search_panel.set_empty_archive(empty, importing=self.imports.busy)
+        self.recording_view.set_placeholder(empty)
 
     # drag and drop: files and folders dropped anywhere on the window are imported
     def dragEnterEvent(self, event) -> None:
@@ -545,7 +564,8 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
-        self.player.player.stop()
+        self.search_panel.cancel_pending()
+        self.player.stop()
         waiting = self.imports.stop()
         if waiting:
             self.settings.set_value(PENDING_KEY, json.dumps([j.pending() for j in waiting]))

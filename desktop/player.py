@@ -2,6 +2,13 @@
 
 Video files play their sound only (no video output is attached). A seek asked for
 before the media has loaded is kept and applied as soon as it has.
+
+The QMediaPlayer and its QAudioOutput are made by C++ (a two-line QML component), not
+by Python, and only when the first recording is opened. Why C++: the FFmpeg backend
+tears its renderers down on its own threads, and disconnecting them from a
+Python-made player calls into PySide's wrapper, which needs the GIL; if the GUI thread
+holds the GIL inside a player call (stop, setSource) at that moment, both wait forever.
+A C++-made player has no Python wrapper class, so its threads never need the GIL.
 """
 
 from __future__ import annotations
@@ -9,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
 
@@ -25,15 +32,34 @@ _READY = (
 )
 
 
+_PLAYER_QML = b"import QtMultimedia\nMediaPlayer { audioOutput: AudioOutput {} }"
+
+
+def create_media_player(parent: QObject) -> QMediaPlayer:
+    """A QMediaPlayer with a QAudioOutput, both created on the C++ side (see the module doc)."""
+    from PySide6.QtQml import QQmlComponent, QQmlEngine
+
+    engine = QQmlEngine()
+    component = QQmlComponent(engine)
+    component.setData(_PLAYER_QML, QUrl())
+    player = component.create()
+    if not isinstance(player, QMediaPlayer):  # no QtMultimedia QML plugin: a Python-made one still plays
+        engine.deleteLater()
+        player = QMediaPlayer()
+        player.setAudioOutput(QAudioOutput(player))
+    else:
+        engine.setParent(player)
+    player.setParent(parent)
+    return player
+
+
 class PlayerWidget(QWidget):
     position_changed = Signal(float)  # seconds, as playback moves or after a seek
     error = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.player = QMediaPlayer(self)
-        self.audio = QAudioOutput(self)
-        self.player.setAudioOutput(self.audio)
+        self._player: Optional[QMediaPlayer] = None  # made on first use
         self.path: Optional[Path] = None
         self._pending_ms: Optional[int] = None
         self._dragging = False
@@ -71,27 +97,44 @@ class PlayerWidget(QWidget):
         self.back.clicked.connect(lambda: self.skip(-SKIP_SECONDS))
         self.forward.clicked.connect(lambda: self.skip(SKIP_SECONDS))
         self.play_button.clicked.connect(self.toggle)
-        self.speed.currentIndexChanged.connect(lambda _: self.player.setPlaybackRate(float(self.speed.currentData())))
         self.slider.sliderPressed.connect(self._drag_start)
         self.slider.sliderReleased.connect(self._drag_end)
         self.slider.sliderMoved.connect(lambda ms: self._show_time(ms))
         self.slider.actionTriggered.connect(self._slider_action)
-        self.player.positionChanged.connect(self._on_position)
-        self.player.durationChanged.connect(self._on_duration)
-        self.player.playbackStateChanged.connect(self._on_state)
-        self.player.mediaStatusChanged.connect(self._on_status)
-        self.player.errorOccurred.connect(lambda _e, msg: self.error.emit(msg))
+        self.speed.currentIndexChanged.connect(self._apply_speed)
         self.set_enabled(False)
+
+    @property
+    def player(self) -> QMediaPlayer:
+        if self._player is None:
+            player = create_media_player(self)
+            player.positionChanged.connect(self._on_position)
+            player.durationChanged.connect(self._on_duration)
+            player.playbackStateChanged.connect(self._on_state)
+            player.mediaStatusChanged.connect(self._on_status)
+            player.errorOccurred.connect(lambda _e, msg: self.error.emit(msg))
+            self._player = player
+        return self._player
+
+    def _apply_speed(self, *_) -> None:
+        if self._player is not None:
+            self._player.setPlaybackRate(float(self.speed.currentData()))
 
     # --- commands ---------------------------------------------------------------------
     def load(self, path: Optional[Path]) -> None:
         """Open a media file (paused at 0); None empties the player."""
         if path is not None and self.path == Path(path):
             return
-        self.player.stop()
+        if path is None and self._player is None:
+            self.path = None
+            self.set_enabled(False)
+            return
+        player = self.player
+        player.stop()
         self._pending_ms = None
         self.path = Path(path) if path is not None else None
-        self.player.setSource(QUrl.fromLocalFile(str(path)) if path is not None else QUrl())
+        player.setSource(QUrl.fromLocalFile(str(path)) if path is not None else QUrl())
+        self._apply_speed()
         self.set_enabled(path is not None)
         self._show_time(0)
 
@@ -100,6 +143,8 @@ class PlayerWidget(QWidget):
             w.setEnabled(enabled)
 
     def seek(self, seconds: float) -> None:
+        if self._player is None:
+            return  # nothing loaded
         ms = max(0, int(round(seconds * 1000)))
         if self.player.duration() > 0:
             ms = min(ms, self.player.duration())
@@ -119,10 +164,15 @@ class PlayerWidget(QWidget):
             self.player.play()
 
     def pause(self) -> None:
-        self.player.pause()
+        if self._player is not None:
+            self._player.pause()
+
+    def stop(self) -> None:
+        if self._player is not None:
+            self._player.stop()
 
     def toggle(self) -> None:
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+        if self.is_playing():
             self.pause()
         else:
             self.play()
@@ -134,10 +184,10 @@ class PlayerWidget(QWidget):
     def seconds(self) -> float:
         if self._pending_ms is not None:
             return self._pending_ms / 1000.0
-        return self.player.position() / 1000.0
+        return self._player.position() / 1000.0 if self._player is not None else 0.0
 
     def is_playing(self) -> bool:
-        return self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        return self._player is not None and self._player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
 
     # --- player feedback --------------------------------------------------------------
     def _on_status(self, status) -> None:
@@ -156,14 +206,15 @@ class PlayerWidget(QWidget):
     def _on_duration(self, ms: int) -> None:
         self.slider.setRange(0, max(0, ms))
         self.slider.setPageStep(max(1000, ms // 20))
-        self._show_time(self.player.position())
+        self._show_time(self._player.position() if self._player is not None else 0)
 
     def _on_state(self, state) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if state == QMediaPlayer.PlaybackState.PlayingState else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
 
     def _show_time(self, ms: int) -> None:
-        self.time.setText(f"{hms(ms / 1000.0)} / {hms(max(0, self.player.duration()) / 1000.0)}")
+        total = self._player.duration() if self._player is not None else 0
+        self.time.setText(f"{hms(ms / 1000.0)} / {hms(max(0, total) / 1000.0)}")
 
     def _drag_start(self) -> None:
         self._dragging = True

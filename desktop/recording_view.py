@@ -50,10 +50,8 @@ class RecordingView(QWidget):
         layout.addWidget(self.transcript, 1)
         layout.addWidget(self.legend)
 
-        self.placeholder = QLabel(
-            "<p style='font-size:large'>Pick a search hit or a recording in the Library<br>"
-            "to hear it here, with its transcript.</p>"
-        )
+        self.placeholder = QLabel()
+        self.set_placeholder(False)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)
         self.stack = QStackedWidget()
@@ -62,6 +60,13 @@ class RecordingView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
+
+    def set_placeholder(self, archive_empty: bool) -> None:
+        if archive_empty:
+            text = "Drop audio or video files anywhere on this window<br>to import them into the archive."
+        else:
+            text = "Pick a search hit or a recording in the Library<br>to hear it here, with its transcript."
+        self.placeholder.setText(f"<p style='font-size:large'>{text}</p>")
 
     def show_recording(self, transcript, media_path) -> None:
         """Show a views.Transcript; ``media_path`` None when the file is missing."""

@@ -227,6 +227,10 @@ class SearchPanel(QWidget):
             offset=offset,
         )
 
+    def cancel_pending(self) -> None:
+        """Drop a search still waiting for the debounce (e.g. when the window closes)."""
+        self._timer.stop()
+
     def run_now(self, *_) -> None:
         self._timer.stop()
         self._emit_request()

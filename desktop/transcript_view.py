@@ -277,6 +277,8 @@ class TranscriptDelegate(QStyledItemDelegate):
     def createEditor(self, parent, option, index):
         editor = _SegmentEditor(parent)
         editor.setFont(self.fonts()[0])
+        editor.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        editor.document().setDocumentMargin(2)
         editor.setObjectName("segmentEditor")
         editor.committed.connect(lambda: self._commit(editor))
         return editor
@@ -293,10 +295,11 @@ class TranscriptDelegate(QStyledItemDelegate):
         model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
 
     def updateEditorGeometry(self, editor, option, index) -> None:
+        """Over the segment's words (its time and speaker stay visible above it)."""
         seg = index.data(SegmentRole)
         header_h = self.layout(seg, self.width())[0] if seg is not None else 0
-        r = option.rect.adjusted(self.PAD_X - 4, int(self.PAD_Y + header_h - 4), -4, 0)
-        r.setHeight(max(r.height(), int(QFontMetricsF(self.fonts()[0]).lineSpacing() * 3 + 10)))
+        r = option.rect.adjusted(self.PAD_X - 6, int(self.PAD_Y + header_h - 3), -4, -2)
+        r.setHeight(max(r.height(), int(QFontMetricsF(self.fonts()[0]).lineSpacing() + 8)))
         editor.setGeometry(r)
 
 

@@ -64,8 +64,8 @@ def terms(text: str) -> list[str]:
     """The index terms of ``text``, in order (one per token position)."""
     if not text:
         return []
-    norm = normalize
-    return [norm(m) for m in TOKEN_RE.findall(text)]
+    get = _STEMS.get
+    return [get(m) or normalize(m) for m in TOKEN_RE.findall(text)]
 
 
 def token_spans(text: str) -> list[tuple[str, int, int]]:
@@ -87,7 +87,7 @@ very your how now other did get go here well us two make may should said because
 each where after back think know see going want need right yes okay ok thank
 thanks let it's that's don't i'm we're there's you're end way much many first
 new off through before being both down even every most must own same such too
-under while why again against between during few further once more than until
+under while why again against between during few further once until
 am does doing having itself myself ourselves themselves whom yourself
 council city mayor motion item second vote meeting public agenda member members
 commissioner commission chair board approve approved discussion comment comments

@@ -1,18 +1,24 @@
-"""Running a compiled query: top hits, exact totals, date sort and facets.
+"""Ordering and counting the matches of a query.
 
-* relevance: Whoosh's TopCollector (BM25F, block-max skipping where the
-  matcher allows it); the exact total comes from the collector or from a
-  cheap unscored pass over the matching doc ids.
-* date: one unscored pass collects the matching ids; a per-segment cached
-  numpy array of packed sort keys orders them (date desc, start asc).
-* facets: per-segment cached numpy arrays of value ordinals (read straight
-  from the sortable columns), counted with ``bincount``.
+The engine returns every matching docnum with its score; from those:
+
+* relevance: ``top_k`` (score desc, docnum asc; ties at the cut included);
+* date: a per-segment cached numpy array of packed sort keys (date desc,
+  recording desc, start asc) orders the ids;
+* facets: per-segment cached numpy arrays of value ordinals, read straight
+  from the sortable columns, counted with ``bincount``;
+* ``ColumnCache`` also serves BM25 field lengths and keyword-filter masks.
+
+``top_by_score`` / ``matching_ids`` / ``scores_for`` are the Whoosh-matcher
+equivalents used by the reference path (``SearchIndex.engine = "whoosh"``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from whoosh import columns as wcolumns
+
+from .analysis import keyword_norm
 
 FACET_FIELDS = ("body", "year", "kind", "speaker")
 
@@ -32,11 +38,13 @@ class ColumnCache:
 
     def __init__(self):
         self._entries: dict[tuple, object] = {}
+        self._masks: dict[tuple, np.ndarray] = {}
 
     def prune(self, reader):
         live = {_segment_key(r) for r, _ in reader.leaf_readers()}
-        for key in [k for k in self._entries if k[0] not in live]:
-            del self._entries[key]
+        for d in (self._entries, self._masks):
+            for key in [k for k in d if k[0] not in live]:
+                del d[key]
 
     def _get(self, subreader, name, build):
         key = (_segment_key(subreader), name)
@@ -52,6 +60,19 @@ class ColumnCache:
     def lengths(self, subreader, fieldname: str) -> np.ndarray:
         """Per-doc field lengths of one segment, as Whoosh's BM25F sees them."""
         return self._get(subreader, "_len:" + fieldname, _length_array)
+
+    def value_mask(self, subreader, name: str, term: str) -> np.ndarray:
+        """Per-doc booleans of one segment: keyword value normalizes to term."""
+        key = (_segment_key(subreader), name, term)
+        m = self._masks.get(key)
+        if m is None:
+            ords, uniques = self._get(subreader, name, _ordinal_array)
+            lut = np.array([keyword_norm(u) == term for u in uniques], dtype=bool)
+            m = lut[ords] if len(uniques) else np.zeros(len(ords), dtype=bool)
+            if len(self._masks) >= 256:
+                self._masks.clear()
+            self._masks[key] = m
+        return m
 
     def ordinals(self, reader, name: str) -> tuple[np.ndarray, list[str]]:
         """(per-doc ordinal array, values) over all segments; ordinal 0 = none."""

@@ -6,7 +6,8 @@ import re
 from typing import Iterator
 
 from .model import IndexSegment, RecordingDoc
-from .schema import OVERLAP_WORDS, date_sort_key, to_date_int
+from .analysis import TOKEN_RE, terms
+from .schema import OVERLAP_WORDS, date_sort_prefix, start_ms_bits, to_date_int
 from .snippets import encode_words
 
 # Order of the stored tuple ("d" field).
@@ -96,11 +97,18 @@ def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS
     title = doc.title or ""
     segs = doc.segments
     layouts = [layout(s) for s in segs]
+    seg_terms = [terms(lay.text) for lay in layouts]    # analyzed once
+    sort_prefix = date_sort_prefix(date_int, rid)
     for i, seg in enumerate(segs):
         lay = layouts[i]
         nxt = segs[i + 1] if i + 1 < len(segs) else None
         tail_text, tchars, tstarts, tends = _tail(
             layouts[i + 1] if nxt is not None else None, overlap_words)
+        own_terms = seg_terms[i]
+        if tail_text:
+            tail_terms = seg_terms[i + 1][:len(TOKEN_RE.findall(tail_text))]
+        else:
+            tail_terms = []
         tail_start = nxt.start if nxt is not None else seg.end
         sid = int(seg.segment_id)
         d = (rid, sid, float(seg.start), float(seg.end), title, doc.body, doc.kind,
@@ -108,11 +116,11 @@ def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS
              encode_words(lay.chars, lay.starts, lay.ends, seg.start),
              tail_text, float(tail_start),
              encode_words(tchars, tstarts, tends, tail_start))
-        value = (lay.text, tail_text)
+        value = (lay.text, tail_text, own_terms, tail_terms)
         fields = {
             "rid": srid,
             "text": value,
-            "dsort": date_sort_key(date_int, rid, seg.start),
+            "dsort": sort_prefix | start_ms_bits(seg.start),
             "d": d,
         }
         if title:

@@ -35,9 +35,10 @@ from whoosh.query import (And, AndMaybe, AndNot, Every, MultiTerm, Not, NullQuer
 from whoosh.query.qcore import _NullQuery
 
 from .query import OwnStart
-from .schema import BOUNDARY
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
+# keyword fields whose sortable column can answer "value == x" per document
+COLUMN_FILTER_FIELDS = ("body", "speaker", "kind", "year")
 _EMPTY_SC = np.zeros(0, dtype=np.float64)
 
 
@@ -149,7 +150,7 @@ def read_postings(reader, fieldname, text, cand=None, want_values=False) -> Post
     ws = np.concatenate(w_parts) if len(w_parts) > 1 else w_parts[0]
     deleted = deleted_array(reader)
     if len(deleted):
-        keep = ~np.isin(ids, deleted)
+        keep = ~_member(ids, deleted)
         ids, ws = ids[keep], ws[keep]
         if want_values:
             v_parts = [v for v, k in zip(v_parts, keep.tolist()) if k]
@@ -194,6 +195,24 @@ def position_keys(p: Postings, offset: int) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
+def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Boolean mask: which elements of sorted ``a`` occur in sorted ``b``."""
+    if not len(b) or not len(a):
+        return np.zeros(len(a), dtype=bool)
+    idx = np.searchsorted(b, a)
+    idx[idx == len(b)] = len(b) - 1
+    return b[idx] == a
+
+
+def _runs(sorted_vals: np.ndarray):
+    """(unique values, counts) of a sorted array, without re-sorting."""
+    if not len(sorted_vals):
+        return sorted_vals, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], sorted_vals[1:] != sorted_vals[:-1])))
+    counts = np.diff(np.append(starts, len(sorted_vals)))
+    return sorted_vals[starts], counts
+
+
 def _union(results: list[Result]) -> Result:
     results = [r for r in results if len(r)]
     if not results:
@@ -208,21 +227,24 @@ def _union(results: list[Result]) -> Result:
 
 
 def _intersect(a: Result, b: Result) -> Result:
-    ids, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
-    return Result(ids, a.scores[ia] + b.scores[ib])
+    if len(a) > len(b):
+        a, b = b, a
+    keep = _member(a.ids, b.ids)
+    ids = a.ids[keep]
+    return Result(ids, a.scores[keep] + b.scores[np.searchsorted(b.ids, ids)])
 
 
 def _minus(a: Result, b: Result) -> Result:
     if not len(b) or not len(a):
         return a
-    keep = ~np.isin(a.ids, b.ids, assume_unique=True)
+    keep = ~_member(a.ids, b.ids)
     return Result(a.ids[keep], a.scores[keep])
 
 
 def _restrict(r: Result, cand) -> Result:
     if cand is None or not len(r):
         return r
-    keep = np.isin(r.ids, cand, assume_unique=True)
+    keep = _member(r.ids, cand)
     return Result(r.ids[keep], r.scores[keep])
 
 
@@ -303,8 +325,9 @@ class Evaluator:
             acc = self._all(sub, cand)
             acc = Result(acc.ids, np.zeros(len(acc.ids)))
         else:
-            reader = sub.reader()
-            pos.sort(key=lambda s: _estimate(s, reader))
+            if len(pos) > 1:
+                reader = sub.reader()
+                pos.sort(key=lambda s: _estimate(s, reader))
             acc = None
             for s in pos:
                 r = self.eval(s, sub, cand if acc is None else acc.ids)
@@ -322,9 +345,9 @@ class Evaluator:
         ids = np.arange(reader.doc_count_all(), dtype=np.int64)
         deleted = deleted_array(reader)
         if len(deleted):
-            ids = ids[~np.isin(ids, deleted)]
+            ids = ids[~_member(ids, deleted)]
         if cand is not None:
-            ids = np.intersect1d(ids, cand, assume_unique=True)
+            ids = cand[_member(cand, ids)]
         return Result(ids, np.ones(len(ids)))
 
     # -- leaves ------------------------------------------------------------
@@ -346,6 +369,12 @@ class Evaluator:
         reader = sub.reader()
         if fieldname not in reader.schema:
             return Result.empty()
+        if (cand is not None and fieldname in COLUMN_FILTER_FIELDS
+                and reader.has_column(fieldname)):
+            # a filter on candidates: look values up in the column instead
+            # of decoding the (long) posting list
+            ids = cand[self.cache.value_mask(reader, fieldname, text)[cand]]
+            return Result(ids, np.full(len(ids), float(boost)))
         p = read_postings(reader, fieldname, text, cand)
         if not len(p.ids):
             return Result.empty()
@@ -415,7 +444,7 @@ class Evaluator:
         toks = sorted(q.toks, key=lambda ot: reader.doc_frequency(fieldname, ot[1]))
         keys = None
         tfs = []
-        for off, term in toks:
+        for _off, term in toks:
             if (fieldname, term) not in reader:
                 return Result.empty()
         docs = cand
@@ -423,22 +452,25 @@ class Evaluator:
             p = read_postings(reader, fieldname, term, docs, want_values=True)
             if not len(p.ids):
                 return Result.empty()
-            k = position_keys(p, off)
-            keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
+            k = position_keys(p, off)       # sorted: docs ascending, positions too
+            if keys is not None:
+                keys = keys[_member(keys, k)]
+            else:
+                keys = k
             if not len(keys):
                 return Result.empty()
-            docs = np.unique(keys >> 32)
-            tfs.append((term, p))
+            docs = _runs(keys >> 32)[0]
+            tfs.append(term)
         starts = keys & 0xFFFFFFFF
         keys = keys[starts < q.limit]
         if not len(keys):
             return Result.empty()
-        ids, freq = np.unique(keys >> 32, return_counts=True)
+        ids, freq = _runs(keys >> 32)
         # Score: sum over the tokens of BM25(token idf, tf = number of phrase
         # occurrences starting in the segment's own words).
         scores = np.zeros(len(ids))
         sub_p = Postings(ids, freq.astype(np.float64), None)
-        for term, _p in tfs:
+        for term in tfs:
             scores += self._bm25(fieldname, term, sub_p, sub)
         return Result(ids, scores)
 

@@ -25,9 +25,12 @@ positive text conditions used to locate the first matched word of each hit.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from whoosh import qparser
+from whoosh.automata import lev
+from whoosh.automata.fsa import find_all_matches
 from whoosh.matching import NullMatcher
 from whoosh.qparser import plugins
 from whoosh.query import (And, AndMaybe, AndNot, Every, FuzzyTerm, MultiTerm, Not,
@@ -145,12 +148,52 @@ class NoGrams(MultiTerm):
         return self.fieldname
 
     def _btexts(self, ixreader):
-        for b in self.q._btexts(ixreader):
+        q = self.q
+        if isinstance(q, FuzzyTerm) and q.field() == "text":
+            # Whoosh walks the on-disk term table with many small reads;
+            # walk a cached in-memory word list with the same automaton.
+            yield from fuzzy_words(ixreader, q.field(), q.text, q.maxdist, q.prefixlength)
+            return
+        for b in q._btexts(ixreader):
             if isinstance(b, bytes):
                 if b"_" not in b:
                     yield b
             elif "_" not in b:
                 yield b
+
+
+_WORDLISTS: dict[int, tuple[object, str, list[str]]] = {}
+
+
+def word_list(reader, fieldname: str) -> list[str]:
+    """Sorted words (no common-gram tokens) of a segment reader's field."""
+    e = _WORDLISTS.get(id(reader))
+    if e is None or e[0] is not reader or e[1] != fieldname:
+        words = []
+        for b in reader.lexicon(fieldname):
+            w = b.decode("utf-8") if isinstance(b, bytes) else b
+            if "_" not in w:
+                words.append(w)
+        if len(_WORDLISTS) > 32:
+            _WORDLISTS.clear()
+        e = _WORDLISTS[id(reader)] = (reader, fieldname, words)
+    return e[2]
+
+
+def fuzzy_words(reader, fieldname, text, maxdist, prefix=0):
+    """Words of the field within ``maxdist`` edits of ``text`` (Whoosh's
+    Levenshtein automaton, matched against the cached word list)."""
+    words = word_list(reader, fieldname)
+    if not words:
+        return []
+    dfa = lev.levenshtein_automaton(text, maxdist, prefix).to_dfa()
+    n = len(words)
+
+    def lookup(key):
+        i = bisect_left(words, key)
+        return words[i] if i < n else None
+
+    return list(find_all_matches(dfa, lookup))
 
 
 class KeywordFilter(Query):

@@ -29,8 +29,7 @@ import struct
 from array import array
 
 from whoosh import columns, fields, formats
-from whoosh.query import NullQuery, Or, Term, TermRange
-from whoosh.system import pack_uint
+from whoosh.query import NullQuery, Or, TermRange
 
 from .analysis import (CouncilAnalyzer, KeywordAnalyzer, keyword_norm,
                        phrase_positions, terms)
@@ -54,6 +53,34 @@ def encode_positions(poslist) -> bytes:
     if poslist and poslist[-1] > 0xFFFF:
         return b"I" + array("I", poslist).tobytes()   # odd length marks 'I'
     return array("H", poslist).tobytes()
+
+
+_TERM_BYTES: dict[str, bytes] = {}
+_ONE_POS: dict[int, bytes] = {}
+
+
+def encode_postings(post: dict[str, list[int]]) -> list[tuple]:
+    """term -> positions  =>  [(btext, freq, weight, encoded positions)]."""
+    tb_get = _TERM_BYTES.get
+    one_get = _ONE_POS.get
+    out = []
+    append = out.append
+    for t, p in post.items():
+        tb = tb_get(t)
+        if tb is None:
+            if len(_TERM_BYTES) > 500_000:
+                _TERM_BYTES.clear()
+            tb = _TERM_BYTES[t] = t.encode("utf-8")
+        if len(p) == 1:
+            x = p[0]
+            v = one_get(x)
+            if v is None:
+                v = _ONE_POS[x] = encode_positions(p)
+            append((tb, 1, 1.0, v))
+        else:
+            n = len(p)
+            append((tb, n, float(n), encode_positions(p)))
+    return out
 
 
 def decode_positions(v: bytes):
@@ -96,7 +123,8 @@ class TranscriptField(fields.FieldType):
     """The transcript: own words + overlap, positions around BOUNDARY, and
     common-gram tokens according to ``gram_mode`` (see analysis.GRAM_MODES).
 
-    The value is ``(own_text, overlap_text)`` (or just a string)."""
+    The value is ``(own_text, overlap_text)`` (or just a string), optionally
+    followed by the already-analyzed ``own_terms, overlap_terms`` lists."""
 
     def __init__(self, gram_mode: str = "both"):
         super().__init__(PackedPositions(), CouncilAnalyzer(), scorable=True,
@@ -106,17 +134,16 @@ class TranscriptField(fields.FieldType):
 
     def index(self, value, **kwargs):
         if isinstance(value, str):
-            own_text, tail_text = value, ""
+            own, tail = terms(value), []
+        elif len(value) == 4:
+            own, tail = value[2], value[3]
         else:
-            own_text, tail_text = value
-        own = terms(own_text)
-        tail = terms(tail_text) if tail_text else []
+            own = terms(value[0])
+            tail = terms(value[1]) if value[1] else []
         if len(own) > MAX_OWN_TOKENS:
             own, tail = own[:MAX_OWN_TOKENS], []
         post = phrase_positions(own, tail, self.boundary, self.gram_mode)
-        enc = encode_positions
-        return [(t.encode("utf-8"), len(p), float(len(p)), enc(p))
-                for t, p in post.items()]
+        return encode_postings(post)
 
 
 class TitleField(fields.FieldType):
@@ -283,8 +310,8 @@ def to_date_int(date: str | None) -> int:
 _EPOCH = _dt.date(1900, 1, 1).toordinal()
 
 
-def date_sort_key(date_int: int, recording_id: int, start: float) -> int:
-    """Packed key: date descending, recording descending, start ascending."""
+def date_sort_prefix(date_int: int, recording_id: int) -> int:
+    """High bits of the packed sort key: date descending, recording desc."""
     if date_int:
         y, md = divmod(date_int, 10000)
         m, d = divmod(md, 100)
@@ -292,8 +319,17 @@ def date_sort_key(date_int: int, recording_id: int, start: float) -> int:
     else:
         days = 0
     rid = recording_id & 0xFFFFF
-    ms = min(max(int(round(start * 1000)), 0), 0xFFFFFFF)
-    return ((0xFFFF - days) << 48) | ((0xFFFFF - rid) << 28) | ms
+    return ((0xFFFF - days) << 48) | ((0xFFFFF - rid) << 28)
+
+
+def date_sort_key(date_int: int, recording_id: int, start: float) -> int:
+    """Packed key: date descending, recording descending, start ascending."""
+    return date_sort_prefix(date_int, recording_id) | start_ms_bits(start)
+
+
+def start_ms_bits(start: float) -> int:
+    ms = int(start * 1000 + 0.5)
+    return ms if 0 <= ms <= 0xFFFFFFF else (0 if ms < 0 else 0xFFFFFFF)
 
 
 # --------------------------------------------------------------------------

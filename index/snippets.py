@@ -95,7 +95,14 @@ def _term_pred(c: Clause):
         return lambda x: rx.match(x) is not None
     if c.kind == "fuzzy":
         vs, md, pl = c.terms, c.maxdist, c.prefixlength
-        return lambda x: any(x[:pl] == v[:pl] and _within(x, v, md) for v in vs)
+        memo = c.__dict__.setdefault("_memo", {})   # words repeat across hits
+
+        def fuzzy(x):
+            r = memo.get(x)
+            if r is None:
+                r = memo[x] = any(x[:pl] == v[:pl] and _within(x, v, md) for v in vs)
+            return r
+        return fuzzy
     return None
 
 
@@ -208,13 +215,16 @@ def locate(stored: dict, clauses: list[Clause]) -> Located:
         return Located(start, end, body, [(body, False)] if body else [])
     a = max(0, s - CONTEXT_TOKENS)
     b = min(n - 1, max(s, min(e, n - 1)) + CONTEXT_TOKENS)
+    # a match starting in the window may run into the next segment: show
+    # that part too (up to the end of the furthest such match)
+    e = max([e] + [me for ms, me in matches if a <= ms <= b])
     lead = a > 0
     begin = own[a][1] if lead else 0
     spans: list[tuple[str, int, int, bool]] = []   # (which, sc, ec, is_match)
-    for i in range(a, b + 1):
+    for i in range(a, (n - 1 if e >= n else b) + 1):
         if i in marked:
             spans.append(("own", own[i][1], own[i][2], True))
-    if e >= n:     # first match runs into the next segment: show that part
+    if e >= n:     # show the overlap part of the next segment
         own_stop = len(text)
         tail_stop = _extend_to_space(tail_text, tail[e - n][2])
         trail_cut = tail_stop < len(tail_text.rstrip())

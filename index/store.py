@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.query import And
 
@@ -41,18 +41,21 @@ class SearchIndex:
     def __init__(self, path: str | os.PathLike, *, common_grams=True):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        if windex.exists_in(str(self.path), indexname=INDEX_NAME):
+        # No mmap: Whoosh's compound-segment reader would copy every mmapped
+        # segment file into a BytesIO when a searcher opens (the whole index
+        # in RAM, ~0.3 s per re-open at 1,000 h); plain reads are as fast here.
+        storage = FileStorage(str(self.path), supports_mmap=False)
+        if storage.index_exists(INDEX_NAME):
             self._check_meta()
             try:
-                self._ix = windex.open_dir(str(self.path), indexname=INDEX_NAME)
+                self._ix = storage.open_index(INDEX_NAME)
             except Exception as e:  # unpicklable/foreign schema or codec
                 raise IndexVersionError(
                     f"the search index at {self.path} can't be opened ({e}); "
                     "rebuild it") from None
         else:
             mode = gram_mode(common_grams)
-            self._ix = windex.create_in(str(self.path), build_schema(mode),
-                                        indexname=INDEX_NAME)
+            self._ix = storage.create_index(build_schema(mode), indexname=INDEX_NAME)
             self._write_meta(mode)
         self.schema = self._ix.schema
         self.gram_mode = self.schema["text"].gram_mode
@@ -68,10 +71,19 @@ class SearchIndex:
 
     @classmethod
     def create(cls, path, *, common_grams=True) -> "SearchIndex":
-        """Wipe whatever is at ``path`` and create a fresh, empty index."""
+        """Wipe the index at ``path`` and create a fresh, empty one (only the
+        index's own files are removed; anything else in the folder stays)."""
         p = Path(path)
-        if p.exists():
-            shutil.rmtree(p)
+        if p.is_dir():
+            for child in p.iterdir():
+                name = child.name
+                if not (name == META_FILE or name.startswith(INDEX_NAME)
+                        or name.startswith("_" + INDEX_NAME)):
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink()
         return cls(p, common_grams=common_grams)
 
     def _meta_path(self) -> Path:

@@ -27,9 +27,12 @@ def demo_segments(uncertain: Iterable[str] = ()) -> list[Segment]:
     unsure = {u.lower() for u in uncertain}
     segments = []
     for line in demo_lines():
+        tokens = line["text"].split()
+        if len(tokens) != len(line["words"]):  # keep the script's punctuation when the words line up
+            tokens = [w["word"] for w in line["words"]]
         words = [
-            Word(w["start"], w["end"], " " + w["word"], 0.3 if w["word"].lower() in unsure else 0.95)
-            for w in line["words"]
+            Word(w["start"], w["end"], " " + t, 0.3 if w["word"].lower() in unsure else 0.95)
+            for w, t in zip(line["words"], tokens)
         ]
         segments.append(Segment(start=line["start"], end=line["end"], text=" " + line["text"], words=words))
     return segments

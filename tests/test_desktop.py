@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtWidgets import QDialogButtonBox, QPlainTextEdit
@@ -22,6 +22,11 @@ from desktop.import_worker import CANCELLED
 from desktop.settings import AppSettings, SettingsDialog
 from fakes import FakeTranscriber, demo_lines, demo_segments, factory
 from transcription.formats import hms
+
+# pytest-qt's per-test Qt log capture swaps a Python message handler in and out; the
+# media player's decoder threads log at any moment and can hit the swap (a crash in the
+# test harness, not in the app). The app itself installs no handler.
+pytestmark = pytest.mark.no_qt_log
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "archive" / "demo" / "council_meeting.opus"
@@ -224,7 +229,8 @@ def test_cancel_stops_an_import_and_leaves_nothing(qtbot, open_window, demo_copy
     assert window.archive.catalog.recordings() == []
     assert window.archive.index.recording_ids() == set()
     assert window.archive.index.doc_count() == 0
-    assert not [p for p in window.archive.media_dir.iterdir()] if window.archive.media_dir.exists() else True
+    media = window.archive.media_dir
+    assert not media.exists() or not any(media.iterdir())
     assert window.library.model.rowCount() == 0
     assert row.stage == "cancelled"
 
@@ -408,6 +414,13 @@ def test_keyboard_shortcuts(qtbot, imported):
     qtbot.waitUntil(lambda: not window.player.is_playing(), timeout=5000)
     qtbot.keyClick(window.transcript, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.search_panel.query.hasFocus())
+    # in the search field Space and the arrows edit the text; they do not drive the player
+    at = window.player.seconds()
+    qtbot.keyClicks(window.search_panel.query, "a b")
+    qtbot.keyClick(window.search_panel.query, Qt.Key.Key_Left)
+    qtbot.keyClick(window.search_panel.query, Qt.Key.Key_Space)
+    assert window.search_panel.query.text() == "a  b"
+    assert not window.player.is_playing() and window.player.seconds() == pytest.approx(at, abs=0.05)
 
 
 def test_uncertain_words_are_marked(qtbot, open_window, demo_copy):
@@ -416,9 +429,10 @@ def test_uncertain_words_are_marked(qtbot, open_window, demo_copy):
     wait_indexed(qtbot, window)
     window.open_recording(window.archive.catalog.recordings()[0].id)
     words = [w for s in window.transcript.model_.segments for w in s.words]
-    unsure = [w.text.strip() for w in words if w.uncertain]
+    bare = lambda w: w.text.strip().strip(".,?!")  # noqa: E731
+    unsure = [bare(w) for w in words if w.uncertain]
     assert unsure and set(unsure) == {"Riverton"}
-    assert not any(w.uncertain for w in words if w.text.strip() != "Riverton")
+    assert not any(w.uncertain for w in words if bare(w) != "Riverton")
 
 
 # --- editing and copying ------------------------------------------------------------------
@@ -443,6 +457,26 @@ def test_a_corrected_segment_is_searchable(qtbot, imported):
     hit = panel.model.hit(0)
     assert hit.segment_id == view.model_.segment(row).id
     assert "Zebra crossings too." in hit.text
+
+
+def test_an_edit_during_an_import_waits_for_the_writer_and_then_applies(qtbot, open_window, demo_copy, tmp_path):
+    fake = FakeTranscriber()
+    window = open_window(fake)
+    import_via_dialog(qtbot, window, demo_copy)
+    wait_indexed(qtbot, window)
+    fake.delay, fake.yielded = 0.1, 0
+    other = tmp_path / "src" / "other_2020-01-01.wav"
+    subprocess.run([_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=20", str(other)], check=True)
+    window.start_import([str(other)], _meta())
+    qtbot.waitUntil(lambda: fake.yielded >= 1, timeout=10000)
+    rid = window.archive.catalog.recordings(status="indexed")[0].id
+    window.open_recording(rid)
+    seg = window.transcript.model_.segment(0)
+    job = window.correct_segment(seg.id, seg.text + " Flamingo.")
+    assert job.state == "queued"  # the importer holds the write lock; the GUI did not block
+    wait_indexed(qtbot, window, n=2)
+    qtbot.waitUntil(lambda: job.state == "done", timeout=10000)
+    search(qtbot, window, "flamingo", expect_rows=1)
 
 
 def test_speakers_for_a_range_of_segments(qtbot, imported):

@@ -617,3 +617,44 @@ def test_posting_pool_spills_and_merges_runs(tmp_path):
     assert len(pool.runs) == 3
     got = list(pool.iter_postings())
     assert got == sorted(expected)
+
+
+def test_create_keeps_unrelated_files_and_mode_persists(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    ix = build(tmp_path, mode="either", recordings=[R1])
+    ix.close()
+    reopened = SearchIndex(tmp_path)              # default arg ignored: on-disk mode
+    assert reopened.gram_mode == "either"
+    assert reopened.doc_count() == 4
+    reopened.close()
+    SearchIndex.create(tmp_path).close()
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert SearchIndex(tmp_path).doc_count() == 0
+
+
+def test_incompatible_index_version_is_reported(tmp_path):
+    from index import IndexVersionError
+
+    build(tmp_path, recordings=[R1]).close()
+    (tmp_path / "council_index.json").write_text('{"schema_version": 0}')
+    with pytest.raises(IndexVersionError, match="rebuild"):
+        SearchIndex(tmp_path)
+    SearchIndex.create(tmp_path).close()           # the reindex path recovers
+    assert SearchIndex(tmp_path).doc_count() == 0
+
+
+def test_search_on_empty_index(tmp_path):
+    ix = SearchIndex(tmp_path)
+    r = ix.search("parking", facets=True)
+    assert (r.total, r.hits) == (0, [])
+    assert r.facets == {"body": {}, "year": {}, "kind": {}, "speaker": {}}
+    assert ix.search('"out of the"', sort="date").total == 0
+    assert ix.recording_ids() == set() and ix.segment_texts(1) == {}
+    ix.close()
+
+
+def test_snippet_shows_overlap_part_of_a_later_crossing_phrase(ix):
+    h = next(h for h in ix.search('evening OR "out of the"').hits if h.segment_id == 101)
+    assert h.start == pytest.approx(word_start(SEGS[101], "evening"), abs=0.001)
+    assert "[[out]] [[of]] [[the]]" in h.snippet
+    assert h.snippet.endswith("\u2026")
