@@ -42,8 +42,10 @@ def create_window(
     from archive.store import Archive
     from desktop.import_worker import ImportController
     from desktop.main_window import MainWindow
+    from desktop.qtcompat import guard_singletons
     from desktop.settings import AppSettings
 
+    guard_singletons()  # before any thread starts: see desktop/qtcompat.py
     app_settings = AppSettings(settings)
     archive = Archive(archive_dir)
     if cache_dir is None and transcriber_factory is None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -1030,7 +1029,7 @@ def test_the_archive_is_private(tmp_path):
     archive_dir = tmp_path / "archive"
     src = captioned(tmp_path / "src", "private_2017-01-01", 360, "A private session.", "Nothing more.")
     cli_json(archive_dir, "import", src, umask=0)  # even with the most permissive umask
-    mode = lambda p: stat_mode(p)  # noqa: E731
+    mode = stat_mode
     assert mode(archive_dir) == 0o700
     assert mode(archive_dir / "media") == 0o700
     files = media_files(archive_dir)
