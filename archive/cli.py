@@ -67,8 +67,13 @@ def main(argv: Optional[Sequence[str]] = None, open_app: Optional[Callable[[str]
             parser.print_help()
             return EXIT_USAGE
         return open_app(args.archive_dir)
+    from archive.locking import ArchiveBusyError
+    from archive.store import ArchiveError
+
     try:
         return COMMANDS[args.command](args)
+    except (ArchiveError, ArchiveBusyError) as exc:
+        return fail(str(exc))
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:  # e.g. piped into `head`

@@ -233,8 +233,9 @@ def _report_imports(results, as_json: bool) -> int:
         if len(results) > 1:
             counts = {s: sum(r.status == s for r in results) for s in ("indexed", "duplicate", "failed", "cancelled")}
             print(", ".join(f"{n} {s}" for s, n in counts.items() if n))
-        for r in failed:
-            print(f"  failed: {r.error}", file=sys.stderr)
+        if len(results) > 1:  # a single file's error was already printed as it happened
+            for r in failed:
+                print(f"  failed: {r.error}", file=sys.stderr)
     return EXIT_ERROR if any(r.status in ("failed", "cancelled") for r in results) else EXIT_OK
 
 
@@ -478,6 +479,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"repaired: {line}")
         if report.clean:
             print("ok: catalog, index and media agree")
+        for line in report.notes():
+            print(f"note: {line}")
         for line in report.lines():
             print(f"problem: {line}")
     return EXIT_OK if report.clean else EXIT_ERROR

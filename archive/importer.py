@@ -26,8 +26,8 @@ from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, s
 from archive.catalog import INDEXED, INDEXING, NO_SPEECH, QUEUED, TRANSCRIBING
 from archive.indexing import index_recording
 from archive.store import Archive, disk_full
-from transcription.audio import decode, is_media_path, probe
-from transcription.errors import AudioError, CorruptMediaError
+from transcription.audio import check_complete, is_media_path, probe
+from transcription.errors import AudioError
 from transcription.types import TranscribeOptions
 
 BUNDLE_EXTENSION = ".cabundle"
@@ -36,7 +36,6 @@ BUNDLE_EXTENSION = ".cabundle"
 # and contacts mobile.events.data.microsoft.com when a session starts. Nothing may leave
 # the machine, so it is switched off before any engine loads (Whisper worker processes
 # inherit the environment). Kept here until transcription/ does it for every caller.
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
 @dataclass
@@ -124,32 +123,6 @@ def expand_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Op
             continue  # a caption file is read as the sidecar of its media file
         else:
             yield path, None
-
-
-def check_not_truncated(path: Path, info) -> None:
-    """Refuse a file whose audio stops well before the length its header declares.
-
-    That is a truncated file (a cut-off download or copy): importing it would archive a
-    recording that silently ends half-way. It fails whole, like any corrupt file
-    (CorruptMediaError), so the complete copy can be imported instead. The check is one
-    second of decoding at 90 % of the declared length (the tolerance
-    ``transcription.audio.decode`` allows). A truncated file that declares no length
-    (most mp3s without a Xing header, raw streams) is simply a shorter recording.
-    """
-    from transcription.formats import hms
-
-    duration = info.duration or 0.0
-    if duration < 2.0:
-        return
-    at = duration * 0.9
-    try:
-        samples = decode(path, start=at, duration=1.0, expected_duration=1.0)
-    except CorruptMediaError:
-        samples = ()
-    if len(samples) == 0:
-        raise CorruptMediaError(
-            path, f"the audio stops before {hms(at)} of the {hms(duration)} its header declares"
-        )
 
 
 def _expected_failures() -> tuple:
@@ -275,7 +248,7 @@ class Importer:
         sidecar = Path(captions) if captions else sidecar_for(path)
         try:
             info = probe(path)
-            check_not_truncated(path, info)
+            check_complete(path, info)
             caption_segments = parse_captions(sidecar) if sidecar else None
         except (AudioError, CaptionError) as exc:
             message = exc.message if isinstance(exc, AudioError) else str(exc)
@@ -312,7 +285,7 @@ class Importer:
         media_path = str(stored) if link else str(stored.relative_to(self.archive.root))
         options = {
             "engine": self.engine if caption_segments is None else "captions",
-            "prompt": prompt if prompt is not None else self.options.initial_prompt,
+            "prompt": self._prompt(prompt, filled.body),
             "captions": str(sidecar) if caption_segments is not None else None,
         }
         try:
@@ -364,30 +337,45 @@ class Importer:
             catalog.update_recording(rid, status=INDEXED, progress=1.0, error=None)
             if job:
                 catalog.set_job(job["id"], "done")
-        except ImportCancelled:
+        except Exception as exc:
+            if not (isinstance(exc, ImportCancelled) or self.cancel_event.is_set()):
+                return self._failed(rid, rec, path, exc)
+            # cancelled (killing the worker processes on cancel also breaks their pool)
             self._remove(rid)
             self._emit(rec.source_path or path, "cancelled", recording_id=rid)
             return ImportResult(rec.source_path or str(path), "cancelled", title=rec.title, error="cancelled")
-        except Exception as exc:
-            if not isinstance(exc, _expected_failures()):
-                raise  # a bug, not bad input or a full disk: let it show
-            source = rec.source_path or path
-            if isinstance(exc, AudioError):
-                message = exc.message
-            elif isinstance(exc, sqlite3.Error) or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EIO)):
-                message = write_error_message(source, exc, self.archive.root)
-            else:
-                message = f"{source}: {exc}".splitlines()[0]
-            try:
-                self._remove(rid)
-            except Exception:
-                # nothing more can be written (disk full): the unfinished recording keeps its
-                # open job, so `resume` finishes it (or the next import of it retries it) later
-                message += "; it stays unfinished until `council-archive resume`"
-            self._emit(source, "failed", recording_id=rid, message=message)
-            return ImportResult(str(source), "failed", title=rec.title, error=message)
         self._emit(rec.source_path or path, "indexed", recording_id=rid, progress=1.0)
         return ImportResult(rec.source_path or str(path), "indexed", id=rid, title=rec.title)
+
+    def _failed(self, rid: int, rec, path, exc: Exception) -> ImportResult:
+        """Report one file's failure and take its half-made recording out."""
+        if not isinstance(exc, _expected_failures()):
+            raise exc  # a bug, not bad input or a full disk: let it show
+        source = rec.source_path or path
+        if isinstance(exc, AudioError):
+            message = exc.message
+        elif isinstance(exc, sqlite3.Error) or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EIO)):
+            message = write_error_message(source, exc, self.archive.root)
+        else:
+            message = f"{source}: {exc}".splitlines()[0]
+        try:
+            self._remove(rid)
+        except Exception:
+            # nothing more can be written (disk full): the unfinished recording keeps its
+            # open job, so `resume` finishes it (or the next import of it retries it) later
+            message += "; it stays unfinished until `council-archive resume`"
+        self._emit(source, "failed", recording_id=rid, message=message)
+        return ImportResult(str(source), "failed", title=rec.title, error=message)
+
+    def _prompt(self, prompt: Optional[str], body: Optional[str]) -> Optional[str]:
+        """Custom vocabulary for Whisper: the flag's, else the archive vocabulary for this body."""
+        if prompt is not None:
+            return prompt or None
+        if self.options.initial_prompt:
+            return self.options.initial_prompt
+        from archive.vocab import prompt_for
+
+        return prompt_for(self.archive.db, body) if self.archive.catalog.db["vocabulary"].count else None
 
     def _transcribed_already(self, rid: int, job: Optional[dict]) -> bool:
         """A whole transcript made for this job exists (the run died while indexing)."""

@@ -168,6 +168,29 @@ def probe(path: str | os.PathLike) -> MediaInfo:
     return info
 
 
+def check_complete(path: str | os.PathLike, info: MediaInfo) -> None:
+    """Refuse a file whose audio stops well before the length its header declares.
+
+    That is a truncated file (a cut-off download or copy): transcribing it would give a
+    recording that silently ends part-way, so it fails as :class:`CorruptMediaError` and
+    the complete copy can be used instead. The check decodes one second at 90 % of the
+    declared length (the tolerance :func:`decode` allows). A truncated file that declares
+    no length (raw streams, many mp3s without a Xing header) is simply a shorter recording.
+    """
+    duration = info.duration or 0.0
+    if duration < 2.0:
+        return
+    at = duration * 0.9
+    try:
+        samples = decode(path, start=at, duration=1.0, expected_duration=1.0)
+    except CorruptMediaError:
+        samples = np.zeros(0, dtype=np.float32)
+    if len(samples) == 0:
+        from transcription.formats import hms
+
+        raise CorruptMediaError(path, f"the audio stops before {hms(at)} of the {hms(duration)} its header declares")
+
+
 def _last_line(stderr: bytes | str | None) -> str:
     if not stderr:
         return ""

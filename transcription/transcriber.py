@@ -33,6 +33,8 @@ DEFAULT_ENGINE = "faster-whisper"
 MAX_CHUNK = 600.0  # seconds of audio one worker decodes at a time
 MIN_CHUNK = 45.0
 SPLIT_SEARCH = 15.0  # look this far either side of a target cut for the quietest moment
+WORKER_TASKS = 6  # chunks a worker process transcribes before it is replaced (caps memory creep)
+PAUSE_SPLIT = 3.0  # seconds of silence inside a segment that split it in two
 SINGLE_CHUNK_BELOW = 60.0  # shorter files are not worth starting worker processes for
 
 
@@ -92,6 +94,42 @@ def plan_chunks(path: str, duration: float, workers: int) -> list[Chunk]:
     chunks = [Chunk(a, round(b - a, 3)) for a, b in zip(cuts, cuts[1:])]
     chunks.append(Chunk(cuts[-1], None))
     return chunks
+
+
+def split_at_pauses(segments: Iterator[Segment], gap: float = PAUSE_SPLIT) -> Iterator[Segment]:
+    """Split a segment wherever its words pause longer than ``gap`` seconds.
+
+    With the VAD on, faster-whisper stitches the speech on both sides of a long silence
+    into one segment whose start and end then lie far from either; its word times are
+    right, so the segment is cut there and its times taken from its words.
+    """
+    for seg in segments:
+        words = seg.words
+        if not words:
+            yield seg
+            continue
+        groups, current = [], [words[0]]
+        for prev, word in zip(words, words[1:]):
+            if word.start - prev.end > gap:
+                groups.append(current)
+                current = []
+            current.append(word)
+        groups.append(current)
+        if len(groups) == 1:
+            if words[0].start - seg.start > gap:
+                seg.start = words[0].start
+            if seg.end - words[-1].end > gap:
+                seg.end = words[-1].end
+            yield seg
+            continue
+        for group in groups:
+            yield dataclasses.replace(
+                seg,
+                start=group[0].start,
+                end=group[-1].end,
+                text="".join(w.word for w in group).strip(),
+                words=group,
+            )
 
 
 def resume_from(chunks: list[Chunk], start: float) -> list[Chunk]:
@@ -167,6 +205,7 @@ class Transcriber:
             worker_opts = dataclasses.replace(self.options, cpu_threads=1, progress=None)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
+                max_tasks_per_child=WORKER_TASKS,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
                 initargs=(self.engine_name, worker_opts, self.cache_dir),
@@ -207,6 +246,7 @@ class Transcriber:
         path = os.fspath(path)
         opts = options or self.options
         media = audio.probe(path)
+        audio.check_complete(path, media)
         info = TranscriptionInfo(
             language=opts.language or "",
             duration=media.duration,
@@ -214,7 +254,7 @@ class Transcriber:
             model=self.model_label,
         )
         workers = opts.workers or self.workers
-        return guard(self._segments(path, media, opts, info, workers, start)), info
+        return guard(split_at_pauses(self._segments(path, media, opts, info, workers, start))), info
 
     def _segments(self, path, media, opts, info, workers, start=0.0) -> Iterator[Segment]:
         chunks = resume_from(plan_chunks(path, media.duration, workers), start)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Iterator
 
 import numpy as np
@@ -23,7 +24,17 @@ class FasterWhisperEngine:
     name = "faster-whisper"
 
     def __init__(self, options: TranscribeOptions):
+        # onnxruntime (faster-whisper's VAD) phones home unless told not to: we are offline
+        # by promise, so switch its telemetry off before it is first imported.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         from faster_whisper import WhisperModel  # heavy: imported only when an engine is built
+
+        try:
+            import onnxruntime
+
+            onnxruntime.disable_telemetry_events()
+        except (ImportError, AttributeError):  # pragma: no cover - depends on the onnxruntime build
+            pass
 
         target, self.model_label = resolve_ct2_model(options.model)
         try:
