@@ -31,6 +31,7 @@ from desktop.library import LibraryPanel
 from desktop.recording_view import RecordingView
 from desktop.search_panel import SearchPanel
 from desktop.settings import AppSettings, Preferences
+from transcription.formats import hms
 
 PENDING_KEY = "import/pending"
 QUERY_HELP = """<table cellspacing=4>
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self._last_transcript_reload = 0.0
         self._closing = False
         self._known: Optional[dict] = None  # filter values in the archive (catalog counts)
+        self._last_request: Optional[views.SearchRequest] = None
 
         self.search_panel = SearchPanel()
         self.library = LibraryPanel()
@@ -200,7 +202,7 @@ class MainWindow(QMainWindow):
         self.search_panel.show_results(results, request, known=self._known_values())
 
     def _more_hits(self, offset: int) -> list:
-        request = getattr(self, "_last_request", None)
+        request = self._last_request
         if request is None or request.empty:
             return []
         from dataclasses import replace
@@ -224,7 +226,7 @@ class MainWindow(QMainWindow):
 
     def rerun_search(self) -> None:
         self._known = None
-        request = getattr(self, "_last_request", None)
+        request = self._last_request
         if request is not None and not request.empty:
             self.run_search(self.search_panel.request())
         else:
@@ -245,8 +247,12 @@ class MainWindow(QMainWindow):
         """A hit was activated: open its recording, mark the word, play from just before it."""
         if self.recording_view.recording_id != recording_id and not self.open_recording(recording_id):
             return
+        self.tabs.setCurrentWidget(self.recording_view)
         self.transcript.mark_word(seconds)
-        self.player.play_from(max(0.0, seconds - self.prefs.pre_roll))
+        start = max(0.0, seconds - self.prefs.pre_roll)
+        self.player.play_from(start)
+        self.statusBar().showMessage(
+            f"Playing “{self.recording_view.title.text()}” from {hms(start)}, just before the match at {hms(seconds)}.")
 
     def play_at(self, seconds: float) -> None:
         self.player.play_from(seconds)
