@@ -176,6 +176,7 @@ class ProgressDelegate(QStyledItemDelegate):
 class LibraryPanel(QWidget):
     recording_activated = Signal(int)
     edit_details_requested = Signal(int)
+    export_transcript_requested = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -247,7 +248,14 @@ class LibraryPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Open", lambda: self.recording_activated.emit(int(rid)))
         menu.addAction("Edit details…", lambda: self.edit_details_requested.emit(int(rid)))
+        menu.addSeparator()
+        menu.addAction("Export transcript…", lambda: self.export_transcript_requested.emit(int(rid)))
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def selected_recording(self) -> Optional[int]:
+        rows = self.table.selectionModel().selectedRows()
+        rid = self._rid(rows[0]) if rows else None
+        return int(rid) if rid is not None else None
 
     def select_recording(self, recording_id: int) -> None:
         for row in range(self.proxy.rowCount()):

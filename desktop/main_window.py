@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -45,6 +46,15 @@ QUERY_HELP = """<table cellspacing=4>
 </table>"""
 
 
+@contextmanager
+def _busy_cursor():
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+
+
 class MainWindow(QMainWindow):
     def __init__(self, archive, settings: AppSettings, imports: ImportController, parent=None):
         super().__init__(parent)
@@ -59,6 +69,8 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._known: Optional[dict] = None  # filter values in the archive (catalog counts)
         self._last_request: Optional[views.SearchRequest] = None
+        self._export_dir: Optional[str] = None
+        self.last_clip_citation: Optional[str] = None
 
         self.search_panel = SearchPanel()
         self.library = LibraryPanel()
@@ -115,6 +127,10 @@ class MainWindow(QMainWindow):
         self._action(file, "Import &Folder…", self.import_folder_dialog, "Ctrl+Shift+O")
         self._action(file, "Import the &Demo Meeting", self.import_demo)
         file.addSeparator()
+        self.export_transcript_action = self._action(file, "&Export Transcript…", lambda: self.export_transcript(), "Ctrl+E")
+        self.export_clip_action = self._action(file, "Export &Clip…", self.export_clip_from_selection, "Ctrl+Shift+E")
+        self.export_results_action = self._action(file, "Export &Results…", self.export_results)
+        file.addSeparator()
         self._action(file, "&Settings…", self.settings_dialog, "Ctrl+,")
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -147,11 +163,14 @@ class MainWindow(QMainWindow):
         sp.hit_activated.connect(self.play_hit)
         sp.copy_quote_requested.connect(self.copy_hit_quote)
         sp.copy_reference_requested.connect(self.copy_hit_reference)
+        sp.export_clip_requested.connect(self.export_hit_clip)
+        sp.export_results_requested.connect(self.export_results)
         sp.model.more = self._more_hits
         sp.query.setAcceptDrops(False)  # dropped files go to the window (import), not into the query
 
         self.library.recording_activated.connect(self.open_recording)
         self.library.edit_details_requested.connect(self.edit_details)
+        self.library.export_transcript_requested.connect(self.export_transcript)
 
         self.player.position_changed.connect(self.transcript.set_playback_position)
         self.player.error.connect(lambda msg: self.statusBar().showMessage(f"Can't play this file: {msg}", 8000))
@@ -161,6 +180,7 @@ class MainWindow(QMainWindow):
         self.transcript.rename_speaker_requested.connect(self.rename_speaker)
         self.transcript.copy_quote_requested.connect(self.copy_transcript_quote)
         self.transcript.copy_reference_requested.connect(self.copy_transcript_reference)
+        self.transcript.export_clip_requested.connect(self.export_clip)
 
         self.queue.cancel_requested.connect(self.imports.cancel)
         self.imports.job_added.connect(self._job_added)
@@ -520,6 +540,172 @@ class MainWindow(QMainWindow):
             self.copy_transcript_reference(self.player.seconds())
         elif self.search_panel.current_hit() is not None:
             self.copy_hit_reference(self.search_panel.current_hit())
+
+    # ================================================================ exporting
+    def ask_save_path(self, title: str, default_name: str, filters) -> Optional[str]:
+        """A save dialog; ``filters``: (label, ext) pairs. None when cancelled (tests replace it)."""
+        from desktop.export_dialogs import filter_string, with_extension
+
+        from desktop.export_dialogs import ext_of_filter
+
+        start = str(Path(self.prefs_export_dir()) / default_name)
+        dialog = QFileDialog(self, title, start, filter_string(filters))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        suffix = Path(default_name).suffix.lstrip(".")
+        for label, ext in filters:
+            if ext == suffix:
+                dialog.selectNameFilter(filter_string([(label, ext)]))
+
+        def filter_chosen(selected: str) -> None:  # the file name follows the chosen format
+            ext = ext_of_filter(selected, filters)
+            names = dialog.selectedFiles()
+            if ext and names:
+                dialog.selectFile(Path(names[0]).with_suffix(f".{ext}").name)
+
+        dialog.filterSelected.connect(filter_chosen)
+        try:
+            if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+                return None
+            path, selected = dialog.selectedFiles()[0], dialog.selectedNameFilter()
+        finally:
+            dialog.deleteLater()
+        self._export_dir = str(Path(path).parent)
+        return with_extension(path, selected, filters)
+
+    def prefs_export_dir(self) -> str:
+        return self._export_dir or str(Path.home())
+
+    def ask_clip_options(self, start: float, end: float, rec=None):
+        """The clip dialog, prefilled; returns ClipOptions or None (tests replace it)."""
+        from desktop.export_dialogs import ClipDialog
+
+        dialog = ClipDialog(start, end, duration=getattr(rec, "duration", None),
+                            title=getattr(rec, "title", "") or "", parent=self)
+        try:
+            return dialog.options() if dialog.exec() == ClipDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+
+    def report_error(self, what: str, exc: BaseException) -> None:
+        """An export failed: one line in the status bar and a (non-blocking) message box."""
+        message = str(exc) or type(exc).__name__
+        self.statusBar().showMessage(f"{what} failed: {message}", 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, what, f"{what} failed:\n{message}", QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._error_box = box
+        box.open()
+
+    def _export_target(self) -> Optional[int]:
+        """The recording to export: the Library's selection when it shows, else the open one."""
+        if self.tabs.currentWidget() is self.library and self.library.selected_recording() is not None:
+            return self.library.selected_recording()
+        return self.recording_view.recording_id or self.library.selected_recording()
+
+    def export_transcript(self, recording_id: Optional[int] = None) -> Optional[Path]:
+        from archive.exports import default_export_name, export_transcript
+        from desktop.export_dialogs import TRANSCRIPT_FILTERS
+
+        rid = recording_id if recording_id is not None else self._export_target()
+        if rid is None:
+            self.statusBar().showMessage("Open or select a recording to export its transcript.", 6000)
+            return None
+        rec = views.recording(self.archive, rid)
+        if rec is None:
+            self.statusBar().showMessage(f"Recording {rid} is no longer in the archive.", 6000)
+            return None
+        path = self.ask_save_path("Export transcript", default_export_name(rec, "txt"), TRANSCRIPT_FILTERS)
+        if not path:
+            return None
+        out = Path(path)
+        fmt = out.suffix.lower().lstrip(".")
+        try:
+            with _busy_cursor():
+                export_transcript(self.archive, rid, fmt, out)
+        except Exception as exc:
+            self.report_error("Exporting the transcript", exc)
+            return None
+        self.statusBar().showMessage(f"Exported “{rec.title}” to {out}", 8000)
+        return out
+
+    def export_clip_from_selection(self) -> None:
+        """File menu: the transcript's selected segments, else the current hit."""
+        span = self.transcript.selected_range() if self.recording_view.recording_id is not None else None
+        if span is not None and not self.search_panel.view.hasFocus():
+            self.export_clip(*span)
+        elif self.search_panel.current_hit() is not None:
+            self.export_hit_clip(self.search_panel.current_hit())
+        else:
+            self.statusBar().showMessage("Select part of a transcript or a search hit to export a clip.", 6000)
+
+    def export_hit_clip(self, hit) -> Optional[Path]:
+        return self.export_clip(float(hit.start), float(hit.end), int(hit.recording_id))
+
+    def export_clip(self, start: float, end: float, recording_id: Optional[int] = None) -> Optional[Path]:
+        from archive.clips import make_clip
+        from archive.exports import safe_filename
+        from desktop.export_dialogs import CLIP_FILTERS
+
+        rid = recording_id if recording_id is not None else self.recording_view.recording_id
+        rec = views.recording(self.archive, rid) if rid is not None else None
+        if rec is None:
+            self.statusBar().showMessage("Open a recording to export a clip of it.", 6000)
+            return None
+        options = self.ask_clip_options(start, end, rec)
+        if options is None:
+            return None
+        default = safe_filename(f"{rec.date or ''} {rec.title} {int(options.start)}s".strip()) + f".{options.fmt}"
+        filters = sorted(CLIP_FILTERS, key=lambda f: f[1] != options.fmt)  # the chosen format first
+        path = self.ask_save_path("Export clip", default, filters)
+        if not path:
+            return None
+        out = Path(path)
+        fmt = out.suffix.lower().lstrip(".")
+        try:
+            with _busy_cursor():
+                out, cite = make_clip(self.archive, rid, options.start, options.end, out, fmt=fmt, pad=options.pad)
+        except Exception as exc:
+            self.report_error("Exporting the clip", exc)
+            return None
+        self.last_clip_citation = cite
+        self.statusBar().showMessage(f"Saved {out.name}: {cite}")
+        return out
+
+    def all_hits(self, request: Optional[views.SearchRequest] = None, page: int = 10000) -> list:
+        """Every hit of a query (not only the pages shown), through the panel's search call."""
+        from dataclasses import replace
+
+        request = request or self._last_request
+        if request is None or request.empty:
+            return []
+        hits: list = []
+        while True:
+            results = views.run_search(self.archive, replace(request, limit=page, offset=len(hits)), facets=False)
+            hits.extend(results.hits)
+            if not results.hits or len(hits) >= results.total:
+                return hits
+
+    def export_results(self) -> Optional[Path]:
+        from archive.exports import safe_filename, write_results
+        from desktop.export_dialogs import RESULT_FILTERS
+
+        request = self._last_request
+        if request is None or request.empty:
+            self.statusBar().showMessage("Search for something first, then export its results.", 6000)
+            return None
+        path = self.ask_save_path("Export results", safe_filename(f"search {request.query}", "results") + ".csv",
+                                  RESULT_FILTERS)
+        if not path:
+            return None
+        out = Path(path)
+        try:
+            with _busy_cursor():
+                n = write_results(self.all_hits(request), out)
+        except Exception as exc:
+            self.report_error("Exporting the results", exc)
+            return None
+        self.statusBar().showMessage(f"Saved {n} hit{'s' if n != 1 else ''} for “{request.query.strip()}” to {out}", 8000)
+        return out
 
     # ================================================================ settings, help, quitting
     def settings_dialog(self) -> None:

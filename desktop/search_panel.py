@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
+    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -132,6 +133,8 @@ class SearchPanel(QWidget):
     hit_activated = Signal(int, float)  # recording id, time of the first matched word
     copy_quote_requested = Signal(object)  # Hit
     copy_reference_requested = Signal(object)  # Hit
+    export_clip_requested = Signal(object)  # Hit
+    export_results_requested = Signal()  # every hit of the current query
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -171,6 +174,11 @@ class SearchPanel(QWidget):
         self.message.setObjectName("searchMessage")
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.export_button = QPushButton("Export results…")
+        self.export_button.setObjectName("exportResults")
+        self.export_button.setToolTip("Save every hit of this search as a CSV or JSON Lines dataset")
+        self.export_button.clicked.connect(self.export_results_requested)
+        self.export_button.setEnabled(False)
 
         self.view = ResultsView()
         self.view.setModel(self.model)
@@ -208,7 +216,10 @@ class SearchPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addLayout(filters)
-        layout.addWidget(self.message)
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.message, 1)
+        message_row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(message_row)
         layout.addWidget(self.stack, 1)
         for w in (self.body, self.kind, self.speaker, self.year):
             w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -280,17 +291,20 @@ class SearchPanel(QWidget):
             self.message.setText(f"No matches for {q}. Try fewer words, a prefix like side*, or a fuzzy Name~.")
         else:
             self.message.setText(f"{results.total} {'hit' if results.total == 1 else 'hits'} for {q}. Click one to hear it.")
+        self.export_button.setEnabled(results.total > 0)
         self.message.setProperty("error", False)
         self._restyle()
 
     def show_error(self, message: str) -> None:
         self.model.clear()
+        self.export_button.setEnabled(False)
         self.message.setText(message)
         self.message.setProperty("error", True)
         self._restyle()
 
     def show_hint(self, message: str) -> None:
         self.model.clear()
+        self.export_button.setEnabled(False)
         self.message.setText(message)
         self.message.setProperty("error", False)
         self._restyle()
@@ -355,4 +369,7 @@ class SearchPanel(QWidget):
         menu.addSeparator()
         menu.addAction("Copy quote with citation", lambda: self.copy_quote_requested.emit(hit))
         menu.addAction("Copy reference link", lambda: self.copy_reference_requested.emit(hit))
+        menu.addSeparator()
+        menu.addAction("Export clip…", lambda: self.export_clip_requested.emit(hit))
+        menu.addAction("Export all results…", self.export_results_requested.emit)
         menu.exec(self.view.viewport().mapToGlobal(pos))

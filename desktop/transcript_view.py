@@ -315,6 +315,7 @@ class TranscriptView(QListView):
     rename_speaker_requested = Signal(str)  # a speaker name to rename in this recording
     copy_quote_requested = Signal(list)  # selected rows
     copy_reference_requested = Signal(float)
+    export_clip_requested = Signal(float, float)  # start, end of the selected segments
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -450,6 +451,19 @@ class TranscriptView(QListView):
         if rows:
             self.speaker_requested.emit([self.model_.segment(r).id for r in rows])
 
+    def selected_range(self) -> Optional[tuple[float, float]]:
+        """Start of the first and end of the last selected segment."""
+        rows = self.selected_rows()
+        if not rows or self.transcript is None:
+            return None
+        segs = [self.model_.segment(r) for r in rows]
+        return float(min(s.start for s in segs)), float(max(s.end for s in segs))
+
+    def request_clip(self) -> None:
+        span = self.selected_range()
+        if span is not None:
+            self.export_clip_requested.emit(*span)
+
     def _context_menu(self, pos) -> None:
         index = self.indexAt(pos)
         if not index.isValid():
@@ -474,4 +488,6 @@ class TranscriptView(QListView):
         menu.addSeparator()
         menu.addAction(self.copy_action)
         menu.addAction(self.reference_action)
+        menu.addSeparator()
+        menu.addAction("Export clip…", self.request_clip)
         menu.exec(self.viewport().mapToGlobal(pos))
