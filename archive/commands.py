@@ -57,6 +57,8 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="date_to", metavar="DATE")
     p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--exact", action="store_true", help="match letter for letter: no stemming, number forms, variants or sounds-alikes")
+    p.add_argument("--sounds-like", action="store_true", help="names also match words that sound alike (Sarno finds Sarnow)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--export", metavar="FILE.csv|FILE.jsonl", help="write every hit (not just --limit) as a dataset")
 
@@ -360,7 +362,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     from index import QueryError
     from transcription.formats import hms
 
-    filters = dict(body=args.body, speaker=args.speaker, kind=args.kind, date_from=args.date_from, date_to=args.date_to, sort=args.sort)
+    filters = dict(
+        body=args.body, speaker=args.speaker, kind=args.kind, date_from=args.date_from, date_to=args.date_to, sort=args.sort,
+        exact=args.exact, sounds_like=args.sounds_like,
+    )
     try:
         with open_archive(args) as archive:
             if args.export:
@@ -397,13 +402,19 @@ def cmd_search(args: argparse.Namespace) -> int:
                     }
                     for h in results.hits
                 ],
+                "suggestions": list(results.suggestions),
             }
         )
         return EXIT_OK
     tty = sys.stdout.isatty()
+    suggestions = "Did you mean: " + " or ".join(results.suggestions) + "?"
     if not results.hits:
         print(f"No matches for {args.query!r}.")
+        if results.suggestions:
+            print(suggestions)
         return EXIT_OK
+    if results.suggestions:
+        print(suggestions)
     print(f"{results.total} match{'es' if results.total != 1 else ''}" + (f", showing {len(results.hits)}" if results.total > len(results.hits) else ""))
     for h in results.hits:
         who = f" — {h.speaker}" if h.speaker else ""

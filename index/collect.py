@@ -156,10 +156,14 @@ def matching_ids(searcher, q) -> np.ndarray:
     return np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
 
 
-def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the k best (score desc, docnum asc)."""
+def top_k(ids: np.ndarray, scores: np.ndarray, k: int, tier=None) -> np.ndarray:
+    """Indexes of the k best (score desc, docnum asc); with ``tier`` (a
+    boolean per id), every True one before every False one."""
     if k <= 0 or not len(ids):
         return np.zeros(0, dtype=np.int64)
+    if tier is not None and not tier.all():
+        # scores are >= 0: lift the first tier above the best of the rest
+        scores = scores + tier * (float(scores.max(initial=0.0)) + 1.0)
     if k < len(ids):
         part = np.argpartition(-scores, k - 1)[:k]
         # include every tie of the k-th score so ties break by docnum
@@ -169,10 +173,12 @@ def top_k(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     return part[np.lexsort((ids[part], -scores[part]))][:k]
 
 
-def top_by_score(searcher, q, k: int):
-    """[(docnum, score)] best first, and the exact total."""
-    results = searcher.search(q, limit=max(k, 1))
-    top = [(docnum, score) for score, docnum in results.top_n][:k]
+def top_by_score(searcher, q, k: int | None):
+    """[(docnum, score)] best first, and the exact total (k None: all)."""
+    results = searcher.search(q, limit=None if k is None else max(k, 1))
+    top = [(docnum, score) for score, docnum in results.top_n]
+    if k is not None:
+        top = top[:k]
     total = len(results)
     return top, total
 

@@ -6,7 +6,7 @@ import re
 from typing import Iterator
 
 from .model import IndexSegment, RecordingDoc
-from .analysis import TOKEN_RE, terms
+from .analysis import analyze
 from .schema import OVERLAP_WORDS, date_sort_prefix, start_ms_bits, to_date_int
 from .snippets import encode_words
 
@@ -87,8 +87,8 @@ def _tail(lay: Layout | None, n_words: int):
     return text, lay.chars[:k], lay.starts[:k], lay.ends[:k]
 
 
-def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS
-                      ) -> Iterator[dict]:
+def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS,
+                      numbers: bool = True) -> Iterator[dict]:
     rid = int(doc.recording_id)
     srid = str(rid)
     date_int = to_date_int(doc.date)
@@ -97,18 +97,20 @@ def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS
     title = doc.title or ""
     segs = doc.segments
     layouts = [layout(s) for s in segs]
-    seg_terms = [terms(lay.text) for lay in layouts]    # analyzed once
+    seg_an = [analyze(lay.text, numbers) for lay in layouts]    # analyzed once
     sort_prefix = date_sort_prefix(date_int, rid)
     for i, seg in enumerate(segs):
         lay = layouts[i]
         nxt = segs[i + 1] if i + 1 < len(segs) else None
         tail_text, tchars, tstarts, tends = _tail(
             layouts[i + 1] if nxt is not None else None, overlap_words)
-        own_terms = seg_terms[i]
+        own_terms, own_surf = seg_an[i]
         if tail_text:
-            tail_terms = seg_terms[i + 1][:len(TOKEN_RE.findall(tail_text))]
+            # the overlap is analyzed on its own, exactly as snippets.locate
+            # re-reads it (a number cut at its end reads the same both ways)
+            tail_terms, tail_surf = analyze(tail_text, numbers)
         else:
-            tail_terms = []
+            tail_terms, tail_surf = [], []
         tail_start = nxt.start if nxt is not None else seg.end
         sid = int(seg.segment_id)
         d = (rid, sid, float(seg.start), float(seg.end), title, doc.body, doc.kind,
@@ -120,6 +122,7 @@ def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS
         fields = {
             "rid": srid,
             "text": value,
+            "exact": (own_surf, tail_surf),
             "dsort": sort_prefix | start_ms_bits(seg.start),
             "d": d,
         }

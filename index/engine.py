@@ -17,7 +17,14 @@ per segment with numpy instead:
   summed like Whoosh's Intersection/Union matchers);
 * a phrase is a join of ``(doc << 32 | position - offset)`` keys across its
   (gram) tokens; a match counts only if it starts before ``BOUNDARY``, i.e.
-  in the segment's own words (the numpy twin of :class:`query.OwnStart`).
+  in the segment's own words (the numpy twin of :class:`query.OwnStart`);
+* an offset may accept several alternatives (variants, sounds-alikes, from
+  the ``text`` or the ``exact`` field: they share positions), each with a
+  weight: an occurrence counts ``product of its tokens' weights`` towards
+  the term frequency, and every offset is scored with one idf (that of the
+  word as typed, else of its most frequent alternative) - a synonym query
+  in the Lucene sense, so variants never outscore the same count of the
+  typed word.
 
 Any node type it does not know is evaluated with the regular Whoosh matcher,
 so results never depend on which path ran (tests compare both).
@@ -280,7 +287,7 @@ class Evaluator:
             return Result.empty()
         boost = getattr(q, "boost", 1.0) or 1.0
         if isinstance(q, OwnStart) and q.toks is not None and len(q.toks) == 1:
-            r = self._own_term(q.fieldname, q.toks[0][1], sub, cand, q.limit)
+            r = self._own_alts(q.toks[0][1], sub, cand, q.limit)
         elif isinstance(q, OwnStart) and q.toks is not None and q.slop <= 1:
             r = self._phrase(q, sub, cand)
         elif isinstance(q, OwnStart) and _expandable(q.q):
@@ -356,14 +363,30 @@ class Evaluator:
         top = self.searcher
         fieldobj = top.schema[fieldname]
         if not fieldobj.scorable:
-            return p.weights
-        idf = top.idf(fieldname, text)
-        avgfl = top.avg_field_length(fieldname) or 1
-        B = self._field_B.get(fieldname, self._B)
+            if fieldname != "exact":
+                return p.weights
+            # surfaces share the transcript's positions: score like it
+            return self._bm25_idf(top.idf(fieldname, text), "text", p, sub)
+        return self._bm25_idf(top.idf(fieldname, text), fieldname, p, sub)
+
+    def _bm25_idf(self, idf, lenfield, p: Postings, sub) -> np.ndarray:
+        top = self.searcher
+        avgfl = top.avg_field_length(lenfield) or 1
+        B = self._field_B.get(lenfield, self._B)
         K1 = self._K1
-        dl = self.cache.lengths(sub.reader(), fieldname)[p.ids]
+        dl = self.cache.lengths(sub.reader(), lenfield)[p.ids]
         tf = p.weights
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avgfl)))
+
+    def _alts_idf(self, alts, reader) -> float:
+        """One idf for an offset's alternatives: the typed word's (the first,
+        weight 1) if the index has it, else the most frequent alternative's."""
+        top = self.searcher
+        f, t, w = alts[0]
+        if len(alts) == 1 or (w == 1.0 and top.doc_frequency(f, t)):
+            return top.idf(f, t)
+        best = max(alts, key=lambda a: top.doc_frequency(a[0], a[1]))
+        return top.idf(best[0], best[1])
 
     def _term(self, fieldname, text, sub, cand, boost) -> Result:
         reader = sub.reader()
@@ -417,6 +440,31 @@ class Evaluator:
             return Result.empty()
         return Result(p.ids, self._bm25(fieldname, text, p, sub))
 
+    def _own_alts(self, alts, sub, cand, limit) -> Result:
+        """One offset with alternatives: documents where any occurs before
+        ``limit``; tf = sum of weight x own occurrences."""
+        if len(alts) == 1 and alts[0][2] == 1.0:
+            return self._own_term(alts[0][0], alts[0][1], sub, cand, limit)
+        reader = sub.reader()
+        id_parts, tf_parts = [], []
+        for f, t, w in alts:
+            if (f, t) not in reader:
+                continue
+            p = read_postings(reader, f, t, cand, want_values=True)
+            if not len(p.ids):
+                continue
+            tf = own_counts(p, limit)
+            keep = tf > 0
+            id_parts.append(p.ids[keep])
+            tf_parts.append(tf[keep] * w)
+        if not id_parts:
+            return Result.empty()
+        r = _union([Result(i, t) for i, t in zip(id_parts, tf_parts)])
+        if not len(r):
+            return r
+        p = Postings(r.ids, r.scores, None)
+        return Result(r.ids, self._bm25_idf(self._alts_idf(alts, reader), "text", p, sub))
+
     def _own_multi(self, q: OwnStart, sub, cand) -> Result:
         parts = []
         for mt in _expandable(q.q):
@@ -438,40 +486,80 @@ class Evaluator:
             parts.append(r)
         return _union(parts)
 
+    def _offset_keys(self, reader, off, alts, docs):
+        """Sorted unique position keys of one offset's alternatives and the
+        weight of each (the best alternative at that position), or None."""
+        keys, weights = [], []
+        for f, t, w in alts:
+            if (f, t) not in reader:
+                continue
+            p = read_postings(reader, f, t, docs, want_values=True)
+            if not len(p.ids):
+                continue
+            k = position_keys(p, off)
+            keys.append(k)
+            weights.append(np.full(len(k), w))
+        if not keys:
+            return None, None
+        if len(keys) == 1:
+            return keys[0], weights[0]
+        k = np.concatenate(keys)
+        w = np.concatenate(weights)
+        order = np.lexsort((-w, k))          # by key, best weight first
+        k, w = k[order], w[order]
+        first = np.concatenate(([True], k[1:] != k[:-1]))
+        return k[first], w[first]
+
     def _phrase(self, q: OwnStart, sub, cand) -> Result:
         reader = sub.reader()
-        fieldname = q.fieldname
-        toks = sorted(q.toks, key=lambda ot: reader.doc_frequency(fieldname, ot[1]))
-        keys = None
-        tfs = []
-        for _off, term in toks:
-            if (fieldname, term) not in reader:
+
+        def df(alts):
+            return sum(reader.doc_frequency(f, t) for f, t, _w in alts)
+
+        toks = sorted(q.toks, key=lambda ot: df(ot[1]))
+        for _off, alts in toks:
+            if not any((f, t) in reader for f, t, _w in alts):
                 return Result.empty()
+        weighted = any(w != 1.0 for _off, alts in toks for _f, _t, w in alts)
+        keys = kw = None
         docs = cand
-        for off, term in toks:
-            p = read_postings(reader, fieldname, term, docs, want_values=True)
-            if not len(p.ids):
-                return Result.empty()
-            k = position_keys(p, off)       # sorted: docs ascending, positions too
-            if keys is not None:
-                keys = keys[_member(keys, k)]
+        for off, alts in toks:
+            if len(alts) == 1 and not weighted:
+                f, t, _w = alts[0]
+                p = read_postings(reader, f, t, docs, want_values=True)
+                k, w = (position_keys(p, off), None) if len(p.ids) else (None, None)
             else:
-                keys = k
+                k, w = self._offset_keys(reader, off, alts, docs)
+            if k is None:
+                return Result.empty()
+            if keys is None:
+                keys, kw = k, w
+            else:
+                m = _member(keys, k)
+                keys = keys[m]
+                if weighted:
+                    kw = kw[m] * w[np.searchsorted(k, keys)]
             if not len(keys):
                 return Result.empty()
             docs = _runs(keys >> 32)[0]
-            tfs.append(term)
         starts = keys & 0xFFFFFFFF
-        keys = keys[starts < q.limit]
+        own = starts < q.limit
+        keys = keys[own]
         if not len(keys):
             return Result.empty()
         ids, freq = _runs(keys >> 32)
+        if weighted:
+            kw = kw[own]
+            bounds = np.concatenate(([0], np.cumsum(freq)[:-1]))
+            tf = np.add.reduceat(kw, bounds)
+        else:
+            tf = freq.astype(np.float64)
         # Score: sum over the tokens of BM25(token idf, tf = number of phrase
-        # occurrences starting in the segment's own words).
+        # occurrences starting in the segment's own words, weighted).
         scores = np.zeros(len(ids))
-        sub_p = Postings(ids, freq.astype(np.float64), None)
-        for term in tfs:
-            scores += self._bm25(fieldname, term, sub_p, sub)
+        sub_p = Postings(ids, tf, None)
+        for _off, alts in toks:
+            scores += self._bm25_idf(self._alts_idf(alts, reader), "text", sub_p, sub)
         return Result(ids, scores)
 
     def _fallback(self, q, sub) -> Result:

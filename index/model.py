@@ -51,6 +51,9 @@ class Hit:
     snippet: str            # keyword in context, matches marked [[like this]]
     fragments: list[tuple[str, bool]]   # the snippet as (text, is_match) pieces
     score: float
+    # True when the hit was found only through a spelling/vocabulary variant
+    # or a sounds-alike word (such hits rank below every direct hit)
+    expanded: bool = False
 
 
 @dataclass
@@ -58,6 +61,9 @@ class SearchResults:
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    # "Did you mean": corrected query strings that find more (best first);
+    # only when the query found nothing or very little
+    suggestions: list[str] = field(default_factory=list)
 
 
 class QueryError(ValueError):

@@ -8,8 +8,14 @@ TOC, so they must stay importable as ``index.schema.*``):
              below ``BOUNDARY`` and overlap tokens from ``BOUNDARY`` on, so
              "the match starts in this segment" is ``span.start < BOUNDARY``;
              every text query (term, phrase, prefix, fuzzy) is restricted to
-             matches starting there.  Holds every unigram plus ``a_b``
-             common-gram tokens (gram mode "both", "either" or "off").
+             matches starting there.  Holds every canonical unigram (numbers
+             normalized, words stemmed) plus ``a_b`` common-gram tokens (gram
+             mode "both", "either" or "off").
+``exact``    the surfaces of the same tokens at the same positions
+             (lower-cased, unstemmed: ``"twenty five"``, ``"18,000"``,
+             ``"$"``): exact search, sounds-like and unstemmed variants, and
+             the word list for "Did you mean".  Common grams as in ``text``,
+             over the common words as written (``of_the``).
 ``title``    recording title (positions), ``title:`` filter.
 ``body`` ``speaker`` ``kind``  whole value, lower-cased, one term; sortable
              (RefBytes column keeps the original spelling for facets).
@@ -31,10 +37,10 @@ from array import array
 from whoosh import columns, fields, formats
 from whoosh.query import NullQuery, Or, TermRange
 
-from .analysis import (CouncilAnalyzer, KeywordAnalyzer, keyword_norm,
-                       phrase_positions, terms)
+from .analysis import (COMMON_SURFACES, CouncilAnalyzer, KeywordAnalyzer, QueryAnalyzer,
+                       analyze, keyword_norm, phrase_positions, terms)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3         # 3: spoken numbers, unstemmed "exact" field
 BOUNDARY = 30000           # own tokens < BOUNDARY <= overlap tokens
 OVERLAP_WORDS = 10         # words of the next segment appended for phrases
 MAX_OWN_TOKENS = BOUNDARY  # longer segments are truncated in the phrase field
@@ -126,24 +132,60 @@ class TranscriptField(fields.FieldType):
     The value is ``(own_text, overlap_text)`` (or just a string), optionally
     followed by the already-analyzed ``own_terms, overlap_terms`` lists."""
 
-    def __init__(self, gram_mode: str = "both"):
-        super().__init__(PackedPositions(), CouncilAnalyzer(), scorable=True,
+    def __init__(self, gram_mode: str = "both", numbers: bool = True):
+        super().__init__(PackedPositions(), CouncilAnalyzer(numbers), scorable=True,
                          multitoken_query="phrase")
+        self.gram_mode = gram_mode
+        self.numbers = numbers
+        self.boundary = BOUNDARY
+
+    def index(self, value, **kwargs):
+        if isinstance(value, str):
+            own, tail = terms(value, self.numbers), []
+        elif len(value) == 4:
+            own, tail = value[2], value[3]
+        else:
+            own = terms(value[0], self.numbers)
+            tail = terms(value[1], self.numbers) if value[1] else []
+        if len(own) > MAX_OWN_TOKENS:
+            own, tail = own[:MAX_OWN_TOKENS], []
+        post = phrase_positions(own, tail, self.boundary, self.gram_mode)
+        return encode_postings(post)
+
+
+class ExactField(fields.FieldType):
+    """Surfaces of the transcript tokens (see analysis.analyze) at the very
+    positions of the ``text`` field, own tokens below BOUNDARY, overlap from
+    BOUNDARY on, common grams of the common surfaces (so ``="out of the"`` is
+    as fast as ``"out of the"``).  Not scored on its own (the engine scores
+    with the transcript field's lengths).  The value is ``(own_surfaces,
+    tail_surfaces)`` or a string."""
+
+    def __init__(self, numbers: bool = True, gram_mode: str = "both"):
+        super().__init__(PackedPositions(), CouncilAnalyzer(numbers), scorable=False)
+        self.numbers = numbers
         self.gram_mode = gram_mode
         self.boundary = BOUNDARY
 
     def index(self, value, **kwargs):
         if isinstance(value, str):
-            own, tail = terms(value), []
-        elif len(value) == 4:
-            own, tail = value[2], value[3]
+            own, tail = analyze(value, self.numbers)[1], []
         else:
-            own = terms(value[0])
-            tail = terms(value[1]) if value[1] else []
+            own, tail = value
         if len(own) > MAX_OWN_TOKENS:
             own, tail = own[:MAX_OWN_TOKENS], []
-        post = phrase_positions(own, tail, self.boundary, self.gram_mode)
+        post = phrase_positions(own, tail, self.boundary, self.gram_mode, COMMON_SURFACES)
+        post.pop("", None)      # a scale word implied by digits has no surface
         return encode_postings(post)
+
+
+class QueryTextField(fields.FieldType):
+    """Query-parser stand-in for ``text``/``exact``/``sounds``: its analyzer
+    yields ``term + QSEP + surface`` tokens for the rewriter (query.py)."""
+
+    def __init__(self, numbers: bool = True):
+        super().__init__(PackedPositions(), QueryAnalyzer(numbers), scorable=True,
+                         multitoken_query="phrase")
 
 
 class TitleField(fields.FieldType):
@@ -335,10 +377,11 @@ def start_ms_bits(start: float) -> int:
 # --------------------------------------------------------------------------
 
 
-def build_schema(gram_mode: str = "both") -> fields.Schema:
+def build_schema(gram_mode: str = "both", numbers: bool = True) -> fields.Schema:
     return fields.Schema(
         rid=RecordingIdField(),
-        text=TranscriptField(gram_mode=gram_mode),
+        text=TranscriptField(gram_mode=gram_mode, numbers=numbers),
+        exact=ExactField(numbers=numbers, gram_mode=gram_mode),
         title=TitleField(),
         body=KeywordField(),
         speaker=KeywordField(),
@@ -351,9 +394,16 @@ def build_schema(gram_mode: str = "both") -> fields.Schema:
 
 
 # Fields a user may name in the query language (the parser never sees the
-# internal ones, so ``rid:5`` is just words).
+# internal ones, so ``rid:5`` is just words).  ``exact:`` is what ``="..."``
+# becomes; ``sounds:`` is the sounds-like operator (neither is a real field
+# of the parser's own: the rewriter maps them onto ``exact``/``text``).
 USER_FIELDS = ("text", "title", "body", "speaker", "kind", "date", "year")
+TEXT_FIELDS = ("text", "exact", "sounds")
 
 
 def parser_schema(schema: fields.Schema) -> fields.Schema:
-    return fields.Schema(**{name: schema[name] for name in USER_FIELDS})
+    numbers = getattr(schema["text"], "numbers", True)
+    f = {name: schema[name] for name in USER_FIELDS}
+    for name in TEXT_FIELDS:
+        f[name] = QueryTextField(numbers)
+    return fields.Schema(**f)

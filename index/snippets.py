@@ -1,11 +1,13 @@
 """Locating matches inside a hit: first matched word's time + KWIC snippet.
 
 The stored segment text (and the overlap text copied from the next segment)
-is re-tokenized with the exact analysis used at index time, the positive
-query clauses are matched against the token list, the first match that
-starts in the segment's own words gives the hit time (via the stored word
-char offsets and word times), and every matched token in the window is
-marked ``[[like this]]``.
+is re-tokenized with the exact analysis used at index time (canonical terms
+and surfaces, one per position: a spoken number is one position spanning
+its words), the positive query clauses are matched against the token list,
+the first match that starts in the segment's own words gives the hit time
+(via the stored word char offsets and word times), and every matched token
+in the window is marked ``[[like this]]`` - the words that actually matched,
+be they the typed ones, a variant or a sounds-alike.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from .analysis import token_spans
+from .analysis import analyze_spans
 from .query import Clause
 
 CONTEXT_TOKENS = 12
@@ -106,31 +108,60 @@ def _term_pred(c: Clause):
     return None
 
 
-def find_matches(own: list[str], tail: list[str], clauses: list[Clause]):
+def _seq_of(c: Clause):
+    """Per position (canonical terms, surfaces) of a "seq"/"term"/"phrase"
+    clause (the last two: plain canonical words, for older callers)."""
+    if c.kind == "seq":
+        return c.seq
+    if c.kind == "term":
+        return ((frozenset(c.terms[:1]), frozenset()),)
+    return tuple((frozenset([w]), frozenset()) for w in c.terms)
+
+
+def find_matches(own: list[str], tail: list[str], clauses: list[Clause],
+                 own_surf: list[str] | None = None, tail_surf: list[str] | None = None):
     """Return (matches, marked): ``matches`` are (start, end) token index
     spans (start in own part), ``marked`` the set of matched token indexes
-    (indexes >= len(own) are in the overlap)."""
+    (indexes >= len(own) are in the overlap).  ``own``/``tail`` are
+    canonical terms, ``*_surf`` the surfaces at the same positions."""
     n = len(own)
     allt = own + tail
+    if own_surf is None:
+        own_surf, tail_surf = own, tail
+    alls = own_surf + (tail_surf or [])
+    total = len(allt)
     matches: list[tuple[int, int]] = []
+
+    def at(i, pos):
+        if pos is None:
+            return True
+        cs, ss = pos
+        return allt[i] in cs or alls[i] in ss
+
     for c in clauses:
-        if c.kind == "phrase":
-            words = list(c.terms)
-            k = len(words)
-            if c.slop <= 1:
-                w0 = words[0]
+        if c.kind in ("seq", "term", "phrase"):
+            seq = _seq_of(c)
+            k = len(seq)
+            if not k:
+                continue
+            if k == 1 and seq[0] is not None:
+                cs, ss = seq[0]
                 for i in range(n):
-                    if allt[i] == w0 and allt[i:i + k] == words:
+                    if allt[i] in cs or alls[i] in ss:
+                        matches.append((i, i))
+            elif c.slop <= 1:
+                for i in range(min(n, total - k + 1)):
+                    if all(at(i + j, seq[j]) for j in range(k)):
                         matches.append((i, i + k - 1))
             else:
                 for i in range(n):
-                    if allt[i] != words[0]:
+                    if not at(i, seq[0]):
                         continue
                     pos, ok = i, True
-                    for w in words[1:]:
+                    for p in seq[1:]:
                         nxt = None
-                        for j in range(pos + 1, min(len(allt), pos + c.slop + 1)):
-                            if allt[j] == w:
+                        for j in range(pos + 1, min(total, pos + c.slop + 1)):
+                            if at(j, p):
                                 nxt = j
                                 break
                         if nxt is None:
@@ -143,8 +174,9 @@ def find_matches(own: list[str], tail: list[str], clauses: list[Clause]):
         pred = _term_pred(c)
         if pred is None:
             continue
+        words = own_surf if c.field == "exact" else own
         for i in range(n):
-            if pred(own[i]):
+            if pred(words[i]):
                 matches.append((i, i))
     marked: set[int] = set()
     for s, e in matches:
@@ -180,11 +212,15 @@ def _extend_to_space(text: str, pos: int) -> int:
     return m.start() if m else len(text)
 
 
-def locate(stored: dict, clauses: list[Clause]) -> Located:
+def locate(stored: dict, clauses: list[Clause], numbers: bool = True) -> Located:
     text = stored["disp"] or stored["text"] or ""
     tail_text = stored["tail"] or ""
-    own = token_spans(text)
-    tail = token_spans(tail_text)
+    own_an = analyze_spans(text, numbers)
+    own = [(t, a, b) for t, _s, a, b in own_an]
+    own_surf = [x for _t, x, _a, _b in own_an]
+    tail_an = analyze_spans(tail_text, numbers)
+    tail = [(t, a, b) for t, _s, a, b in tail_an]
+    tail_surf = [x for _t, x, _a, _b in tail_an]
     n = len(own)
     seg_start, seg_end = stored["start"], stored["end"]
     cs, ws, we = decode_words(stored["wd"])
@@ -192,16 +228,23 @@ def locate(stored: dict, clauses: list[Clause]) -> Located:
     tbase = stored["tail_start"]
 
     matches, marked = find_matches([t for t, _, _ in own], [t for t, _, _ in tail],
-                                   clauses)
+                                   clauses, own_surf, tail_surf)
     if matches:
         s, e = min(matches, key=lambda m: (m[0], -m[1]))
         t0 = _word_time(own[s][1], cs, ws, we, seg_start)
         start = t0[0] if t0 else seg_start
-        if e < n:
-            t1 = _word_time(own[e][1], cs, ws, we, seg_start)
-        else:
-            t1 = _word_time(tail[e - n][1], tcs, tws, twe, tbase)
-        end = t1[1] if t1 else seg_end
+        # end of the last matched word (a "dollar" read from "$" sits
+        # before its number: take the latest end over the match)
+        ends = []
+        for i in range(s, e + 1):
+            if i < n:
+                t1 = _word_time(max(own[i][2] - 1, own[i][1]), cs, ws, we, seg_start)
+            else:
+                tk = tail[i - n]
+                t1 = _word_time(max(tk[2] - 1, tk[1]), tcs, tws, twe, tbase)
+            if t1:
+                ends.append(t1[1])
+        end = max(ends) if ends else seg_end
         if end < start:
             end = start
     else:
@@ -246,15 +289,32 @@ def locate(stored: dict, clauses: list[Clause]) -> Located:
         if hi > cur:
             pieces.append((src[cur:hi], False))
 
-    emit(text, begin, own_stop, [(sc, ec) for w, sc, ec, _ in spans if w == "own"])
+    emit(text, begin, own_stop,
+         _merge_marks([(sc, ec) for w, sc, ec, _ in spans if w == "own"], begin))
     if tail_stop is not None:
         pieces.append((" ", False))
-        emit(tail_text, len(tail_text) - len(tail_text.lstrip()), tail_stop,
-             [(sc, ec) for w, sc, ec, _ in spans if w == "tail"])
+        lead_t = len(tail_text) - len(tail_text.lstrip())
+        emit(tail_text, lead_t, tail_stop,
+             _merge_marks([(sc, ec) for w, sc, ec, _ in spans if w == "tail"], lead_t))
 
     pieces = _tidy(pieces, lead, trail_cut)
     snippet = "".join("[[%s]]" % t if m else t for t, m in pieces)
     return Located(start, end, snippet, pieces)
+
+
+def _merge_marks(marks, lo):
+    """Sorted, non-overlapping char ranges (a "dollar" made from "$" sits
+    before its number; merged tokens may share chars)."""
+    out: list[list[int]] = []
+    for a, b in sorted(marks):
+        a = max(a, lo)
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
 
 
 def _tidy(pieces, lead: bool, trail: bool):

@@ -21,24 +21,32 @@ from .documents import segment_documents, stored_dict
 from .engine import Evaluator
 from .model import (Hit, IndexBusyError, IndexVersionError, QueryError, RecordingDoc,
                     SearchResults)
-from .query import (compile_query, filters_query, make_parser, resolve_filters)
+from .query import (QueryOptions, ResolveContext, compile_query, filters_query,
+                    make_parser, resolve_filters)
 from .schema import SCHEMA_VERSION, build_schema, parser_schema
 from .snippets import locate
+from .spelling import corrections
+from .variants import group_index
 from .writing import CouncilMpWriter, CouncilSegmentWriter
 
 INDEX_NAME = "segments"
 META_FILE = "council_index.json"
 MAX_LIMIT = 1000
+# "Did you mean" is offered when a search finds fewer hits than this
+SUGGEST_BELOW = 3
 
 
 class SearchIndex:
     """A Whoosh index of transcript segments at ``path`` (created if missing).
 
-    ``common_grams`` (True/"both", "either" = Lucene rule, False/"off") only
-    matters when the index is created; an existing index keeps its setting.
+    ``common_grams`` (True/"both", "either" = Lucene rule, False/"off") and
+    ``spoken_numbers`` (numbers canonicalized at analysis time: "three" = "3";
+    False only for benchmarks of the old behaviour) only matter when the
+    index is created; an existing index keeps its settings.
     """
 
-    def __init__(self, path: str | os.PathLike, *, common_grams=True):
+    def __init__(self, path: str | os.PathLike, *, common_grams=True,
+                 spoken_numbers: bool = True):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         # No mmap: Whoosh's compound-segment reader would copy every mmapped
@@ -55,11 +63,15 @@ class SearchIndex:
                     "rebuild it") from None
         else:
             mode = gram_mode(common_grams)
-            self._ix = storage.create_index(build_schema(mode), indexname=INDEX_NAME)
-            self._write_meta(mode)
+            self._ix = storage.create_index(build_schema(mode, bool(spoken_numbers)),
+                                            indexname=INDEX_NAME)
+            self._write_meta(mode, bool(spoken_numbers))
         self.schema = self._ix.schema
         self.gram_mode = self.schema["text"].gram_mode
-        self._parser = make_parser(parser_schema(self.schema))
+        self.spoken_numbers = bool(getattr(self.schema["text"], "numbers", True))
+        pschema = parser_schema(self.schema)
+        self._parser = make_parser(pschema)
+        self._exact_parser = make_parser(pschema, "exact")
         self._searcher = None
         self._cache = collect.ColumnCache()
         # "numpy" (engine.Evaluator) or "whoosh" (Whoosh matchers/collectors,
@@ -70,7 +82,7 @@ class SearchIndex:
     # -- lifecycle ---------------------------------------------------------
 
     @classmethod
-    def create(cls, path, *, common_grams=True) -> "SearchIndex":
+    def create(cls, path, *, common_grams=True, spoken_numbers=True) -> "SearchIndex":
         """Wipe the index at ``path`` and create a fresh, empty one (only the
         index's own files are removed; anything else in the folder stays)."""
         p = Path(path)
@@ -84,14 +96,15 @@ class SearchIndex:
                     shutil.rmtree(child, ignore_errors=True)
                 else:
                     child.unlink()
-        return cls(p, common_grams=common_grams)
+        return cls(p, common_grams=common_grams, spoken_numbers=spoken_numbers)
 
     def _meta_path(self) -> Path:
         return self.path / META_FILE
 
-    def _write_meta(self, mode: str):
+    def _write_meta(self, mode: str, numbers: bool = True):
         self._meta_path().write_text(json.dumps(
-            {"schema_version": SCHEMA_VERSION, "gram_mode": mode}))
+            {"schema_version": SCHEMA_VERSION, "gram_mode": mode,
+             "spoken_numbers": numbers}))
 
     def _check_meta(self):
         try:
@@ -173,49 +186,126 @@ class SearchIndex:
     def search(self, query: str, *, body=None, speaker=None, kind=None,
                date_from: str | None = None, date_to: str | None = None,
                sort: str = "relevance", limit: int = 20, offset: int = 0,
-               facets: bool = False) -> SearchResults:
+               facets: bool = False, exact: bool = False, phonetic: bool = False,
+               variants: bool = True, synonyms=None, suggest: bool = True
+               ) -> SearchResults:
+        """Run a query in the archive's query language.
+
+        How words match (numbers are always equivalent however written:
+        "3" = "three", "$4 million" = "four million dollars"):
+
+        * ``variants``: the built-in spelling variants (councillor/councilor/
+          council member, Ms./Mrs./Miss, OK/okay ...) are searched too;
+        * ``synonyms``: more groups of equivalent spellings, e.g. the
+          archive's vocabulary ``[["Napolitano", "Neapolitano"], ...]``;
+        * ``phonetic``: name-like words also match words that sound alike
+          (double metaphone); ``sounds:word`` does it for one word;
+        * ``exact``: every word letter for letter (no stemming, number forms,
+          variants or sounds-alikes), as ``="..."`` does for one phrase.
+
+        Hits found only through a variant or a sounds-alike rank below every
+        direct hit (``Hit.expanded``).  With ``suggest``, a search that finds
+        fewer than SUGGEST_BELOW hits gets ``suggestions``: corrected query
+        strings, from the archive's own words, that find more.
+        """
         if sort not in ("relevance", "date"):
             raise QueryError(f"Unknown sort order {sort!r}; use 'relevance' or 'date'.")
         limit = max(0, min(int(limit), MAX_LIMIT))
         offset = max(0, int(offset))
-        cq = compile_query(query, self._parser, gram_mode=self.gram_mode)
+        options = QueryOptions(exact=bool(exact), phonetic=bool(phonetic),
+                               numbers=self.spoken_numbers,
+                               groups=None if exact else group_index(
+                                   synonyms, builtin=bool(variants),
+                                   numbers=self.spoken_numbers))
+        cq = compile_query(query, self._exact_parser if exact else self._parser,
+                           gram_mode=self.gram_mode, options=options)
         fq = filters_query(body=body, speaker=speaker, kind=kind,
                            date_from=date_from, date_to=date_to)
         with self._lock:
             s = self._current_searcher()
-            q = cq.query if fq is None else And([cq.query, fq])
-            q = resolve_filters(q, s.reader())
+            q0 = cq.query if fq is None else And([cq.query, fq])
+            ctx = ResolveContext()
+            q = resolve_filters(q0, s.reader(), ctx)
+            clauses = cq.clauses + ctx.clauses
             k = offset + limit
             facet_out: dict[str, dict[str, int]] = {}
             try:
                 if self.engine == "whoosh":
-                    return self._search_with_matchers(s, q, cq, sort, offset, k, facets)
-                ids, scores = Evaluator(s, self._cache).run(q)
-                total = len(ids)
-                if sort == "relevance":
-                    sel = collect.top_k(ids, scores, k)[offset:k]
-                    page = [(int(ids[i]), float(scores[i])) for i in sel]
+                    res = self._search_with_matchers(s, q, q0, ctx, clauses, sort,
+                                                     offset, k, facets)
                 else:
-                    docnums = collect.top_by_date(s, ids, self._cache, k)[offset:k]
-                    pos = np.searchsorted(ids, docnums)
-                    page = [(d, float(scores[i])) for d, i in zip(docnums, pos.tolist())]
-                if facets:
-                    facet_out = collect.facet_counts(s, ids, self._cache)
+                    res = self._search_numpy(s, q, q0, ctx, clauses, sort, offset, k,
+                                             facets)
             except QueryError:
                 raise
             except Exception as e:
                 # keep the one-line contract for anything unexpected
                 raise QueryError(f"That search couldn't be run ({type(e).__name__}); "
                                  "try fewer or more specific words.") from e
-            hits = [self._hit(s, docnum, score, cq.clauses) for docnum, score in page]
+            if suggest and offset == 0 and res.total < SUGGEST_BELOW:
+                res.suggestions = self._suggestions(
+                    s, query, res.total,
+                    dict(body=body, speaker=speaker, kind=kind, date_from=date_from,
+                         date_to=date_to, exact=exact, phonetic=phonetic,
+                         variants=variants, synonyms=synonyms))
+        return res
+
+    def _primary_ids(self, s, q0, ctx) -> np.ndarray | None:
+        """Docnums matching the words as typed (no variant, no sounds-alike),
+        when the query was expanded at all; else None."""
+        if not ctx.expanded:
+            return None
+        pq = resolve_filters(q0, s.reader(), ResolveContext(primary=True))
+        if self.engine == "whoosh":
+            return np.sort(collect.matching_ids(s, pq))
+        return Evaluator(s, self._cache).run(pq)[0]
+
+    def _search_numpy(self, s, q, q0, ctx, clauses, sort, offset, k, facets):
+        ids, scores = Evaluator(s, self._cache).run(q)
+        total = len(ids)
+        pids = self._primary_ids(s, q0, ctx)
+        direct = None if pids is None else np.isin(ids, pids)
+        if sort == "relevance":
+            sel = collect.top_k(ids, scores, k, tier=direct)[offset:k]
+            page = [(int(ids[i]), float(scores[i])) for i in sel]
+        else:
+            docnums = collect.top_by_date(s, ids, self._cache, k)[offset:k]
+            pos = np.searchsorted(ids, docnums)
+            page = [(d, float(scores[i])) for d, i in zip(docnums, pos.tolist())]
+        facet_out = collect.facet_counts(s, ids, self._cache) if facets else {}
+        hits = [self._hit(s, d, sc, clauses,
+                          expanded=pids is not None and not _has(pids, d))
+                for d, sc in page]
         return SearchResults(total=total, hits=hits, facets=facet_out)
 
-    def _search_with_matchers(self, s, q, cq, sort, offset, k, facets):
+    def _suggestions(self, s, query, found, kwargs) -> list[str]:
+        try:
+            cands = corrections(query, s.reader(), found)
+        except Exception:
+            return []
+        out = []
+        for c in cands:
+            try:
+                n = self.search(c, limit=0, suggest=False, **kwargs).total
+            except QueryError:
+                continue
+            if n > found and (not found or n >= 2 * found):
+                out.append(c)
+            if len(out) >= 3:
+                break
+        return out
+
+    def _search_with_matchers(self, s, q, q0, ctx, clauses, sort, offset, k, facets):
         """Reference path: Whoosh's own matchers/collectors (slow on big
         archives; kept for comparison in tests and the benchmark)."""
         ids = None
+        pids = self._primary_ids(s, q0, ctx)
         if sort == "relevance":
-            top, total = collect.top_by_score(s, q, k)
+            if pids is None:
+                top, total = collect.top_by_score(s, q, k)
+            else:
+                top, total = collect.top_by_score(s, q, None)
+                top.sort(key=lambda ds: (not _has(pids, ds[0]), -ds[1], ds[0]))
             page = top[offset:k]
         else:
             ids = collect.matching_ids(s, q)
@@ -228,17 +318,25 @@ class SearchIndex:
             if ids is None:
                 ids = collect.matching_ids(s, q)
             facet_out = collect.facet_counts(s, np.sort(ids), self._cache)
-        hits = [self._hit(s, docnum, score, cq.clauses) for docnum, score in page]
+        hits = [self._hit(s, d, sc, clauses,
+                          expanded=pids is not None and not _has(pids, d))
+                for d, sc in page]
         return SearchResults(total=total, hits=hits, facets=facet_out)
 
-    def _hit(self, searcher, docnum: int, score: float, clauses) -> Hit:
+    def _hit(self, searcher, docnum: int, score: float, clauses,
+             expanded: bool = False) -> Hit:
         d = stored_dict(searcher.stored_fields(docnum)["d"])
-        loc = locate(d, clauses)
+        loc = locate(d, clauses, self.spoken_numbers)
         return Hit(recording_id=d["rid"], segment_id=d["sid"], title=d["title"],
                    body=d["body"], date=d["date"], kind=d["kind"], speaker=d["speaker"],
                    start=loc.start, end=loc.end, segment_start=d["start"],
                    segment_end=d["end"], text=d["text"], snippet=loc.snippet,
-                   fragments=loc.fragments, score=float(score))
+                   fragments=loc.fragments, score=float(score), expanded=expanded)
+
+
+def _has(sorted_ids: np.ndarray, docnum: int) -> bool:
+    i = int(np.searchsorted(sorted_ids, docnum))
+    return i < len(sorted_ids) and int(sorted_ids[i]) == int(docnum)
 
 
 class IndexWriter:
@@ -269,7 +367,7 @@ class IndexWriter:
                              "commit before adding it again")
         self._w.delete_by_term("rid", str(rid))
         add = self._w.add_document
-        for fields in segment_documents(doc):
+        for fields in segment_documents(doc, numbers=self._index.spoken_numbers):
             add(**fields)
         self._added.add(rid)
 
