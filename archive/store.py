@@ -112,9 +112,18 @@ class Archive:
     def index(self):
         """The Whoosh index, opened on first use (readers that never search skip it)."""
         if self._index is None:
-            from index import SearchIndex
+            from index import IndexVersionError, SearchIndex
 
-            self._index = SearchIndex(self.root / self.INDEX)
+            try:
+                self._index = SearchIndex(self.root / self.INDEX)
+            except IndexVersionError:
+                # built by an older version: the catalog is the source of truth, rebuild from it
+                if self.read_only:
+                    raise
+                from archive.indexing import reindex
+
+                with self.writing(timeout=60):
+                    reindex(self)
         return self._index
 
     def reset_index(self):

@@ -1,0 +1,25 @@
+"""An index built by an older version is rebuilt from the catalog when the archive opens."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from archive.store import Archive
+
+pytestmark = pytest.mark.slow
+
+
+def test_old_index_is_rebuilt_from_the_catalog(archive_copy):
+    with Archive(archive_copy) as archive:
+        before = archive.index.search('"my name is nora fields"')
+    meta = next((archive_copy / "index").glob("*.json"))
+    data = json.loads(meta.read_text())
+    data["schema_version"] = -1
+    meta.write_text(json.dumps(data))
+    with Archive(archive_copy) as archive:
+        after = archive.index.search('"my name is nora fields"')
+    assert before.total == after.total == 1
+    assert after.hits[0].start == before.hits[0].start
+    assert json.loads(meta.read_text())["schema_version"] != -1
