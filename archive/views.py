@@ -36,6 +36,8 @@ class SearchRequest:
     sort: str = "relevance"
     limit: int = 100
     offset: int = 0
+    exact: bool = False  # letter for letter: no variants, vocabulary or sounds-like
+    sounds_like: bool = False  # also words that sound like the names typed
 
     @property
     def empty(self) -> bool:
@@ -58,6 +60,8 @@ def run_search(archive, request: SearchRequest, *, facets: bool = True):
         limit=request.limit,
         offset=request.offset,
         facets=facets,
+        exact=request.exact,
+        sounds_like=request.sounds_like,
     )
 
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QGridLayout,
@@ -167,6 +168,14 @@ class SearchPanel(QWidget):
         for combo in (self.sort, self.body, self.kind, self.speaker):
             combo.currentIndexChanged.connect(self.run_now)
         self.year.currentIndexChanged.connect(self._year_chosen)
+        self.exact = QCheckBox("Exact")
+        self.exact.setObjectName("exactSearch")
+        self.exact.setToolTip("Letter for letter: no spelling variants, number forms or vocabulary")
+        self.sounds_like = QCheckBox("Sounds like")
+        self.sounds_like.setObjectName("soundsLikeSearch")
+        self.sounds_like.setToolTip("Also find words that sound like the names typed")
+        self.exact.toggled.connect(self.run_now)
+        self.sounds_like.toggled.connect(self.run_now)
         self.date_from.dateChanged.connect(self._dates_edited)
         self.date_to.dateChanged.connect(self._dates_edited)
 
@@ -174,6 +183,13 @@ class SearchPanel(QWidget):
         self.message.setObjectName("searchMessage")
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.suggestion = QLabel()
+        self.suggestion.setObjectName("didYouMean")
+        self.suggestion.setTextFormat(Qt.TextFormat.RichText)
+        self.suggestion.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.suggestion.linkActivated.connect(self._suggestion_chosen)
+        self.suggestion.hide()
+        self._suggested = ""
         self.export_button = QPushButton("Export results…")
         self.export_button.setObjectName("exportResults")
         self.export_button.setToolTip("Save every hit of this search as a CSV or JSON Lines dataset")
@@ -198,6 +214,8 @@ class SearchPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.query, 1)
         top.addWidget(self.sort)
+        top.addWidget(self.exact)
+        top.addWidget(self.sounds_like)
         filters = QGridLayout()
         filters.setHorizontalSpacing(6)
         filters.addWidget(self.body, 0, 0, 1, 2)
@@ -220,6 +238,7 @@ class SearchPanel(QWidget):
         message_row.addWidget(self.message, 1)
         message_row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(message_row)
+        layout.addWidget(self.suggestion)
         layout.addWidget(self.stack, 1)
         for w in (self.body, self.kind, self.speaker, self.year):
             w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -236,6 +255,8 @@ class SearchPanel(QWidget):
             date_to=self.date_to.value(),
             sort=self.sort.currentData() or "relevance",
             offset=offset,
+            exact=self.exact.isChecked(),
+            sounds_like=self.sounds_like.isChecked(),
         )
 
     def cancel_pending(self) -> None:
@@ -292,11 +313,13 @@ class SearchPanel(QWidget):
         else:
             self.message.setText(f"{results.total} {'hit' if results.total == 1 else 'hits'} for {q}. Click one to hear it.")
         self.export_button.setEnabled(results.total > 0)
+        self.set_suggestion((getattr(results, "suggestions", None) or [""])[0])
         self.message.setProperty("error", False)
         self._restyle()
 
     def show_error(self, message: str) -> None:
         self.model.clear()
+        self.set_suggestion("")
         self.export_button.setEnabled(False)
         self.message.setText(message)
         self.message.setProperty("error", True)
@@ -304,10 +327,36 @@ class SearchPanel(QWidget):
 
     def show_hint(self, message: str) -> None:
         self.model.clear()
+        self.set_suggestion("")
         self.export_button.setEnabled(False)
         self.message.setText(message)
         self.message.setProperty("error", False)
         self._restyle()
+
+    def set_suggestion(self, text: str) -> None:
+        """Show "Did you mean: X?" (a link that runs X), or hide it when ``text`` is empty."""
+        from html import escape
+
+        self._suggested = text or ""
+        if self._suggested:
+            self.suggestion.setText(f'Did you mean: <a href="suggestion">{escape(self._suggested)}</a>?')
+            self.suggestion.show()
+        else:
+            self.suggestion.clear()
+            self.suggestion.hide()
+
+    def use_suggestion(self) -> None:
+        """Put the suggested query in the search field and run it."""
+        if not self._suggested:
+            return
+        text = self._suggested
+        self.query.blockSignals(True)
+        self.query.setText(text)
+        self.query.blockSignals(False)
+        self.run_now()
+
+    def _suggestion_chosen(self, _link: str) -> None:
+        self.use_suggestion()
 
     def _restyle(self) -> None:
         error = bool(self.message.property("error"))
