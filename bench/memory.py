@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchlib import machine  # noqa: E402
+from benchlib import descendants, machine, proc_kb as _kb  # noqa: E402
 
 DEMO = ROOT / "archive" / "demo" / "council_meeting.opus"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -46,37 +46,6 @@ TARGET_MB = 2048
 
 
 # --- the process tree -----------------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid`` and every process below it (children of children included)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out, stack = [], [pid]
-    while stack:
-        p = stack.pop()
-        out.append(p)
-        stack.extend(children.get(p, []))
-    return out
-
-
-def _kb(path: str, key: str) -> int:
-    try:
-        with open(path) as fh:
-            for line in fh:
-                if line.startswith(key):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
 
 
 def _label(pid: int, root: int) -> str:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchlib import machine  # noqa: E402
+from benchlib import machine, tree_rss_kb  # noqa: E402
 sys.path.insert(0, str(ROOT / "tests"))
 
 DEMO = ROOT / "archive" / "demo"
@@ -53,33 +53,6 @@ if __name__ == "__main__":
         text = " ".join(s.text for s in segs if not s.flag)
     print(json.dumps({{"seconds": time.perf_counter() - t0, "text": text, "duration": info.duration}}))
 """
-
-
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc)."""
-    total = 0
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
-        except (OSError, ValueError, IndexError):
-            continue
-    stack = [pid]
-    while stack:
-        p = stack.pop()
-        try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-        stack.extend(children.get(p, []))
-    return total
 
 
 def run_one(engine, beam, workers, vad, path, cache) -> dict:
