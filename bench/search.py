@@ -21,7 +21,6 @@ import argparse
 import cProfile
 import json
 import os
-import platform
 import pstats
 import random
 import re
@@ -35,7 +34,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from benchlib import machine  # noqa: E402
 from index import (IndexSegment, IndexWord, RecordingDoc, SearchIndex)  # noqa: E402
 
 WORDS_PER_HOUR = 9000
@@ -296,26 +297,6 @@ def percentile(xs, p):
     f = int(k)
     c = min(f + 1, len(xs) - 1)
     return xs[f] + (xs[c] - xs[f]) * (k - f)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = "%.0f GiB" % (int(line.split()[1]) / 1024 / 1024)
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} cores (nproc), {cpu}, {mem} RAM, "
-            f"Python {platform.python_version()}, {platform.system()}")
 
 
 MODE_LABELS = {"both": "common grams", "either": "common grams, Lucene rule",

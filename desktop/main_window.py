@@ -619,14 +619,19 @@ class MainWindow(QMainWindow):
             return None
         out = Path(path)
         fmt = out.suffix.lower().lstrip(".")
-        try:
-            with _busy_cursor():
-                export_transcript(self.archive, rid, fmt, out)
-        except Exception as exc:
-            self.report_error("Exporting the transcript", exc)
+        if self._run_export("Exporting the transcript", lambda: export_transcript(self.archive, rid, fmt, out) or out) is None:
             return None
         self.statusBar().showMessage(f"Exported “{rec.title}” to {out}", 8000)
         return out
+
+    def _run_export(self, label: str, work):
+        """Run one export with a wait cursor; on failure report it and return None."""
+        try:
+            with _busy_cursor():
+                return work()
+        except Exception as exc:
+            self.report_error(label, exc)
+            return None
 
     def export_clip_from_selection(self) -> None:
         """File menu: the transcript's selected segments, else the current hit."""
@@ -661,12 +666,12 @@ class MainWindow(QMainWindow):
             return None
         out = Path(path)
         fmt = out.suffix.lower().lstrip(".")
-        try:
-            with _busy_cursor():
-                out, cite = make_clip(self.archive, rid, options.start, options.end, out, fmt=fmt, pad=options.pad)
-        except Exception as exc:
-            self.report_error("Exporting the clip", exc)
+        made = self._run_export(
+            "Exporting the clip", lambda: make_clip(self.archive, rid, options.start, options.end, out, fmt=fmt, pad=options.pad)
+        )
+        if made is None:
             return None
+        out, cite = made
         self.last_clip_citation = cite
         self.statusBar().showMessage(f"Saved {out.name}: {cite}")
         return out
@@ -698,11 +703,8 @@ class MainWindow(QMainWindow):
         if not path:
             return None
         out = Path(path)
-        try:
-            with _busy_cursor():
-                n = write_results(self.all_hits(request), out)
-        except Exception as exc:
-            self.report_error("Exporting the results", exc)
+        n = self._run_export("Exporting the results", lambda: write_results(self.all_hits(request), out))
+        if n is None:
             return None
         self.statusBar().showMessage(f"Saved {n} hit{'s' if n != 1 else ''} for “{request.query.strip()}” to {out}", 8000)
         return out

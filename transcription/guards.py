@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+from transcription.engines.base import COMPRESSION_RATIO_THRESHOLD
 from transcription.types import Segment
 
 REPETITION = "repetition"
@@ -89,7 +90,7 @@ def _doubtful(seg: Segment) -> bool:
 
 
 def classify(seg: Segment) -> str | None:
-    if seg.compression_ratio > 2.4 or is_repetition_loop(seg.text):
+    if seg.compression_ratio > COMPRESSION_RATIO_THRESHOLD or is_repetition_loop(seg.text):
         return REPETITION
     norm = " ".join(words_of(seg.text))
     if is_boilerplate(seg.text) and (_doubtful(seg) or norm.startswith(("thank you for watching", "thanks for watching", "please subscribe", "subtitles by", "amara"))):

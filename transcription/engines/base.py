@@ -19,6 +19,13 @@ from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
 
 SAMPLE_RATE = 16000
 
+# Whisper's own guards against loops and invented text, shared by both engines
+# (our further checks are in transcription.guards).
+COMPRESSION_RATIO_THRESHOLD = 2.4
+LOG_PROB_THRESHOLD = -1.0
+NO_SPEECH_THRESHOLD = 0.6
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
 
 class Engine(Protocol):
     name: str

@@ -7,16 +7,22 @@ from typing import Iterator
 
 import numpy as np
 
+from transcription.engines.base import (
+    COMPRESSION_RATIO_THRESHOLD,
+    LOG_PROB_THRESHOLD,
+    NO_SPEECH_THRESHOLD,
+    TEMPERATURES,
+)
 from transcription.models import is_english_only, resolve_ct2_model
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
 # Whisper's own guards against loops and invented text (see also transcription.guards).
 DECODE_GUARDS = dict(
     condition_on_previous_text=False,
-    compression_ratio_threshold=2.4,
-    log_prob_threshold=-1.0,
-    no_speech_threshold=0.6,
-    temperature=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+    compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
+    log_prob_threshold=LOG_PROB_THRESHOLD,
+    no_speech_threshold=NO_SPEECH_THRESHOLD,
+    temperature=TEMPERATURES,
 )
 
 

@@ -13,11 +13,16 @@ from typing import Iterator
 
 import numpy as np
 
-from transcription.engines.base import SAMPLE_RATE
+from transcription.engines.base import (
+    COMPRESSION_RATIO_THRESHOLD,
+    LOG_PROB_THRESHOLD,
+    NO_SPEECH_THRESHOLD,
+    SAMPLE_RATE,
+    TEMPERATURES,
+)
 from transcription.models import DEFAULT_MODEL, bundled_model_dir
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
-TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 def _set_alignment_heads(model, heads) -> None:
@@ -124,9 +129,9 @@ class OpenAIWhisperEngine:
             best_of=5 if beam_size else None,  # sampling candidates at temperature > 0
             initial_prompt=options.initial_prompt,
             condition_on_previous_text=False,
-            compression_ratio_threshold=2.4,
-            logprob_threshold=-1.0,
-            no_speech_threshold=0.6,
+            compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
+            logprob_threshold=LOG_PROB_THRESHOLD,
+            no_speech_threshold=NO_SPEECH_THRESHOLD,
             word_timestamps=options.word_timestamps,
             fp16=False,
         )
