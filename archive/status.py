@@ -1,0 +1,29 @@
+"""The words the archive uses for where a recording, a job and an import stand.
+
+``str`` enums, so rows in SQLite, JSON and the GUI keep the same plain words they
+always had ("indexed", "failed", ...) while the code names one constant.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A recording's status in the catalog."""
+
+    QUEUED = "queued"
+    TRANSCRIBING = "transcribing"
+    INDEXING = "indexing"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+class Outcome(StrEnum):
+    """How one file's import ended (``ImportResult.status`` and the GUI's signal)."""
+
+    INDEXED = "indexed"  # transcribed (or captioned) and searchable
+    DUPLICATE = "duplicate"  # already in the archive: nothing was added
+    FAILED = "failed"  # bad input, a full disk, a broken engine: nothing half-made is left
+    CANCELLED = "cancelled"  # the user cancelled: the half-made recording is removed
+    STOPPED = "stopped"  # stopped to resume later (quit, pause): the job stays open for `resume`
