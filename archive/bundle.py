@@ -28,6 +28,7 @@ from types import SimpleNamespace
 from archive import media as media_store
 from archive.catalog import INDEXED, INDEXING
 from archive.exports import ExportError, load_transcript
+from archive.recordings import index_recording, remove_recording
 
 FORMAT = "council-archive-bundle"
 VERSION = 1
@@ -147,8 +148,6 @@ def zlib_error():
 
 def import_bundle(archive, path: Path) -> tuple[int, str, str]:
     """Restore a bundle (caller holds the write lock). Returns (id, title, status)."""
-    from archive.indexing import index_recording
-
     with tempfile.TemporaryDirectory(dir=archive.root) as tmp:
         record, media_file = read_bundle(Path(path), Path(tmp))
         meta = record["recording"]
@@ -184,8 +183,6 @@ def import_bundle(archive, path: Path) -> tuple[int, str, str]:
             index_recording(archive, rid)
             catalog.update_recording(rid, status=INDEXED, progress=1.0)
         except Exception:
-            from archive.importer import remove_recording
-
             rec = catalog.recording_by_sha(meta["sha256"])
             if rec is not None:
                 remove_recording(archive, rec.id)

@@ -253,7 +253,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from archive.importer import ImportMeta
 
     if args.date:
-        from archive.importer import date_from_name
+        from archive.dates import date_from_name
 
         if date_from_name(args.date) != args.date:
             return fail(f"--date must be YYYY-MM-DD, not {args.date!r}", 2)
@@ -441,7 +441,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 @command("remove")
 def cmd_remove(args: argparse.Namespace) -> int:
-    from archive.importer import remove_recording
+    from archive.recordings import remove_recording
 
     try:
         with open_archive(args) as archive:

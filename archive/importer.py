@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from archive import media
+from archive.bundle import BundleError, import_bundle
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
 from archive.catalog import INDEXED, INDEXING, NO_SPEECH, QUEUED, TRANSCRIBING
-from archive.indexing import index_recording
+from archive.dates import date_from_name, without_dates
+from archive.recordings import index_recording, remove_recording
 from archive.store import Archive, disk_full
 from transcription.audio import check_complete, is_media_path, probe
 from transcription.errors import AudioError
@@ -74,22 +76,6 @@ class ImportCancelled(Exception):
     pass
 
 
-_DATE_PATTERNS = (
-    re.compile(r"(?<!\d)(\d{4})[-_. ](\d{2})[-_. ](\d{2})(?!\d)"),
-    re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"),
-)
-
-
-def date_from_name(name: str) -> Optional[str]:
-    for pattern in _DATE_PATTERNS:
-        for m in pattern.finditer(name):
-            try:
-                return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-            except ValueError:
-                continue
-    return None
-
-
 def default_meta(path: Path, meta: ImportMeta) -> ImportMeta:
     """Title from the file name, date from a date in the name, else the file's mtime."""
     date = meta.date or date_from_name(path.stem)
@@ -97,9 +83,7 @@ def default_meta(path: Path, meta: ImportMeta) -> ImportMeta:
         date = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
     title = meta.title
     if not title:
-        stem = path.stem
-        for pattern in _DATE_PATTERNS:
-            stem = pattern.sub(" ", stem)
+        stem = without_dates(path.stem)
         title = " ".join(re.sub(r"[_\-.]+", " ", stem).split()) or path.stem
         title = title[:1].upper() + title[1:]
     return dataclasses.replace(meta, title=title, date=date)
@@ -456,8 +440,6 @@ class Importer:
                 path.unlink()
 
     def _import_bundle(self, path: Path) -> ImportResult:
-        from archive.bundle import BundleError, import_bundle
-
         try:
             rid, title, status = import_bundle(self.archive, path)
         except BundleError as exc:
@@ -466,15 +448,3 @@ class Importer:
         self._emit(path, status, recording_id=rid)
         return ImportResult(str(path), status, id=rid, title=title)
 
-
-def remove_recording(archive: Archive, rid: int) -> None:
-    """Delete a recording from index, catalog and media store (caller holds the lock)."""
-    rec = archive.catalog.recording(rid)
-    if rec is None:
-        return
-    with archive.index.writer() as writer:
-        writer.delete_recording(rid)
-    path = archive.media_path(rec)
-    archive.catalog.delete_recording(rid)
-    if path is not None and not rec.linked and path.exists():
-        path.unlink()

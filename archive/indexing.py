@@ -10,48 +10,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-from archive.catalog import INDEXED, Catalog, Recording
-from archive.media import partial_files
+from archive import media
+from archive.alignment import align_words, words_fit
+from archive.catalog import INDEXED
+from archive.recordings import recording_doc
 
 ORPHANED = "orphaned-media"  # repair moves media no recording refers to here (never deletes it)
 
 CHECK_FIELDS = ("index_without_catalog", "catalog_without_media", "media_without_catalog", "index_out_of_date", "not_indexed")
-
-
-def recording_doc(catalog: Catalog, rec: Recording):
-    """The index document for a recording's current transcript (flagged text left out)."""
-    from index import IndexSegment, IndexWord, RecordingDoc
-
-    transcript = catalog.current_transcript(rec.id)
-    segments = []
-    if transcript is not None:
-        words = catalog.words_by_segment(transcript["id"])
-        for seg in catalog.segments(transcript["id"]):
-            if seg["flag"]:
-                continue
-            segments.append(
-                IndexSegment(
-                    segment_id=seg["id"],
-                    start=seg["start"],
-                    end=seg["end"],
-                    text=seg["text"],
-                    words=[IndexWord(w["text"], w["start"], w["end"]) for w in words.get(seg["id"], [])],
-                    speaker=seg["speaker"],
-                )
-            )
-    return RecordingDoc(
-        recording_id=rec.id, title=rec.title, body=rec.body, kind=rec.kind, date=rec.date, segments=segments
-    )
-
-
-def index_recording(archive, recording_id: int) -> None:
-    """Upsert one recording's documents (caller holds the archive's write lock)."""
-    rec = archive.catalog.recording(recording_id)
-    with archive.index.writer() as writer:
-        if rec is None:
-            writer.delete_recording(recording_id)
-        else:
-            writer.add_recording(recording_doc(archive.catalog, rec))
 
 
 def reindex(archive, progress=None) -> int:
@@ -134,7 +100,7 @@ def check(archive) -> CheckReport:
         for entry in sorted(os.listdir(archive.media_dir)):
             if not entry.startswith(".") and entry not in stored:
                 report.media_without_catalog.append(entry)
-    report.partial_media = [p.name for p in partial_files(archive.media_dir)]
+    report.partial_media = [p.name for p in media.partial_files(archive.media_dir)]
     return report
 
 
@@ -174,27 +140,11 @@ def repair(archive, report: Optional[CheckReport] = None) -> list[str]:
     return done
 
 
-def _words_fit(text: str, words: list[dict]) -> bool:
-    """Each timed word found in the segment's text, in order (as the index lays them out)."""
-    pos = 0
-    for w in words:
-        token = (w["text"] or "").strip()
-        if not token:
-            continue
-        at = text.find(token, pos)
-        if at < 0:
-            return False
-        pos = at + len(token)
-    return True
-
-
 def _realign_words(archive, rid: int) -> int:
     """The text is the truth (what people read and correct); word times are derived from
     it. Where a segment's text was changed without its words (by hand, by another tool),
     the words are re-aligned to the text, keeping the times of the words that did not
     change, exactly as a correction does. Returns how many segments were re-aligned."""
-    from archive.editing import align_words
-
     catalog = archive.catalog
     transcript = catalog.current_transcript(rid)
     if transcript is None:
@@ -203,7 +153,7 @@ def _realign_words(archive, rid: int) -> int:
     n = 0
     for seg in catalog.segments(transcript["id"]):
         old = words.get(seg["id"], [])
-        if old and not _words_fit(seg["text"] or "", old):
+        if old and not words_fit(seg["text"] or "", old):
             catalog.replace_words(seg["id"], align_words(old, seg["text"] or "", seg["start"], seg["end"]))
             n += 1
     return n
@@ -211,8 +161,6 @@ def _realign_words(archive, rid: int) -> int:
 
 def _relink(archive, name: str, missing: set[int]) -> Optional[int]:
     """A stored file named after a recording whose media is missing is that recording's media."""
-    from archive import media
-
     rec = archive.catalog.recording_by_sha(name.split(".", 1)[0])
     if rec is None or rec.id not in missing or rec.linked:
         return None
@@ -225,8 +173,6 @@ def _relink(archive, name: str, missing: set[int]) -> Optional[int]:
 
 def _restore_media(archive, rid: int) -> bool:
     """Copy a recording's media back into the store from its source, if that is still the same file."""
-    from archive import media
-
     rec = archive.catalog.recording(rid)
     if rec is None or rec.linked or not rec.source_path or not os.path.isfile(rec.source_path):
         return False

@@ -66,7 +66,7 @@ sys.exit(desktop.app.main(%(archive)r, settings=settings, demo=False, on_ready=r
 
 def build_archive(root: Path, recordings: int, segments: int, seed: int = 7) -> None:
     from archive.catalog import INDEXED
-    from archive.indexing import recording_doc
+    from archive.recordings import recording_doc
     from archive.store import Archive
     from transcription.types import Segment, Word
 

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from archive.catalog import KINDS
-from archive.importer import ImportMeta, date_from_name, default_meta
+from archive.dates import date_from_name
+from archive.importer import ImportMeta, default_meta
 
 
 class ImportDialog(QDialog):

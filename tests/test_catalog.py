@@ -6,7 +6,7 @@ import pytest
 from sqlite_utils import Database
 
 from archive.catalog import INDEXED, Catalog, migrations, open_db
-from archive.editing import align_words
+from archive.alignment import align_words
 from transcription.types import Segment, Word
 
 

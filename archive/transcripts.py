@@ -1,0 +1,47 @@
+"""One recording's transcript with its words, read from the catalog in one place.
+
+Exports, bundles and clips, the app's transcript view and the search index's
+documents are all built from :func:`read_transcript`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from archive.catalog import Catalog, Recording
+
+
+@dataclass
+class TranscriptData:
+    recording: Recording
+    transcript: Optional[dict]  # the transcript row; None before one exists
+    segments: list[dict]  # segment rows in order, each with "words": its word rows in order
+
+    @property
+    def complete(self) -> bool:
+        """False while the recording is still being transcribed (or has no transcript)."""
+        return bool(self.transcript and self.transcript["complete"])
+
+    @property
+    def speech(self) -> list[dict]:
+        """The segments Whisper's guards did not flag."""
+        return [s for s in self.segments if not s.get("flag")]
+
+
+def read_transcript(catalog: Catalog, recording_id: int, *, unfinished: bool = False) -> Optional[TranscriptData]:
+    """The recording's current transcript and its words; None if there is no such recording.
+
+    ``unfinished``: without a current transcript, the one still being written.
+    """
+    rec = catalog.recording(recording_id)
+    if rec is None:
+        return None
+    transcript = catalog.current_transcript(recording_id)
+    if transcript is None and unfinished:
+        transcript = catalog.incomplete_transcript(recording_id)
+    segments: list[dict] = []
+    if transcript is not None:
+        words = catalog.words_by_segment(transcript["id"])
+        segments = [{**seg, "words": words.get(seg["id"], [])} for seg in catalog.segments(transcript["id"])]
+    return TranscriptData(rec, transcript, segments)
