@@ -6,6 +6,7 @@ The same dialog edits an existing recording's details (title, body, date, kind).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -50,8 +51,8 @@ class ImportDialog(QDialog):
         if single and not edit_only:
             try:
                 defaults = default_meta(Path(self.paths[0]), defaults)
-            except OSError:
-                pass
+            except OSError as exc:  # unreadable: no defaults from the file, the fields stay empty
+                logging.getLogger(__name__).warning("no defaults from %s: %s", self.paths[0], exc)
 
         self.title = QLineEdit(defaults.title or "")
         self.title.setObjectName("importTitle")

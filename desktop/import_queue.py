@@ -22,18 +22,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-FINAL = ("indexed", "duplicate", "failed", "cancelled", "stopped")
+from archive.importer import PROBING, STORING
+from archive.status import Outcome, Status
+
+# an ImportEvent's stage: PROBING and STORING, a recording Status on the way, an Outcome at the end
+FINAL = frozenset(Outcome)
+BUSY = (PROBING, STORING, Status.INDEXING)  # no measurable progress: a busy bar
 STAGE_TEXT = {
-    "queued": "Waiting",
-    "probing": "Checking the file",
-    "storing": "Copying into the archive",
-    "transcribing": "Transcribing",
-    "indexing": "Indexing",
-    "indexed": "Indexed ✓",
-    "duplicate": "Already in the archive",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
-    "stopped": "Stopped: resumes next time",
+    Status.QUEUED: "Waiting",
+    PROBING: "Checking the file",
+    STORING: "Copying into the archive",
+    Status.TRANSCRIBING: "Transcribing",
+    Status.INDEXING: "Indexing",
+    Outcome.INDEXED: "Indexed ✓",
+    Outcome.DUPLICATE: "Already in the archive",
+    Outcome.FAILED: "Failed",
+    Outcome.CANCELLED: "Cancelled",
+    Outcome.STOPPED: "Stopped: resumes next time",
 }
 
 
@@ -51,7 +56,7 @@ class QueueRow(QWidget):
 
     def __init__(self, label: str, parent=None):
         super().__init__(parent)
-        self.stage = "queued"
+        self.stage: str = Status.QUEUED
         self._t0: Optional[float] = None
         self._p0 = 0.0
         self.name = QLabel(label)
@@ -63,7 +68,7 @@ class QueueRow(QWidget):
         self.bar.setValue(0)
         self.bar.setTextVisible(False)
         self.bar.setMaximumHeight(14)
-        self.status = QLabel(STAGE_TEXT["queued"])
+        self.status = QLabel(STAGE_TEXT[Status.QUEUED])
         self.status.setMinimumWidth(230)
         self.cancel = QToolButton()
         self.cancel.setText("Cancel")
@@ -76,18 +81,14 @@ class QueueRow(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.cancel)
 
-    def set_label(self, label: str) -> None:
-        self.name.setText(label)
-        self.name.setToolTip(label)
-
     def update_stage(self, stage: str, progress: float = 0.0, message: Optional[str] = None) -> None:
         self.stage = stage
         text = STAGE_TEXT.get(stage, stage.capitalize())
-        if stage in ("probing", "storing", "indexing"):
+        if stage in BUSY:
             self.bar.setRange(0, 0)  # busy
         else:
             self.bar.setRange(0, 1000)
-        if stage == "transcribing":
+        if stage == Status.TRANSCRIBING:
             now = time.monotonic()
             if self._t0 is None:
                 self._t0, self._p0 = now, progress
@@ -96,7 +97,7 @@ class QueueRow(QWidget):
             done = progress - self._p0
             if done > 0.01 and now - self._t0 > 1.0:
                 text += f" · {eta_text((now - self._t0) * (1.0 - progress) / done)}"
-        elif stage in ("indexed", "duplicate"):
+        elif stage in (Outcome.INDEXED, Outcome.DUPLICATE):
             self.bar.setValue(1000)
         if stage in FINAL:
             self.cancel.setEnabled(False)
@@ -108,7 +109,6 @@ class QueueRow(QWidget):
 
 class ImportQueuePanel(QWidget):
     cancel_requested = Signal(int)  # job id
-    clear_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -158,7 +158,7 @@ class ImportQueuePanel(QWidget):
         for key, jid in self._jobs.items():
             row = self.rows.get(key)
             if jid == job_id and row is not None and row.stage not in FINAL:
-                row.update_stage(stage, 1.0 if stage == "indexed" else 0.0, message)
+                row.update_stage(stage, 1.0 if stage == Outcome.INDEXED else 0.0, message)
         self._update_summary()
 
     def clear_finished(self) -> None:

@@ -4,43 +4,49 @@
 there (SQLite connections are not shared across threads), drives
 :class:`archive.importer.Importer`, and reports each ``ImportEvent`` by signal.
 
-``ImportController`` lives in the GUI thread. It keeps the queue, hands the worker one
-job at a time, and cancels through ``Importer.cancel()`` (never ``QThread.terminate()``).
-Quitting stops the running import without removing it: what was transcribed stays
-committed and ``Importer.resume()`` finishes it on the next start.
+``ImportController`` lives in the GUI thread. It keeps the queue and hands the worker one
+job at a time. Each job carries one :class:`archive.cancel.CancelToken`, which the
+importer checks between segments (never ``QThread.terminate()``):
+
+* Cancel: ``token.cancel()``; the half-made recording is removed (``Outcome.CANCELLED``);
+* Quit: ``token.stop()``; what was transcribed stays committed and its job stays open, so
+  ``Importer.resume()`` finishes it on the next start (``Outcome.STOPPED``).
+
+However a job ends, it ends once, with a typed :class:`archive.status.Outcome` on the
+worker's ``finished`` signal, on the controller's ``job_finished`` signal and on the Job.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import threading
+import logging
 from collections import deque
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-# job kinds
-IMPORT, RESUME, EDIT = "import", "resume", "edit"
-# job states
-QUEUED, RUNNING, DONE, CANCELLED, FAILED, STOPPED = "queued", "running", "done", "cancelled", "failed", "stopped"
+from archive.cancel import CancelToken
+from archive.status import Outcome
+
+log = logging.getLogger(__name__)
 
 TranscriberFactory = Callable[[str, Any, Optional[str]], Any]  # (engine, TranscribeOptions, cache_dir)
 
 
-class ImportPaused(Exception):
-    """Raised inside a transcription to stop it for a quit, keeping what was committed.
-
-    Deliberately not one of the errors the Importer turns into "failed": it leaves the
-    job open, exactly like a killed process, so ``Importer.resume()`` picks it up."""
+class JobKind(StrEnum):
+    IMPORT = "import"  # one file
+    RESUME = "resume"  # the imports an earlier run left unfinished
+    EDIT = "edit"  # a correction, a speaker, a recording's details
 
 
 @dataclass
 class Job:
     id: int
-    kind: str
+    kind: JobKind
     label: str
     path: Optional[str] = None
     meta: Any = None  # archive.importer.ImportMeta
@@ -48,17 +54,23 @@ class Job:
     engine: str = "faster-whisper"
     options: Any = None  # transcription.types.TranscribeOptions
     call: Optional[Callable[[Any], Any]] = None  # EDIT: fn(archive) -> result, in the worker thread
-    state: str = QUEUED
-    result: Any = None
-    error: Optional[str] = None
-    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
-    stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
-    importer: Any = field(default=None, repr=False)  # set by the worker while it runs
-    transcriber: Any = field(default=None, repr=False)  # ditto (a _Stoppable)
+    token: CancelToken = field(default_factory=CancelToken, repr=False)
+    started: bool = False  # handed to the worker
+    outcome: Optional[Outcome] = None  # how it ended; None while it waits or runs
+    result: Any = None  # list[ImportResult] of an import, an edit's return value
+    error: Optional[str] = None  # one line, when it failed (or the duplicate's note)
 
     @property
     def is_import(self) -> bool:
-        return self.kind in (IMPORT, RESUME)
+        return self.kind in (JobKind.IMPORT, JobKind.RESUME)
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def waiting(self) -> bool:
+        return not self.started and self.outcome is None
 
     def pending(self) -> dict:
         """What is needed to queue this import again next time (kept in QSettings)."""
@@ -66,52 +78,21 @@ class Job:
         return {"path": self.path, "prompt": self.prompt, **meta}
 
 
-class _Stoppable:
-    """Wraps a transcriber so a quit (stop) or a cancel ends the segment stream cleanly."""
+def outcome_of(results: Sequence) -> tuple[Outcome, Optional[str]]:
+    """One job's outcome from its files' ``ImportResult``s, with the line to show: a cancel
+    or a stop wins; failed or duplicate only when every file was; else indexed."""
+    statuses = [r.status for r in results]
+    for outcome in (Outcome.CANCELLED, Outcome.STOPPED):
+        if outcome in statuses:
+            return outcome, None
+    for outcome in (Outcome.FAILED, Outcome.DUPLICATE):
+        if statuses and all(s == outcome for s in statuses):
+            return outcome, results[0].error
+    return Outcome.INDEXED, None
 
-    def __init__(self, inner, job: Job):
-        self.inner = inner
-        self.job = job
 
-    @property
-    def model_label(self):
-        return self.inner.model_label
-
-    def transcribe(self, path, options=None, start: float = 0.0):
-        segments, info = self.inner.transcribe(path, options, start=start)
-        return self._stream(segments), info
-
-    def _stream(self, segments):
-        job = self.job
-        try:
-            for seg in segments:
-                if job.stop_event.is_set():
-                    raise ImportPaused()
-                if job.cancel_event.is_set():
-                    return  # the Importer sees its cancel event and removes the recording
-                yield seg
-        except ImportPaused:
-            raise
-        except Exception:
-            # killing the worker processes makes the stream fail: that is the stop/cancel itself
-            if job.stop_event.is_set():
-                raise ImportPaused() from None
-            if job.cancel_event.is_set():
-                return
-            raise
-        finally:
-            close = getattr(segments, "close", None)
-            if close is not None:
-                close()
-        if job.stop_event.is_set():
-            raise ImportPaused()
-
-    def cancel(self) -> None:
-        if hasattr(self.inner, "cancel"):
-            self.inner.cancel()
-
-    def close(self) -> None:
-        pass  # the worker owns the inner transcriber and closes it at the end
+def _one_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def default_transcriber_factory(engine: str, options, cache_dir: Optional[str]):
@@ -122,9 +103,7 @@ def default_transcriber_factory(engine: str, options, cache_dir: Optional[str]):
 
 class ImportWorker(QObject):
     event = Signal(int, object)  # job id, archive.importer.ImportEvent
-    finished = Signal(int, object)  # job id, result (list[ImportResult], an edit's return value)
-    failed = Signal(int, str)  # job id, one-line message
-    stopped = Signal(int)  # job id (stopped for a quit; resumes next time)
+    finished = Signal(int, object, object, str)  # job id, Outcome, result, error line ("" if none)
 
     def __init__(self, archive_root: str, transcriber_factory: Optional[TranscriberFactory] = None,
                  cache_dir: Optional[str] = None):
@@ -144,59 +123,52 @@ class ImportWorker(QObject):
         return self._archive
 
     def _transcriber_for(self, job: Job):
+        """The loaded engine, kept from job to job while engine and options stay the same."""
         key = (job.engine, repr(job.options))
         if self._transcriber is None or self._transcriber_key != key:
             self._close_transcriber()
             self._transcriber = self.factory(job.engine, job.options, self.cache_dir)
             self._transcriber_key = key
-        return _Stoppable(self._transcriber, job)
+        return self._transcriber
 
     def _close_transcriber(self) -> None:
         if self._transcriber is not None:
             try:
                 self._transcriber.close()
             except Exception:
-                pass
+                log.exception("closing the transcription engine failed")
             self._transcriber = None
 
     @Slot(object)
     def run(self, job: Job) -> None:
-        if job.cancel_event.is_set():
-            self.finished.emit(job.id, CANCELLED)
-            return
-        if job.stop_event.is_set():
-            self.stopped.emit(job.id)
+        if job.token.is_set:  # cancelled or stopped before it started
+            self.finished.emit(job.id, job.token.outcome, None, "")
             return
         try:
             archive = self.archive()
-            if job.kind == EDIT:
-                self.finished.emit(job.id, job.call(archive))
+            if job.kind == JobKind.EDIT:
+                self.finished.emit(job.id, Outcome.INDEXED, job.call(archive), "")
                 return
             from archive.importer import Importer
 
-            job.transcriber = self._transcriber_for(job)
             importer = Importer(
                 archive,
                 job.engine,
                 job.options,
                 cache_dir=self.cache_dir,
                 on_event=lambda e: self.event.emit(job.id, e),
-                cancel_event=job.cancel_event,
-                transcriber=job.transcriber,
+                cancel=job.token,
+                transcriber=self._transcriber_for(job),  # the worker keeps and closes it
             )
-            job.importer = importer
-            if job.kind == RESUME:
+            if job.kind == JobKind.RESUME:
                 results = importer.resume()
             else:
                 results = importer.import_paths([job.path], job.meta, prompt=job.prompt)
-            self.finished.emit(job.id, results)
-        except ImportPaused:
-            self.stopped.emit(job.id)
+            outcome, error = outcome_of(results)
+            self.finished.emit(job.id, outcome, results, error or "")
         except Exception as exc:  # a busy archive, a bad edit, a broken engine: one line for the GUI
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            self.failed.emit(job.id, message)
-        finally:
-            job.importer = job.transcriber = None
+            log.exception("%s job %r failed", job.kind, job.label)
+            self.finished.emit(job.id, Outcome.FAILED, None, _one_line(exc))
 
     @Slot()
     def close(self) -> None:
@@ -210,9 +182,9 @@ class ImportWorker(QObject):
 class ImportController(QObject):
     """The GUI side: a queue of jobs, run one at a time on the worker thread."""
 
-    job_added = Signal(object)  # Job
+    job_added = Signal(object)  # Job (imports only)
     job_event = Signal(object, object)  # Job, ImportEvent
-    job_finished = Signal(object)  # Job (state: done | cancelled | failed | stopped)
+    job_finished = Signal(object, object)  # Job, Outcome
     busy_changed = Signal(bool)
     _submit = Signal(object)
     _close = Signal()
@@ -232,8 +204,6 @@ class ImportController(QObject):
         self._close.connect(self.worker.close)
         self.worker.event.connect(self._on_event)
         self.worker.finished.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.stopped.connect(self._on_stopped)
         self._shut = False
         self.thread.start()
 
@@ -250,55 +220,42 @@ class ImportController(QObject):
         return job
 
     def import_file(self, path: str, meta, prompt: Optional[str], engine: str, options) -> Job:
-        return self._add(Job(next(self._ids), IMPORT, Path(path).name, path=str(path), meta=meta,
+        return self._add(Job(next(self._ids), JobKind.IMPORT, Path(path).name, path=str(path), meta=meta,
                              prompt=prompt, engine=engine, options=options))
 
     def resume(self, engine: str, options) -> Job:
-        return self._add(Job(next(self._ids), RESUME, "Unfinished imports", engine=engine, options=options))
+        return self._add(Job(next(self._ids), JobKind.RESUME, "Unfinished imports", engine=engine, options=options))
 
     def run_edit(self, label: str, call: Callable[[Any], Any]) -> Job:
         """Run a write (an edit) on the worker, ahead of any import still waiting."""
-        return self._add(Job(next(self._ids), EDIT, label, call=call), front=True)
+        return self._add(Job(next(self._ids), JobKind.EDIT, label, call=call), front=True)
 
     def _next(self) -> None:
-        if self.running is not None or self._shut:
+        if self.running is not None or self._shut or not self._queue:
             return
-        while self._queue:
-            job = self._queue.popleft()
-            if job.cancel_event.is_set():
-                continue
-            job.state = RUNNING
-            self.running = job
-            self._submit.emit(job)
-            return
+        job = self._queue.popleft()
+        job.started = True
+        self.running = job
+        self._submit.emit(job)
 
     @property
     def busy(self) -> bool:
         """True while an import is queued or running (edits do not count)."""
         jobs = list(self._queue) + ([self.running] if self.running else [])
-        return any(j.is_import and j.state in (QUEUED, RUNNING) for j in jobs)
+        return any(j.is_import and not j.finished for j in jobs)
 
     def waiting_imports(self) -> list[Job]:
-        return [j for j in self._queue if j.kind == IMPORT and j.state == QUEUED]
+        return [j for j in self._queue if j.kind == JobKind.IMPORT and j.waiting]
 
-    # --- cancel and stop --------------------------------------------------------------
+    # --- cancel and stop: the job's token, checked by the importer between segments ---
     def cancel(self, job_id: int) -> None:
         job = self.jobs.get(job_id)
-        if job is None or job.state not in (QUEUED, RUNNING):
+        if job is None or job.finished:
             return
-        job.cancel_event.set()
-        if job.state == QUEUED:
-            try:
-                self._queue.remove(job)
-            except ValueError:
-                pass
-            self._finish(job, CANCELLED)
-        else:
-            importer, transcriber = job.importer, job.transcriber
-            if importer is not None:
-                importer.cancel()  # thread-safe: sets the event and stops the engine's workers
-            elif transcriber is not None:
-                transcriber.cancel()
+        job.token.cancel()  # a running import ends CANCELLED, its recording removed
+        if not job.started:
+            self._queue.remove(job)
+            self._finish(job, Outcome.CANCELLED)
 
     def cancel_all(self) -> None:
         for job in list(self._queue) + ([self.running] if self.running else []):
@@ -311,13 +268,10 @@ class ImportController(QObject):
         waiting = self.waiting_imports()
         for job in waiting:
             self._queue.remove(job)
-            job.state = STOPPED
-        running = self.running
-        if running is not None and running.is_import:
-            running.stop_event.set()
-            transcriber = running.transcriber
-            if transcriber is not None:
-                transcriber.cancel()  # unblocks a wait on the engine's worker processes
+            job.token.stop()
+            job.outcome = Outcome.STOPPED
+        if self.running is not None and self.running.is_import:
+            self.running.token.stop()
         self.shutdown(timeout_ms)
         return waiting
 
@@ -325,19 +279,20 @@ class ImportController(QObject):
         if self._shut:
             return
         # let edits already asked for finish; imports have been stopped by stop()
-        while self.running is not None or any(j.kind == EDIT for j in self._queue):
+        while self.running is not None or any(j.kind == JobKind.EDIT for j in self._queue):
             if self.running is None:
                 self._next()
             self.thread.wait(50)
             QCoreApplication.processEvents()
             timeout_ms -= 50
             if timeout_ms <= 0:
+                log.warning("the import worker is still busy with %r at shutdown", self.running and self.running.label)
                 break
         self._shut = True
         self._close.emit()
         if not self.thread.wait(max(1000, timeout_ms)):
             # never terminate(): leave it to the OS at exit rather than corrupt the archive
-            pass
+            log.warning("the import worker thread did not end in time; leaving it to exit")
 
     # --- worker feedback --------------------------------------------------------------
     def _on_event(self, job_id: int, event) -> None:
@@ -345,40 +300,19 @@ class ImportController(QObject):
         if job is not None:
             self.job_event.emit(job, event)
 
-    def _on_finished(self, job_id: int, result) -> None:
+    def _on_finished(self, job_id: int, outcome: Outcome, result, error: str) -> None:
         job = self.jobs.get(job_id)
         if job is None:
             return
-        job.result = result
-        state = DONE
-        if isinstance(result, str) and result == CANCELLED:
-            state = CANCELLED
-        elif job.is_import and isinstance(result, list) and result:
-            statuses = {r.status for r in result}
-            if "cancelled" in statuses:
-                state = CANCELLED
-            elif statuses == {"failed"}:
-                state = FAILED
-                job.error = result[0].error
-        self._finish(job, state)
+        job.result, job.error = result, error or None
+        self._finish(job, outcome)
 
-    def _on_failed(self, job_id: int, message: str) -> None:
-        job = self.jobs.get(job_id)
-        if job is not None:
-            job.error = message
-            self._finish(job, CANCELLED if job.cancel_event.is_set() else FAILED)
-
-    def _on_stopped(self, job_id: int) -> None:
-        job = self.jobs.get(job_id)
-        if job is not None:
-            self._finish(job, STOPPED)
-
-    def _finish(self, job: Job, state: str) -> None:
+    def _finish(self, job: Job, outcome: Outcome) -> None:
         was_busy = self.busy
-        job.state = state
+        job.outcome = outcome
         if self.running is job:
             self.running = None
-        self.job_finished.emit(job)
+        self.job_finished.emit(job, outcome)
         if was_busy and not self.busy:
             self.busy_changed.emit(False)
         self._next()

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from archive.importer import PROBING, STORING
+from archive.status import Status
 from transcription.formats import hms
 
 COLUMNS = ("Title", "Body", "Date", "Kind", "Duration", "Status")
@@ -34,19 +36,19 @@ ProgressRole = Qt.ItemDataRole.UserRole + 2
 RecordingIdRole = Qt.ItemDataRole.UserRole + 3
 
 STAGE_LABELS = {
-    "queued": "Queued",
-    "probing": "Checking",
-    "storing": "Copying",
-    "transcribing": "Transcribing",
-    "indexing": "Indexing",
-    "indexed": "Indexed",
-    "failed": "Failed",
+    Status.QUEUED: "Queued",
+    PROBING: "Checking",
+    STORING: "Copying",
+    Status.TRANSCRIBING: "Transcribing",
+    Status.INDEXING: "Indexing",
+    Status.INDEXED: "Indexed",
+    Status.FAILED: "Failed",
 }
 
 
 def status_text(status: str, progress: Optional[float]) -> str:
     label = STAGE_LABELS.get(status, status.capitalize())
-    if status == "transcribing" and progress:
+    if status == Status.TRANSCRIBING and progress:
         return f"{label} {int(progress * 100)}%"
     return label
 
@@ -127,7 +129,7 @@ class LibraryModel(QAbstractTableModel):
         if role == RecordingIdRole:
             return rec.id
         if role == ProgressRole:
-            return rec.progress if rec.status == "transcribing" else None
+            return rec.progress if rec.status == Status.TRANSCRIBING else None
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 rec.title,

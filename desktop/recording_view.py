@@ -7,6 +7,7 @@ from typing import Optional
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from archive.status import Status
 from desktop.player import PlayerWidget
 from desktop.transcript_view import TranscriptView
 from transcription.formats import hms
@@ -68,19 +69,23 @@ class RecordingView(QWidget):
             text = "Pick a search hit or a recording in the Library<br>to hear it here, with its transcript."
         self.placeholder.setText(f"<p style='font-size:large'>{text}</p>")
 
-    def show_recording(self, transcript, media_path) -> None:
-        """Show a views.Transcript; ``media_path`` None when the file is missing."""
+    def show_recording(self, transcript, media_path, keep_view: bool = False) -> None:
+        """Show a views.Transcript; ``media_path`` None when the file is missing;
+        ``keep_view``: a newer transcript of the recording shown (keeps mark and scroll)."""
         rec = transcript.recording
         self.recording_id = rec.id
         self.title.setText(rec.title)
         parts = [rec.body, rec.date, (rec.kind or "").capitalize(), hms(rec.duration) if rec.duration else None]
         details = " · ".join(p for p in parts if p)
         if not transcript.complete:
-            details += " · transcribing…" if rec.status != "failed" else " · import failed"
+            details += " · transcribing…" if rec.status != Status.FAILED else " · import failed"
         if media_path is None:
             details += " · media file missing: the transcript is still searchable"
         self.details.setText(details)
-        self.transcript.set_transcript(transcript)
+        if keep_view:
+            self.transcript.reload(transcript)
+        else:
+            self.transcript.set_transcript(transcript)
         self.player.load(media_path)  # no-op when it is already loaded
         self.stack.setCurrentIndex(1)
 

@@ -1,4 +1,5 @@
-"""The transcript of one recording: one row per segment, words laid out and drawn one by one.
+"""The transcript of one recording: one row per segment (desktop.transcript_model), words
+laid out and drawn one by one.
 
 * the word being played is highlighted as playback moves; a hit's word is marked;
 * clicking a word emits ``word_clicked(seconds)``; uncertain words get a dotted underline;
@@ -12,7 +13,7 @@ from __future__ import annotations
 import zlib
 from typing import Optional
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QKeySequence, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,102 +26,13 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
+from desktop.transcript_model import SegmentRole, TranscriptModel
 from transcription.formats import hms
-
-SegmentRole = Qt.ItemDataRole.UserRole + 1
 
 PLAYING = QColor("#b9d7ff")  # the word being played
 MARKED = QColor("#ffe066")  # the word a search hit points at
 SELECTED = QColor("#e6eef8")  # selected segments: light, so marks and colours stay readable
 UNCERTAIN = QColor("#d9480f")
-
-
-class TranscriptModel(QAbstractListModel):
-    edit_requested = Signal(int, str)  # segment id, new text
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.transcript = None
-        self.playing: Optional[tuple[int, int]] = None  # (row, word index)
-        self.marked: Optional[tuple[int, int]] = None
-
-    def set_transcript(self, transcript) -> None:
-        self.beginResetModel()
-        self.transcript = transcript
-        self.playing = self.marked = None
-        self.endResetModel()
-
-    @property
-    def segments(self) -> list:
-        return self.transcript.segments if self.transcript is not None else []
-
-    def segment(self, row: int):
-        segs = self.segments
-        return segs[row] if 0 <= row < len(segs) else None
-
-    def row_of_segment(self, segment_id: int) -> Optional[int]:
-        for row, seg in enumerate(self.segments):
-            if seg.id == segment_id:
-                return row
-        return None
-
-    def word(self, pos: Optional[tuple[int, int]]):
-        if pos is None:
-            return None
-        seg = self.segment(pos[0])
-        return seg.words[pos[1]] if seg is not None and 0 <= pos[1] < len(seg.words) else None
-
-    def _touch(self, *positions) -> None:
-        for pos in positions:
-            if pos is not None:
-                index = self.index(pos[0], 0)
-                self.dataChanged.emit(index, index)
-
-    def set_playing(self, seconds: float) -> Optional[tuple[int, int]]:
-        pos = self.transcript.word_at(seconds) if self.transcript is not None else None
-        if pos != self.playing:
-            old, self.playing = self.playing, pos
-            self._touch(old, pos)
-        return pos
-
-    def mark(self, seconds: float) -> Optional[tuple[int, int]]:
-        pos = self.transcript.word_at(seconds) if self.transcript is not None else None
-        old, self.marked = self.marked, pos
-        self._touch(old, pos)
-        return pos
-
-    # --- Qt model ---------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.segments)
-
-    def flags(self, index):
-        flags = super().flags(index)
-        if index.isValid() and self.transcript is not None and self.transcript.complete:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        seg = self.segment(index.row()) if index.isValid() else None
-        if seg is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            who = f"{seg.speaker}: " if seg.speaker else ""
-            return f"{hms(seg.start)} {who}{seg.text}"
-        if role == Qt.ItemDataRole.EditRole:
-            return seg.text
-        if role == SegmentRole:
-            return seg
-        return None
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
-        seg = self.segment(index.row()) if index.isValid() else None
-        if seg is None or role != Qt.ItemDataRole.EditRole:
-            return False
-        text = " ".join(str(value).split())
-        if not text or text == seg.text:
-            return False
-        self.edit_requested.emit(seg.id, text)
-        return True
 
 
 class _SegmentEditor(QPlainTextEdit):
@@ -311,7 +223,7 @@ def _speaker_color(name: str) -> QColor:
 class TranscriptView(QListView):
     word_clicked = Signal(float)  # seconds: the start of the clicked word
     edit_requested = Signal(int, str)  # segment id, corrected text
-    speaker_requested = Signal(list)  # segment ids to give a speaker
+    speaker_requested = Signal(list, str)  # segment ids to give a speaker, the first one's speaker ("" if none)
     rename_speaker_requested = Signal(str)  # a speaker name to rename in this recording
     copy_quote_requested = Signal(list)  # selected rows
     copy_reference_requested = Signal(float)
@@ -319,11 +231,11 @@ class TranscriptView(QListView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.model_ = TranscriptModel(self)
-        self.setModel(self.model_)
+        self._model = TranscriptModel(self)
+        self.setModel(self._model)
         self.delegate = TranscriptDelegate(self)
         self.setItemDelegate(self.delegate)
-        self.model_.edit_requested.connect(self.edit_requested)
+        self._model.edit_requested.connect(self.edit_requested)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -353,30 +265,45 @@ class TranscriptView(QListView):
 
     # --- content ----------------------------------------------------------------------
     def set_transcript(self, transcript) -> None:
-        self.model_.set_transcript(transcript)
+        self._model.set_transcript(transcript)
+
+    def reload(self, transcript) -> None:
+        """A newer version of the transcript shown (an edit, more segments while importing):
+        keep the marked word and the scroll position."""
+        bar = self.verticalScrollBar()
+        pos = bar.value()
+        marked = self.marked_word()
+        self._model.set_transcript(transcript)
+        if marked is not None:
+            self._model.mark(marked.start)
+        QTimer.singleShot(0, lambda: bar.setValue(pos))
 
     @property
     def transcript(self):
-        return self.model_.transcript
+        return self._model.transcript
+
+    def segment(self, row: int):
+        """The views.SegmentRow shown in ``row``, or None."""
+        return self._model.segment(row)
 
     def set_playback_position(self, seconds: float) -> None:
-        old = self.model_.playing
-        pos = self.model_.set_playing(seconds)
+        old = self._model.playing
+        pos = self._model.set_playing(seconds)
         if self.follow and pos is not None and (old is None or old[0] != pos[0]) and self.state() != QAbstractItemView.State.EditingState:
-            self.scrollTo(self.model_.index(pos[0], 0), QAbstractItemView.ScrollHint.EnsureVisible)
+            self.scrollTo(self._model.index(pos[0], 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def mark_word(self, seconds: float):
         """Mark the word spoken at ``seconds`` and scroll it to the middle. Returns the WordRow."""
-        pos = self.model_.mark(seconds)
+        pos = self._model.mark(seconds)
         if pos is None:
             return None
-        index = self.model_.index(pos[0], 0)
+        index = self._model.index(pos[0], 0)
         self.selectionModel().setCurrentIndex(index, self.selectionModel().SelectionFlag.ClearAndSelect)
         self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
-        return self.model_.word(pos)
+        return self._model.word(pos)
 
     def marked_word(self):
-        return self.model_.word(self.model_.marked)
+        return self._model.word(self._model.marked)
 
     def selected_rows(self) -> list[int]:
         rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()})
@@ -403,7 +330,7 @@ class TranscriptView(QListView):
         if index.isValid():
             i = self.delegate.word_at(index, pos)
             if i is not None:
-                self.word_clicked.emit(float(self.model_.segment(index.row()).words[i].start))
+                self.word_clicked.emit(float(self._model.segment(index.row()).words[i].start))
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
@@ -414,7 +341,7 @@ class TranscriptView(QListView):
             i = self.delegate.word_at(index, event.position().toPoint())
             if i is not None:
                 cursor = Qt.CursorShape.PointingHandCursor
-                w = self.model_.segment(index.row()).words[i]
+                w = self._model.segment(index.row()).words[i]
                 tip = f"{hms(w.start)} — click to hear"
                 if w.uncertain:
                     tip += f"\nWhisper was unsure of this word ({int(w.probability * 100)}%)"
@@ -444,19 +371,26 @@ class TranscriptView(QListView):
     def _copy_reference(self) -> None:
         rows = self.selected_rows()
         if rows:
-            self.copy_reference_requested.emit(float(self.model_.segment(rows[0]).start))
+            self.copy_reference_requested.emit(float(self._model.segment(rows[0]).start))
 
     def request_speaker(self) -> None:
         rows = self.selected_rows()
         if rows:
-            self.speaker_requested.emit([self.model_.segment(r).id for r in rows])
+            first = self._model.segment(rows[0])
+            self.speaker_requested.emit([self._model.segment(r).id for r in rows], first.speaker or "")
+
+    def edit_current(self) -> None:
+        """Correct the current segment in place (Edit menu; F2 and double-click do it too)."""
+        index = self.currentIndex()
+        if index.isValid():
+            self.edit(index)
 
     def selected_range(self) -> Optional[tuple[float, float]]:
         """Start of the first and end of the last selected segment."""
         rows = self.selected_rows()
         if not rows or self.transcript is None:
             return None
-        segs = [self.model_.segment(r) for r in rows]
+        segs = [self._model.segment(r) for r in rows]
         return float(min(s.start for s in segs)), float(max(s.end for s in segs))
 
     def request_clip(self) -> None:
@@ -470,8 +404,8 @@ class TranscriptView(QListView):
             return
         if not self.selectionModel().isSelected(index):
             self.setCurrentIndex(index)
-        seg = self.model_.segment(index.row())
-        editable = bool(self.model_.flags(index) & Qt.ItemFlag.ItemIsEditable)
+        seg = self._model.segment(index.row())
+        editable = bool(self._model.flags(index) & Qt.ItemFlag.ItemIsEditable)
         menu = QMenu(self)
         menu.addAction("Play from here", lambda: self.word_clicked.emit(float(seg.start)))
         menu.addSeparator()

@@ -5,6 +5,7 @@ played by QMediaPlayer, imports through the GUI's worker thread with a fake tran
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,8 +18,8 @@ from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtWidgets import QDialogButtonBox, QPlainTextEdit
 
 from archive.citation import citation, reference
+from archive.status import Outcome
 from desktop.app import create_window, main
-from desktop.import_worker import CANCELLED
 from desktop.settings import AppSettings, SettingsDialog
 from fakes import FakeTranscriber, demo_lines, demo_segments, factory
 from transcription.formats import hms
@@ -78,8 +79,8 @@ def demo_copy(tmp_path) -> Path:
 
 
 def import_via_dialog(qtbot, window, path, title=None, body=None, vocabulary=None):
-    window.request_import([str(path)])
-    dialog = window._import_dialog
+    window.importing.request_import([str(path)])
+    dialog = window.importing.dialog
     qtbot.waitUntil(dialog.isVisible)
     if title is not None:
         dialog.title.setText(title)
@@ -167,6 +168,52 @@ def test_app_start_up_loads_neither_whisper_nor_torch_and_cli_help_loads_no_qt()
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_missing_xcb_cursor_library_is_one_line_before_qt_loads(tmp_path):
+    # Qt >= 6.5 cannot open an X11 window without libxcb-cursor0; the launcher says so first
+    code = (
+        "import sys\nimport desktop.launcher as launcher\n"
+        "launcher.has_library = lambda soname: False  # as on a machine without libxcb-cursor0\n"
+        "rc = launcher.main(['--archive', sys.argv[1]])\n"
+        "print(rc, [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE")}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a")], capture_output=True, text=True,
+                         cwd=ROOT, env=env, timeout=60)
+    assert out.stdout.strip() == "1 []"  # exit code 1, and Qt was never imported
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "libxcb-cursor0" in lines[0] and lines[0].endswith("sudo apt-get install libxcb-cursor0")
+    assert lines[0] in (ROOT / "README.md").read_text()  # the README shows the same line
+    assert not (tmp_path / "a").exists()  # nothing was created
+
+
+def test_the_library_check_applies_only_to_an_x11_window_on_linux(monkeypatch):
+    from desktop import launcher
+
+    checked = []
+    monkeypatch.setattr(launcher, "has_library", lambda soname: checked.append(soname) or False)
+    assert launcher.missing_system_library({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert launcher.missing_system_library({"QT_QPA_PLATFORM": "wayland"}, "linux") is None
+    assert launcher.missing_system_library({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert launcher.missing_system_library({}, "darwin") is None
+    assert launcher.missing_system_library({}, "win32") is None
+    assert checked == []  # no library looked up for any of those
+    assert "libxcb-cursor0" in launcher.missing_system_library({}, "linux")
+    assert "libxcb-cursor0" in launcher.missing_system_library({"QT_QPA_PLATFORM": "xcb"}, "linux")
+    assert checked == [launcher.XCB_CURSOR] * 2
+    monkeypatch.setattr(launcher, "has_library", lambda soname: True)
+    assert launcher.missing_system_library({"QT_QPA_PLATFORM": "xcb"}, "linux") is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux shared libraries")
+def test_the_library_finder_asks_the_dynamic_loader():
+    from desktop.launcher import has_library
+
+    assert has_library("libc.so.6")
+    assert not has_library("libno-such-council-archive-library.so.0")
+
+
 def test_a_long_session_does_not_run_out_of_references_to_none(open_window):
     # PySide6 6.12 on Python 3.11 drops a reference to None on every void call and to
     # True on every emit; desktop.qtcompat.guard_singletons (run by create_window) covers it
@@ -225,7 +272,7 @@ def test_dropping_files_opens_the_import_dialog(qtbot, open_window, demo_copy):
     mime.setUrls([QUrl.fromLocalFile(str(demo_copy))])
     event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    dialog = window._import_dialog
+    dialog = window.importing.dialog
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.paths == [str(demo_copy)]
     dialog.reject()
@@ -234,14 +281,24 @@ def test_dropping_files_opens_the_import_dialog(qtbot, open_window, demo_copy):
 def test_cancel_stops_an_import_and_leaves_nothing(qtbot, open_window, demo_copy):
     fake = FakeTranscriber(delay=0.15)
     window = open_window(fake)
-    jobs = []
+    jobs, ended = [], []
     window.imports.job_added.connect(jobs.append)
+    window.imports.job_finished.connect(lambda job, outcome: ended.append((job.id, outcome)))
     import_via_dialog(qtbot, window, demo_copy)
     qtbot.waitUntil(lambda: fake.yielded >= 3, timeout=10000)
     assert window.archive.catalog.recordings()[0].status == "transcribing"
+    # a second import waiting its turn is cancelled at once, without starting
+    [waiting] = window.importing.start_import([str(demo_copy)], _meta(title="Again"))
+    qtbot.mouseClick(window.queue.rows[waiting.id].cancel, Qt.MouseButton.LeftButton)
+    assert ended == [(waiting.id, Outcome.CANCELLED)] and not waiting.started
+    assert window.queue.rows[waiting.id].stage == "cancelled"
     row = window.queue.rows[jobs[0].id]
     qtbot.mouseClick(row.cancel, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: jobs[0].state == CANCELLED, timeout=10000)
+    qtbot.waitUntil(lambda: len(ended) == 2, timeout=10000)
+    assert ended[1] == (jobs[0].id, Outcome.CANCELLED) and isinstance(ended[1][1], Outcome)  # once, typed
+    assert len(fake.calls) == 1
+    assert jobs[0].outcome is Outcome.CANCELLED
+    assert [r.status for r in jobs[0].result] == [Outcome.CANCELLED]
     assert fake.yielded < len(fake.segments)
     assert window.archive.catalog.recordings() == []
     assert window.archive.index.recording_ids() == set()
@@ -276,7 +333,12 @@ def test_quitting_during_an_import_asks_and_the_import_resumes(qtbot, tmp_path, 
     window.show()
     asked = []
     window.confirm_quit = lambda: asked.append(1) or False
+    jobs = []
+    window.imports.job_added.connect(jobs.append)
     import_via_dialog(qtbot, window, demo_copy)
+    other = tmp_path / "src" / "other_2020-01-01.wav"  # queued behind it: not started at the quit
+    subprocess.run([_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=5", str(other)], check=True)
+    window.importing.start_import([str(other)], _meta(title="Other", body="Planning Board"))
     qtbot.waitUntil(lambda: slow.yielded >= 4, timeout=10000)
     window.close()
     assert asked and window.isVisible()  # said no: still running
@@ -284,12 +346,15 @@ def test_quitting_during_an_import_asks_and_the_import_resumes(qtbot, tmp_path, 
     window.close()
     assert not window.isVisible()
     assert not window.imports.thread.isRunning()
+    assert jobs[0].outcome is Outcome.STOPPED and [r.status for r in jobs[0].result] == [Outcome.STOPPED]
+    pending = json.loads(AppSettings(settings).value("import/pending"))
+    assert [(p["path"], p["title"], p["body"]) for p in pending] == [(str(other), "Other", "Planning Board")]
 
     con = window.archive  # closed; look with a fresh connection
     from archive.store import Archive
 
     with Archive(tmp_path / "archive") as archive:
-        rec = archive.catalog.recordings()[0]
+        [rec] = archive.catalog.recordings()  # the file not started is not in the archive yet
         assert rec.status == "transcribing"
         assert [j["state"] for j in archive.catalog.open_jobs()] == ["running"]
         committed = len(archive.catalog.segments(archive.catalog.incomplete_transcript(rec.id)["id"]))
@@ -300,13 +365,26 @@ def test_quitting_during_an_import_asks_and_the_import_resumes(qtbot, tmp_path, 
     again = create_window(tmp_path / "archive", settings=settings, transcriber_factory=factory(fast))
     qtbot.addWidget(again)
     try:
-        wait_indexed(qtbot, again)
+        wait_indexed(qtbot, again, n=2)
         assert fast.calls[0][2] > 0  # resumed where the transcript stopped
         t = again.archive.catalog.current_transcript(rec.id)
         idx = [s["idx"] for s in again.archive.catalog.segments(t["id"])]
         assert idx == list(range(len(slow.segments)))
+        # then the file that had not started, with the details given before the quit
+        later = next(r for r in again.archive.catalog.recordings() if r.id != rec.id)
+        assert (later.title, later.body, later.date) == ("Other", "Planning Board", "2020-01-01")
+        assert AppSettings(settings).value("import/pending", "") == ""
     finally:
         again.shutdown()
+
+
+def test_an_unreadable_saved_queue_is_dropped_and_logged_in_the_archive(qtbot, open_window, settings, tmp_path):
+    settings.setValue("import/pending", "[{not json")
+    window = open_window()
+    assert not window.imports.busy and window.library.model.rowCount() == 0
+    assert AppSettings(settings).value("import/pending", "") == ""  # not tried again next time
+    log = (tmp_path / "archive" / "council-archive.log").read_text(encoding="utf-8")
+    assert "WARNING desktop.import_actions" in log and "saved queue of imports is unreadable" in log
 
 
 # --- searching and playing ----------------------------------------------------------------
@@ -373,8 +451,8 @@ def test_clicking_a_hit_plays_from_the_matched_word(qtbot, imported):
     word = imported.transcript.marked_word()
     assert word is not None and word.text.strip().lower().startswith("sidewalks") and word.start == pytest.approx(hit.start)
     # the marked row is on screen
-    row = imported.transcript.model_.marked[0]
-    assert imported.transcript.viewport().rect().intersects(imported.transcript.visualRect(imported.transcript.model_.index(row, 0)))
+    row = imported.transcript.model().marked[0]
+    assert imported.transcript.viewport().rect().intersects(imported.transcript.visualRect(imported.transcript.model().index(row, 0)))
 
 
 def test_enter_on_a_hit_plays_it_with_the_pre_roll_from_settings(qtbot, imported, settings):
@@ -394,9 +472,9 @@ def test_transcript_follows_playback_and_clicking_a_word_seeks(qtbot, imported):
     assert imported.open_recording(rid)
     view = imported.transcript
     row = 10
-    seg = view.model_.segment(row)
+    seg = view.model().segment(row)
     word_i = 2
-    index = view.model_.index(row, 0)
+    index = view.model().index(row, 0)
     view.scrollTo(index)
     _, rects, _ = view.delegate.layout(seg, view.delegate.width())
     point = rects[word_i].center().toPoint() + view.visualRect(index).topLeft()
@@ -404,7 +482,7 @@ def test_transcript_follows_playback_and_clicking_a_word_seeks(qtbot, imported):
     target = seg.words[word_i].start
     _wait_playing_near(qtbot, imported.player.player, target, tolerance=1.0)
     # the transcript follows: the word being played is highlighted
-    qtbot.waitUntil(lambda: view.model_.playing is not None and view.model_.playing[0] >= row, timeout=5000)
+    qtbot.waitUntil(lambda: view.model().playing is not None and view.model().playing[0] >= row, timeout=5000)
     # the player's own controls
     player = imported.player
     player.speed.setCurrentIndex(player.speed.findData(2.0))
@@ -445,7 +523,7 @@ def test_uncertain_words_are_marked(qtbot, open_window, demo_copy):
     import_via_dialog(qtbot, window, demo_copy)
     wait_indexed(qtbot, window)
     window.open_recording(window.archive.catalog.recordings()[0].id)
-    words = [w for s in window.transcript.model_.segments for w in s.words]
+    words = [w for s in window.transcript.model().segments for w in s.words]
     bare = lambda w: w.text.strip().strip(".,?!")  # noqa: E731
     unsure = [bare(w) for w in words if w.uncertain]
     assert unsure and set(unsure) == {"Riverton"}
@@ -460,7 +538,7 @@ def test_a_corrected_segment_is_searchable(qtbot, imported):
     imported.open_recording(rid)
     view = imported.transcript
     row = 5
-    index = view.model_.index(row, 0)
+    index = view.model().index(row, 0)
     view.scrollTo(index)
     view.setCurrentIndex(index)
     view.edit(index)
@@ -469,10 +547,10 @@ def test_a_corrected_segment_is_searchable(qtbot, imported):
     old = editor.toPlainText()
     editor.setPlainText(old + " Zebra crossings too.")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: imported.transcript.model_.segment(row).edited, timeout=10000)
+    qtbot.waitUntil(lambda: imported.transcript.model().segment(row).edited, timeout=10000)
     panel = search(qtbot, imported, "zebra", expect_rows=1)
     hit = panel.model.hit(0)
-    assert hit.segment_id == view.model_.segment(row).id
+    assert hit.segment_id == view.model().segment(row).id
     assert "Zebra crossings too." in hit.text
 
 
@@ -484,27 +562,27 @@ def test_an_edit_during_an_import_waits_for_the_writer_and_then_applies(qtbot, o
     fake.delay, fake.yielded = 0.1, 0
     other = tmp_path / "src" / "other_2020-01-01.wav"
     subprocess.run([_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=20", str(other)], check=True)
-    window.start_import([str(other)], _meta())
+    window.importing.start_import([str(other)], _meta())
     qtbot.waitUntil(lambda: fake.yielded >= 1, timeout=10000)
     rid = window.archive.catalog.recordings(status="indexed")[0].id
     window.open_recording(rid)
-    seg = window.transcript.model_.segment(0)
-    job = window.correct_segment(seg.id, seg.text + " Flamingo.")
-    assert job.state == "queued"  # the importer holds the write lock; the GUI did not block
+    seg = window.transcript.model().segment(0)
+    job = window.editing.correct_segment(seg.id, seg.text + " Flamingo.")
+    assert job.waiting  # the importer holds the write lock; the GUI did not block
     wait_indexed(qtbot, window, n=2)
-    qtbot.waitUntil(lambda: job.state == "done", timeout=10000)
+    qtbot.waitUntil(lambda: job.outcome == Outcome.INDEXED, timeout=10000)
     search(qtbot, window, "flamingo", expect_rows=1)
 
 
 def test_speakers_for_a_range_of_segments(qtbot, imported):
     rid = imported.archive.catalog.recordings()[0].id
     imported.open_recording(rid)
-    ids = [imported.transcript.model_.segment(r).id for r in (0, 1)]
-    job = imported.set_speaker(ids, "Mayor Helen Morgan")
-    qtbot.waitUntil(lambda: job.state == "done", timeout=10000)
-    qtbot.waitUntil(lambda: imported.transcript.model_.segment(0).speaker == "Mayor Helen Morgan")
-    assert imported.transcript.model_.segment(1).speaker == "Mayor Helen Morgan"
-    assert imported.transcript.model_.segment(2).speaker is None
+    ids = [imported.transcript.model().segment(r).id for r in (0, 1)]
+    job = imported.editing.set_speaker(ids, "Mayor Helen Morgan")
+    qtbot.waitUntil(lambda: job.outcome == Outcome.INDEXED, timeout=10000)
+    qtbot.waitUntil(lambda: imported.transcript.model().segment(0).speaker == "Mayor Helen Morgan")
+    assert imported.transcript.model().segment(1).speaker == "Mayor Helen Morgan"
+    assert imported.transcript.model().segment(2).speaker is None
     panel = search(qtbot, imported, "speaker:Morgan order", expect_rows=1)
     assert panel.model.hit(0).speaker == "Mayor Helen Morgan"
     assert panel.speaker.findData("Mayor Helen Morgan") >= 0
@@ -521,7 +599,7 @@ def test_copy_quote_from_a_hit_and_from_the_transcript(qtbot, imported):
     assert QGuiApplication.clipboard().text() == expected
     assert expected.startswith("\u201cSo I propose a budget amendment.") and expected.endswith(
         f"\u2014 Riverton City Council, \u201cRegular Meeting\u201d, 2024-03-12, at {hms(line['start'])}.")
-    imported.copy_hit_reference(hit)
+    imported.copying.copy_hit_reference(hit)
     assert QGuiApplication.clipboard().text() == reference(hit.recording_id, hit.start)
 
     # a selection of two segments in the transcript
@@ -529,9 +607,9 @@ def test_copy_quote_from_a_hit_and_from_the_transcript(qtbot, imported):
     view = imported.transcript
     view.clearSelection()
     for r in (3, 4):
-        view.selectionModel().select(view.model_.index(r, 0), view.selectionModel().SelectionFlag.Select)
+        view.selectionModel().select(view.model().index(r, 0), view.selectionModel().SelectionFlag.Select)
     view.setFocus()
-    imported.copy_quote()
+    imported.copying.copy_quote()
     a, b = demo_lines()[3], demo_lines()[4]
     assert QGuiApplication.clipboard().text() == citation(
         a["text"] + " " + b["text"], body=DEMO_META["body"], title=DEMO_META["title"], date=DEMO_META["date"], seconds=a["start"])
@@ -543,7 +621,7 @@ def test_copy_quote_from_a_hit_and_from_the_transcript(qtbot, imported):
 def test_library_sorts_and_filters(qtbot, imported, tmp_path):
     other = tmp_path / "src" / "budget_hearing_2019-06-01.wav"
     subprocess.run([_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=5", str(other)], check=True)
-    imported.start_import([str(other)], _meta(body="Springfield City Council"))
+    imported.importing.start_import([str(other)], _meta(body="Springfield City Council"))
     wait_indexed(qtbot, imported, n=2)
     lib = imported.library
     qtbot.waitUntil(lambda: lib.proxy.rowCount() == 2)

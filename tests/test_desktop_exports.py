@@ -1,7 +1,7 @@
 """Exports from the desktop app (issue 5, GUI part): transcripts from the File menu and the
 Library, audio clips from a transcript selection or a search hit, and search results as a
 dataset. A real archive in tmp_path (the demo meeting imported through the GUI with the
-fake transcriber); the save dialog is replaced through ``MainWindow.ask_save_path``."""
+fake transcriber); the save dialog is replaced through ``ExportActions.ask_save_path``."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def save_to(monkeypatch, window, path):
         asked.append((title, default_name, [ext for _, ext in filters]))
         return None if path is None else str(path)
 
-    monkeypatch.setattr(window, "ask_save_path", ask)
+    monkeypatch.setattr(window.exporting, "ask_save_path", ask)
     return asked
 
 
@@ -45,7 +45,7 @@ def clip_options(monkeypatch, window, fmt="mp3", pad=None):
         dialog.deleteLater()
         return options
 
-    monkeypatch.setattr(window, "ask_clip_options", ask)
+    monkeypatch.setattr(window.exporting, "ask_clip_options", ask)
     return seen
 
 
@@ -112,18 +112,18 @@ def test_export_errors_are_a_message_not_a_traceback(qtbot, imported, tmp_path, 
     rid = window.archive.catalog.recordings()[0].id
     window.open_recording(rid)
     save_to(monkeypatch, window, tmp_path / "no such folder" / "x.txt")
-    assert window.export_transcript() is None
+    assert window.exporting.export_transcript() is None
     assert "failed" in window.statusBar().currentMessage()
-    qtbot.waitUntil(lambda: window._error_box.isVisible())
-    window._error_box.close()
+    qtbot.waitUntil(lambda: window.exporting.error_box.isVisible())
+    window.exporting.error_box.close()
     save_to(monkeypatch, window, tmp_path / "x.pdf")  # not a transcript format
-    assert window.export_transcript() is None
+    assert window.exporting.export_transcript() is None
     assert "unknown format" in window.statusBar().currentMessage()
     # cancelled: nothing happens
     save_to(monkeypatch, window, None)
-    assert window.export_transcript() is None
+    assert window.exporting.export_transcript() is None
     # no query yet: export results says what to do
-    assert window.export_results() is None
+    assert window.exporting.export_results() is None
     assert "Search for something first" in window.statusBar().currentMessage()
 
 
@@ -156,8 +156,8 @@ def test_export_a_clip_from_a_search_hit(qtbot, imported, tmp_path, monkeypatch)
     assert asked[0][1].endswith(".wav") and asked[0][2][0] == "wav"
     info = probe(out)
     assert info.duration == pytest.approx(_expected_length(window, hit.recording_id, hit.start, hit.end, 0.5), abs=0.1)
-    assert window.last_clip_citation and window.last_clip_citation in window.statusBar().currentMessage()
-    assert DEMO_META["title"] in window.last_clip_citation
+    assert window.exporting.last_clip_citation and window.exporting.last_clip_citation in window.statusBar().currentMessage()
+    assert DEMO_META["title"] in window.exporting.last_clip_citation
 
 
 def test_export_a_clip_from_a_transcript_selection_clamped_to_the_recording(qtbot, imported, tmp_path, monkeypatch):
@@ -165,10 +165,10 @@ def test_export_a_clip_from_a_transcript_selection_clamped_to_the_recording(qtbo
     rid = window.archive.catalog.recordings()[0].id
     window.open_recording(rid)
     view = window.transcript
-    last = view.model_.rowCount() - 1
+    last = view.model().rowCount() - 1
     view.clearSelection()
     for r in (last - 1, last):
-        view.selectionModel().select(view.model_.index(r, 0), view.selectionModel().SelectionFlag.Select)
+        view.selectionModel().select(view.model().index(r, 0), view.selectionModel().SelectionFlag.Select)
     start, end = view.selected_range()
     lines = demo_lines()
     assert start == pytest.approx(lines[last - 1]["start"], abs=0.01)
@@ -180,7 +180,7 @@ def test_export_a_clip_from_a_transcript_selection_clamped_to_the_recording(qtbo
     window.export_clip_action.trigger()
     info = probe(out)
     assert info.duration == pytest.approx(_expected_length(window, rid, start, end, 5.0), abs=0.1)
-    assert window.last_clip_citation in window.statusBar().currentMessage()
+    assert window.exporting.last_clip_citation in window.statusBar().currentMessage()
 
 
 def test_clip_dialog_refuses_an_empty_range(qtbot):
@@ -202,7 +202,7 @@ def test_export_every_result_of_the_query(qtbot, imported, tmp_path, monkeypatch
     qtbot.waitUntil(lambda: panel.model.total > 0 and panel.export_button.isEnabled())
     total = panel.model.total
     assert total > 3
-    assert len(window.all_hits(page=3)) == total  # every page, not only the visible one
+    assert len(window.searching.all_hits(page=3)) == total  # every page, not only the visible one
     out = tmp_path / f"results.{fmt}"
     asked = save_to(monkeypatch, window, out)
     panel.export_button.click()

@@ -1,11 +1,16 @@
-"""The search panel's language controls: Exact, Sounds like and "Did you mean"."""
+"""The search panel's language controls (Exact, Sounds like, "Did you mean") and the query help."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from PySide6.QtCore import Qt
 
 from archive import views
-from test_desktop import demo_copy, imported, lines_with, open_window, search, settings  # noqa: F401  (fixtures)
+from archive.query_help import QUERY_LANGUAGE
+from desktop.help_dialog import QueryHelpDialog
+from test_desktop import ROOT, demo_copy, imported, lines_with, open_window, search, settings  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -44,3 +49,29 @@ def test_exact_and_sounds_like_reach_the_search(qtbot, imported, monkeypatch):
 
     panel.sounds_like.setChecked(True)
     assert seen[-1].sounds_like and seen[-1].exact
+
+
+def _readme_query_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("### Query language\n") + len("### Query language\n")
+    return readme[start:readme.index("\n## ", start)].strip()
+
+
+def test_the_query_help_and_the_readme_tell_one_text():
+    assert _readme_query_section() == QUERY_LANGUAGE.strip()
+
+
+def test_help_search_syntax_shows_the_query_language(qtbot, open_window):
+    window = open_window()
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    action = next(a for a in help_menu.actions() if a.text() == "Search &Syntax")
+    action.trigger()
+    dialog = window.findChild(QueryHelpDialog, "queryHelp")
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
+    shown = dialog.text.toPlainText()
+    examples = re.findall(r"^\| `([^`]+)`", QUERY_LANGUAGE, flags=re.M)  # each row's first example
+    assert len(examples) >= 10
+    assert all(e in shown for e in examples), [e for e in examples if e not in shown]
+    assert "`" not in shown and "|---|" not in shown  # rendered, not Markdown source
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
