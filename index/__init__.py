@@ -18,23 +18,30 @@ Design (details in each module's docstring):
 * ``numbers``   spoken and written numbers -> one canonical token sequence
   ("twenty-five" = "25", "$4 million" = "four million dollars", "75%" =
   "seventy-five percent", "twenty thirteen" = "2013", "second" = "2nd").
-* ``query``     Whoosh QueryParser + a rewrite: text conditions wrapped in
-  ``OwnStart`` (a SpanFirst-like filter), phrases turned into gram spans,
-  words/phrases resolved at search time into the words as typed plus
-  spelling/vocabulary variants and sounds-alikes (``SpeechLeaf``),
-  ``="..."`` exact phrases, body/speaker/kind filters resolved
-  case-insensitively, ``date:`` ranges, friendly ``QueryError``.
+* ``query``     the query language: ``query.parsing`` (Whoosh QueryParser +
+  a rewrite: text conditions wrapped in ``OwnStart``, a SpanFirst-like
+  filter; phrases turned into gram spans; ``="..."`` exact phrases;
+  body/speaker/kind filters resolved case-insensitively; ``date:`` ranges;
+  friendly ``QueryError``), ``query.nodes`` (the custom query nodes; words
+  and phrases resolved at search time by ``SpeechLeaf``),
+  ``query.expansion`` (spelling/vocabulary variants, compounds,
+  sounds-alikes, numbers in the query string) and ``query.oracle`` (how
+  Whoosh's matchers score an ``OwnStart`` on the reference path).
 * ``variants``  built-in spelling variants, vocabulary groups, double
-  metaphone sounds-alikes; ``spelling``: "Did you mean" from the archive's
-  own words (a whoosh.spelling corrector).
+  metaphone codes; ``lexicon``: a reader's word lists, cached while the
+  reader lives; ``spelling``: "Did you mean" from the archive's own words.
 * ``engine``    numpy evaluation of the rewritten query straight from the W3
-  postings (BM25F like Whoosh's); Whoosh's matchers remain the reference
-  path (``SearchIndex.engine = "whoosh"``) and tests check they agree.
+  postings (BM25F like Whoosh's; ``postings``: decoded lists and set
+  operations); Whoosh's matchers remain the reference path
+  (``SearchIndex.engine = "whoosh"``) and tests check both agree on ids,
+  scores and order.
 * ``collect``   exact totals, date sort and facets from cached column arrays.
 * ``snippets``  first matched word -> its time; keyword-in-context snippet
   marking the words that actually matched.
-* ``codec`` / ``writing``  the W3 on-disk format written with less Python
-  overhead (protocol-5 pickles, chunked sort runs, cheap zlib setup).
+* ``_whoosh_internals``  the fence: every use of a Whoosh private name (block
+  decoding, column files, private hooks, 2.7.5 workarounds) and the write
+  side (``write``: the W3 format and segment writer with less Python
+  overhead), each with a contract test; Whoosh is pinned to 2.7.5.
 * ``store``     ``SearchIndex`` / ``IndexWriter``: locking (``IndexBusyError``),
   commit/cancel, re-opening the searcher when a new commit appears.
 """

@@ -33,7 +33,6 @@ enormous posting lists of ``of`` and ``the``.
 from __future__ import annotations
 
 import re
-from typing import Iterable
 
 from whoosh.analysis import Analyzer, Token
 from whoosh.lang.porter import stem as _porter_stem
@@ -160,11 +159,6 @@ def analyze_spans(text: str, numbers: bool = True) -> list[tuple[str, str, int, 
     return out
 
 
-def token_spans(text: str, numbers: bool = True) -> list[tuple[str, int, int]]:
-    """``(term, startchar, endchar)`` for each token of ``text``."""
-    return [(t, a, b) for t, _s, a, b in analyze_spans(text, numbers)]
-
-
 # ~150 most frequent English words in speech plus council-meeting words.  They
 # are normalized with the same function as the text, so the set holds stems.
 COMMON_WORDS_RAW = """
@@ -190,14 +184,6 @@ COMMON_TERMS: frozenset[str] = frozenset(t for w in COMMON_WORDS_RAW for t in te
 
 # the same words as the exact field holds them (grams of the exact field)
 COMMON_SURFACES: frozenset[str] = frozenset(surface(w) for w in COMMON_WORDS_RAW)
-
-
-def is_common(term: str) -> bool:
-    return term in COMMON_TERMS
-
-
-def gram(a: str, b: str) -> str:
-    return a + GRAM_SEP + b
 
 
 # Gram modes of the phrase field:
@@ -384,8 +370,3 @@ def keyword_norm(value: str) -> str:
 def keyword_words(value: str) -> list[str]:
     """Words of a keyword value, for partial matching (``speaker:smith``)."""
     return [w.lower() for w in TOKEN_RE.findall(value.replace("\u2019", "'"))]
-
-
-def iter_terms(texts: Iterable[str], numbers: bool = True) -> Iterable[str]:
-    for text in texts:
-        yield from terms(text, numbers)

@@ -16,18 +16,20 @@ equivalents used by the reference path (``SearchIndex.engine = "whoosh"``).
 from __future__ import annotations
 
 import numpy as np
-from whoosh import columns as wcolumns
 
+from ._whoosh_internals import LENGTH_OF_BYTE, length_bytes, numeric_column, ref_column
 from .analysis import keyword_norm
 
 FACET_FIELDS = ("body", "year", "kind", "speaker")
 
 
 def _segment_key(subreader):
+    """(segment id, doc count), or None for a reader without a segment (an
+    empty index): such readers are not cached."""
     seg = getattr(subreader, "segment", None)
     seg = seg() if callable(seg) else None
     if seg is None:
-        return ("reader", id(subreader))
+        return None
     return (seg.segment_id(), subreader.doc_count_all())
 
 
@@ -47,7 +49,10 @@ class ColumnCache:
                 del d[key]
 
     def _get(self, subreader, name, build):
-        key = (_segment_key(subreader), name)
+        seg = _segment_key(subreader)
+        if seg is None:
+            return build(subreader, name)
+        key = (seg, name)
         v = self._entries.get(key)
         if v is None:
             v = self._entries[key] = build(subreader, name)
@@ -63,15 +68,17 @@ class ColumnCache:
 
     def value_mask(self, subreader, name: str, term: str) -> np.ndarray:
         """Per-doc booleans of one segment: keyword value normalizes to term."""
-        key = (_segment_key(subreader), name, term)
-        m = self._masks.get(key)
+        seg = _segment_key(subreader)
+        key = (seg, name, term)
+        m = self._masks.get(key) if seg is not None else None
         if m is None:
             ords, uniques = self._get(subreader, name, _ordinal_array)
             lut = np.array([keyword_norm(u) == term for u in uniques], dtype=bool)
             m = lut[ords] if len(uniques) else np.zeros(len(ords), dtype=bool)
-            if len(self._masks) >= 256:
-                self._masks.clear()
-            self._masks[key] = m
+            if seg is not None:
+                if len(self._masks) >= 256:
+                    self._masks.clear()
+                self._masks[key] = m
         return m
 
     def ordinals(self, reader, name: str) -> tuple[np.ndarray, list[str]]:
@@ -94,62 +101,22 @@ class ColumnCache:
 
 
 def _numeric_array(subreader, name):
-    n = subreader.doc_count_all()
-    out = np.zeros(n, dtype=np.uint64)
-    if not subreader.has_column(name):
-        return out
-    cr = subreader.column_reader(name, translate=False)
-    try:
-        count = min(cr._count, n)
-        raw = cr._dbfile.get(cr._basepos, count * cr._fixedlen)
-        out[:count] = np.frombuffer(raw, dtype=">u%d" % cr._fixedlen)
-        out[count:] = int(cr._default) if not isinstance(cr._default, bytes) else 0
-    except AttributeError:  # pragma: no cover - unexpected column layout
-        out[:] = np.fromiter((int(v) for v in cr), dtype=np.uint64, count=n)
-    return out
+    return numeric_column(subreader, name)
 
 
-_LEN_TABLE = None
+_LEN_TABLE = LENGTH_OF_BYTE.copy()
+_LEN_TABLE[0] = 1.0      # doc_field_length(..., default=1)
 
 
 def _length_array(subreader, key):
-    global _LEN_TABLE
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    from whoosh.util.numeric import byte_to_length
-    fieldname = key.split(":", 1)[1]
-    n = subreader.doc_count_all()
-    if _LEN_TABLE is None:
-        _LEN_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
-        _LEN_TABLE[0] = 1.0      # doc_field_length(..., default=1)
-    out = np.ones(n, dtype=np.float64)
-    try:
-        cr = subreader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if cr is not None:
-            count = min(cr._count, n)
-            raw = cr._dbfile.get(cr._basepos, count)
-            out[:count] = _LEN_TABLE[np.frombuffer(raw, dtype=np.uint8)]
-    except AttributeError:  # pragma: no cover - other reader types
-        for d in range(n):
-            out[d] = subreader.doc_field_length(d, fieldname, 1)
-    return out
+    raw = length_bytes(subreader, key.split(":", 1)[1])
+    if raw is None:
+        return np.ones(subreader.doc_count_all(), dtype=np.float64)
+    return _LEN_TABLE[raw]
 
 
 def _ordinal_array(subreader, name):
-    n = subreader.doc_count_all()
-    if not subreader.has_column(name):
-        return np.zeros(n, dtype=np.int32), [""]
-    cr = subreader.column_reader(name, translate=False)
-    if isinstance(cr, wcolumns.RefBytesColumn.Reader):
-        raw = cr._dbfile.get(cr._basepos, n * cr._itemsize)
-        ords = np.frombuffer(raw, dtype=">u%d" % cr._itemsize).astype(np.int32)
-        uniques = [u.decode("utf-8", "replace") for u in cr._uniques]
-        return ords, uniques
-    index: dict[str, int] = {}
-    ords = np.empty(n, dtype=np.int32)
-    for i, v in enumerate(cr):  # pragma: no cover - generic fallback
-        s = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v or "")
-        ords[i] = index.setdefault(s, len(index))
-    return ords, list(index)
+    return ref_column(subreader, name)
 
 
 def matching_ids(searcher, q) -> np.ndarray:

@@ -40,7 +40,7 @@ from whoosh.query import NullQuery, Or, TermRange
 from .analysis import (COMMON_SURFACES, CouncilAnalyzer, KeywordAnalyzer, QueryAnalyzer,
                        analyze, keyword_norm, phrase_positions, terms)
 
-SCHEMA_VERSION = 3         # 3: spoken numbers, unstemmed "exact" field
+SCHEMA_VERSION = 4         # 3: spoken numbers, "exact" field; 4: codec moved (pickled path)
 BOUNDARY = 30000           # own tokens < BOUNDARY <= overlap tokens
 OVERLAP_WORDS = 10         # words of the next segment appended for phrases
 MAX_OWN_TOKENS = BOUNDARY  # longer segments are truncated in the phrase field
@@ -362,11 +362,6 @@ def date_sort_prefix(date_int: int, recording_id: int) -> int:
         days = 0
     rid = recording_id & 0xFFFFF
     return ((0xFFFF - days) << 48) | ((0xFFFFF - rid) << 28)
-
-
-def date_sort_key(date_int: int, recording_id: int, start: float) -> int:
-    """Packed key: date descending, recording descending, start ascending."""
-    return date_sort_prefix(date_int, recording_id) | start_ms_bits(start)
 
 
 def start_ms_bits(start: float) -> int:

@@ -18,7 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from .analysis import analyze_spans
-from .query import Clause
+from .query.nodes import Clause
 
 CONTEXT_TOKENS = 12
 ELLIPSIS = "\u2026"
@@ -86,9 +86,6 @@ def _within(a: str, b: str, maxdist: int) -> bool:
 
 
 def _term_pred(c: Clause):
-    if c.kind == "term":
-        t = c.terms[0]
-        return lambda x: x == t
     if c.kind == "prefix":
         ps = c.terms
         return lambda x: x.startswith(ps)
@@ -106,16 +103,6 @@ def _term_pred(c: Clause):
             return r
         return fuzzy
     return None
-
-
-def _seq_of(c: Clause):
-    """Per position (canonical terms, surfaces) of a "seq"/"term"/"phrase"
-    clause (the last two: plain canonical words, for older callers)."""
-    if c.kind == "seq":
-        return c.seq
-    if c.kind == "term":
-        return ((frozenset(c.terms[:1]), frozenset()),)
-    return tuple((frozenset([w]), frozenset()) for w in c.terms)
 
 
 def find_matches(own: list[str], tail: list[str], clauses: list[Clause],
@@ -139,8 +126,8 @@ def find_matches(own: list[str], tail: list[str], clauses: list[Clause],
         return allt[i] in cs or alls[i] in ss
 
     for c in clauses:
-        if c.kind in ("seq", "term", "phrase"):
-            seq = _seq_of(c)
+        if c.kind == "seq":
+            seq = c.seq
             k = len(seq)
             if not k:
                 continue

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import re
 
-from whoosh.spelling import Corrector
-
+from ._whoosh_internals import CorrectorBase
 from .analysis import stem_word
-from .query import alpha_words, fuzzy_words
+from .lexicon import lexicon
 
 MAX_SUGGESTIONS = 3
 # a known word is corrected too when it occurs at most this often and the
@@ -29,18 +28,19 @@ _OPERATOR = re.compile(r"\b(?:AND|OR|NOT|TO)\b")
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 
 
-class ArchiveCorrector(Corrector):
+class ArchiveCorrector(CorrectorBase):
     """Suggests words of the index's ``exact`` field (not stems, not numbers)."""
 
     def __init__(self, reader):
         self.reader = reader
-        self.words = set(alpha_words(reader))
+        self.lexicon = lexicon(reader)
+        self.words = self.lexicon.alpha_set()
 
-    def _suggestions(self, text, maxdist, prefix):
+    def candidates(self, text, maxdist, prefix):
         seen = set()
         freq = self.reader.doc_frequency
         for d in range(1, maxdist + 1):
-            for w in fuzzy_words(self.reader, "exact", text, d, prefix):
+            for w in self.lexicon.fuzzy("exact", text, d, prefix):
                 if w in seen or w == text or w not in self.words:
                     continue
                 seen.add(w)

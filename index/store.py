@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
 from pathlib import Path
 
 import numpy as np
-
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.query import And
 
 from . import collect
+from ._whoosh_internals import current_searcher, new_writer
 from .analysis import gram_mode
-from .codec import CouncilCodec
 from .documents import segment_documents, stored_dict
 from .engine import Evaluator
 from .model import (Hit, IndexBusyError, IndexVersionError, QueryError, RecordingDoc,
                     SearchResults)
 from .query import (QueryOptions, ResolveContext, compile_query, filters_query,
-                    make_parser, resolve_filters)
+                    make_parser, reference_query, resolve_filters)
 from .schema import SCHEMA_VERSION, build_schema, parser_schema
 from .snippets import locate
 from .spelling import corrections
 from .variants import group_index
-from .writing import CouncilMpWriter, CouncilSegmentWriter
+
+log = logging.getLogger(__name__)
 
 INDEX_NAME = "segments"
 META_FILE = "council_index.json"
@@ -130,35 +131,24 @@ class SearchIndex:
     def __exit__(self, *exc):
         self.close()
 
-    def writer(self, *, procs: int = 1, limitmb: int = 256, multisegment: bool = False,
-               timeout: float = 2.0) -> "IndexWriter":
+    def writer(self, *, limitmb: int = 256, timeout: float = 2.0) -> "IndexWriter":
         """A context-managed writer (commit on clean exit, cancel on error).
 
         Only one writer can be open at a time (across processes too): if the
         lock can't be had within ``timeout`` seconds, IndexBusyError.
-        ``procs > 1`` uses Whoosh's multiprocessing writer (bulk builds).
         """
-        return IndexWriter(self, procs=procs, limitmb=limitmb,
-                           multisegment=multisegment, timeout=timeout)
+        return IndexWriter(self, limitmb=limitmb, timeout=timeout)
 
     # -- reading -----------------------------------------------------------
 
     def _current_searcher(self):
-        """Searcher on the latest commit (cheap generation check per call).
-
-        Whoosh's ``Searcher.refresh()`` is not used: in whoosh-reloaded 2.7.5
-        it reuses a segment's old reader when only its deletions changed (and
-        re-adds merged-away segments), so deletes/upserts would stay visible.
-        """
-        s = self._searcher
-        if s is not None and s.up_to_date():
-            return s
-        new = self._ix.searcher()
-        if s is not None:
-            s.close()
-        self._searcher = new
-        self._cache.prune(new.reader())
-        return new
+        """Searcher on the latest commit (cheap generation check per call;
+        a new searcher, never ``refresh()``: see _whoosh_internals)."""
+        s = current_searcher(self._ix, self._searcher)
+        if s is not self._searcher:
+            self._searcher = s
+            self._cache.prune(s.reader())
+        return s
 
     def doc_count(self) -> int:
         with self._lock:
@@ -240,6 +230,7 @@ class SearchIndex:
                 raise
             except Exception as e:
                 # keep the one-line contract for anything unexpected
+                log.exception("search %r failed", query)
                 raise QueryError(f"That search couldn't be run ({type(e).__name__}); "
                                  "try fewer or more specific words.") from e
             if suggest and offset == 0 and res.total < SUGGEST_BELOW:
@@ -281,7 +272,8 @@ class SearchIndex:
     def _suggestions(self, s, query, found, kwargs) -> list[str]:
         try:
             cands = corrections(query, s.reader(), found)
-        except Exception:
+        except Exception:   # "Did you mean" is a courtesy: never fail the search
+            log.exception("no suggestions for %r", query)
             return []
         out = []
         for c in cands:
@@ -297,7 +289,8 @@ class SearchIndex:
 
     def _search_with_matchers(self, s, q, q0, ctx, clauses, sort, offset, k, facets):
         """Reference path: Whoosh's own matchers/collectors (slow on big
-        archives; kept for comparison in tests and the benchmark)."""
+        archives; kept as the tests' oracle and the benchmark baseline)."""
+        q = reference_query(q)
         ids = None
         pids = self._primary_ids(s, q0, ctx)
         if sort == "relevance":
@@ -342,18 +335,10 @@ def _has(sorted_ids: np.ndarray, docnum: int) -> bool:
 class IndexWriter:
     """Adds/replaces/deletes recordings.  Use as a context manager."""
 
-    def __init__(self, index: SearchIndex, *, procs=1, limitmb=256, multisegment=False,
-                 timeout=2.0):
+    def __init__(self, index: SearchIndex, *, limitmb=256, timeout=2.0):
         self._index = index
-        kwargs = dict(limitmb=limitmb, codec=CouncilCodec(), timeout=timeout,
-                      delay=0.05)
         try:
-            if procs and procs > 1:
-                self._w = CouncilMpWriter(index._ix, procs=procs,
-                                          multisegment=multisegment, batchsize=256,
-                                          **kwargs)
-            else:
-                self._w = CouncilSegmentWriter(index._ix, **kwargs)
+            self._w = new_writer(index._ix, limitmb=limitmb, timeout=timeout)
         except LockError:
             raise IndexBusyError() from None
         self._added: set[int] = set()

@@ -13,7 +13,7 @@ archive's vocabulary can change without re-indexing:
   as ``synonyms=[[term, *variants], ...]``;
 * sounds-alike words: double metaphone codes (``whoosh.lang.dmetaphone``)
   of the words in the index's ``exact`` field, computed once per index
-  segment reader and looked up at search time.
+  reader (:class:`lexicon.Lexicon`) and looked up at search time.
 
 A matched query word or phrase is expanded to the other members of its
 group(s) (any length: "councillor" also finds the phrase "council member");
@@ -211,40 +211,3 @@ def phonetic_ok(canon: str, surf: str, explicit: bool) -> bool:
         return False
     codes = phonetic_codes(surf)
     return bool(codes) and len(codes[0]) >= 2
-
-
-_PHON_MAPS: dict[int, tuple[object, dict]] = {}
-
-
-def phonetic_map(reader, words) -> dict[str, list[str]]:
-    """code -> words of the index's word list (cached per reader)."""
-    e = _PHON_MAPS.get(id(reader))
-    if e is None or e[0] is not reader:
-        m: dict[str, list[str]] = {}
-        for w in words:
-            for c in phonetic_codes(w):
-                m.setdefault(c, []).append(w)
-        if len(_PHON_MAPS) > 16:
-            _PHON_MAPS.clear()
-        e = _PHON_MAPS[id(reader)] = (reader, m)
-    return e[1]
-
-
-def sound_alikes(reader, words, surf: str, limit: int = MAX_PHONETIC) -> list[str]:
-    """Words of the index that share a double metaphone code with ``surf``
-    (not ``surf`` itself), most frequent first."""
-    codes = phonetic_codes(surf)
-    if not codes:
-        return []
-    pm = phonetic_map(reader, words)
-    found = []
-    seen = {surf}
-    for c in codes:
-        for w in pm.get(c, ()):
-            if w not in seen:
-                seen.add(w)
-                found.append(w)
-    if len(found) > limit:
-        found.sort(key=lambda w: -reader.doc_frequency("exact", w))
-        found = found[:limit]
-    return found

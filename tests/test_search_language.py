@@ -416,28 +416,23 @@ NEW_QUERIES = [
 
 @pytest.mark.parametrize("q", NEW_QUERIES)
 def test_engine_matches_whoosh_matchers_on_new_syntax(ix, q):
-    from index.collect import ColumnCache
-    from index.engine import Evaluator
-    from index.query import QueryOptions, ResolveContext, compile_query, resolve_filters
+    from test_index import assert_engine_agrees, assert_same_hits
+
+    from index.query import QueryOptions
     from index.variants import group_index
 
-    s = ix._current_searcher()
-    cq = compile_query(q, ix._parser, gram_mode=ix.gram_mode,
-                       options=QueryOptions(groups=group_index(None)))
-    wq = resolve_filters(cq.query, s.reader(), ResolveContext())
-    ids, scores = Evaluator(s, ColumnCache()).run(wq)
-    assert ids.tolist() == sorted(s.docs_for_query(wq))
+    assert_engine_agrees(ix, q, QueryOptions(groups=group_index(None)))
     fast = ix.search(q, limit=100)
+    fast_phonetic = ix.search(q, limit=100, phonetic=True)
     ix.engine = "whoosh"
     try:
         ref = ix.search(q, limit=100)
+        ref_phonetic = ix.search(q, limit=100, phonetic=True)
     finally:
         ix.engine = "numpy"
-    assert fast.total == ref.total
-    key = lambda h: (h.segment_id, h.start, h.end, h.snippet, h.expanded)  # noqa: E731
-    assert sorted(map(key, fast.hits)) == sorted(map(key, ref.hits))
-    # the tiers agree (variants after direct hits) whatever the scores say
-    assert [h.expanded for h in fast.hits] == [h.expanded for h in ref.hits]
+    # same hits in the same order with the same scores; variants after direct hits
+    assert_same_hits(fast, ref)
+    assert_same_hits(fast_phonetic, ref_phonetic)
 
 
 @pytest.mark.parametrize("q", ["sounds:", "exact:", "=", '="', "sounds:*", '=""',
@@ -494,8 +489,38 @@ def script_word_time(demo, line_prefix, word):
     return next(w["start"] for w in line["words"] if w["word"].lower() == word)
 
 
-@pytest.mark.slow
-def test_cli_numbers_variants_vocabulary_exact_and_suggestions(archive_copy, demo):
+def srt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+
+@pytest.fixture
+def captioned_demo(tmp_path, demo):
+    """The demo meeting imported through the real CLI with captions of its script, so the
+    transcript's text is known: as a captioner writes it ("Mr." for the spoken "Mister"),
+    with one mishearing a captioner (or Whisper) might make: "Harbor Street" as "Harmer Street"
+    the second time it is said."""
+    media = tmp_path / "src" / "riverton_2024-03-12.opus"
+    media.parent.mkdir()
+    media.write_bytes(demo["path"].read_bytes())
+    cues, harbor = [], 0
+    for n, line in enumerate(demo["lines"], 1):
+        text = line["text"].replace("Mister ", "Mr. ")
+        if "Harbor Street" in text:
+            harbor += 1
+            if harbor == 2:
+                text = text.replace("Harbor Street", "Harmer Street")
+        cues.append(f"{n}\n{srt_time(line['start'])} --> {srt_time(line['end'])}\n{text}\n")
+    assert harbor == 2
+    media.with_suffix(".srt").write_text("\n".join(cues))
+    archive_dir = tmp_path / "archive"
+    [row] = cli_json(archive_dir, "import", str(media), "--title", demo["title"], "--body", demo["body"])
+    assert row["status"] == "indexed", row
+    return archive_dir
+
+
+def test_cli_numbers_variants_vocabulary_exact_and_suggestions(captioned_demo, demo):
+    archive_copy = captioned_demo
     # the script says "eighteen thousand dollars"; the reporter types digits
     res = cli_json(archive_copy, "search", '"costs us $18,000 a year"')
     assert res["total"] == 1 and res["suggestions"] == []
@@ -506,11 +531,11 @@ def test_cli_numbers_variants_vocabulary_exact_and_suggestions(archive_copy, dem
     assert res["hits"][0]["start"] == pytest.approx(t, abs=1.0)
     assert cli_json(archive_copy, "search", '"6% of the police"')["total"] == 1
     assert cli_json(archive_copy, "search", '"3 members"')["total"] == 1
-    # "Mister Walker" (script) vs "Mr. Walker" (Whisper)
+    # "Mister Walker" (spoken, typed) vs "Mr. Walker" (captions)
     mister = cli_json(archive_copy, "search", '"Mister Walker"')
     assert mister["total"] >= 3
     assert cli_json(archive_copy, "search", '"Mister Walker"', "--exact")["total"] == 0
-    # Whisper heard "Harbor Street" once as "Harmer Street": the vocabulary knows
+    # the captions have "Harbor Street" once as "Harmer Street": the vocabulary knows
     before = cli_json(archive_copy, "search", '"Harbor Street"')["total"]
     cli(archive_copy, "vocab", "add", "Harbor Street", "--variant", "Harmer Street",
         "--category", "street")
