@@ -22,13 +22,14 @@ import posixpath
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
 from archive import media as media_store
-from archive.catalog import INDEXED, INDEXING
 from archive.exports import ExportError, load_transcript
 from archive.recordings import index_recording, remove_recording
+from archive.status import Outcome, Status
 
 FORMAT = "council-archive-bundle"
 VERSION = 1
@@ -126,7 +127,7 @@ def read_bundle(path: Path, workdir: Path) -> tuple[dict, Path]:
                     digest.update(block)
                     size += len(block)
                     dst.write(block)
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError, zlib_error()) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, zlib.error) as exc:
             raise BundleError(f"{path}: refused: the bundle is truncated or damaged") from exc
         if size != files[media_name]["size"] or digest.hexdigest() != files[media_name]["sha256"]:
             raise BundleError(f"{path}: refused: the media does not match its checksum (tampered or damaged)")
@@ -140,20 +141,14 @@ def read_bundle(path: Path, workdir: Path) -> tuple[dict, Path]:
     return record, target
 
 
-def zlib_error():
-    import zlib
-
-    return zlib.error
-
-
-def import_bundle(archive, path: Path) -> tuple[int, str, str]:
-    """Restore a bundle (caller holds the write lock). Returns (id, title, status)."""
+def import_bundle(archive, path: Path) -> tuple[int, str, Outcome]:
+    """Restore a bundle (caller holds the write lock). Returns (id, title, INDEXED or DUPLICATE)."""
     with tempfile.TemporaryDirectory(dir=archive.root) as tmp:
         record, media_file = read_bundle(Path(path), Path(tmp))
         meta = record["recording"]
         existing = archive.catalog.recording_by_sha(meta["sha256"])
         if existing is not None:
-            return existing.id, existing.title, "duplicate"
+            return existing.id, existing.title, Outcome.DUPLICATE
         stored = media_store.store(archive.media_dir, media_file, meta["sha256"])
         catalog = archive.catalog
         try:
@@ -169,7 +164,7 @@ def import_bundle(archive, path: Path) -> tuple[int, str, str]:
                     sha256=meta["sha256"],
                     duration=meta.get("duration"),
                     language=meta.get("language"),
-                    status=INDEXING,
+                    status=Status.INDEXING,
                 )
                 t = record.get("transcript") or {}
                 tid = catalog.start_transcript(rid, t.get("engine") or "bundle", t.get("model"), t.get("prompt"), "bundle")
@@ -181,7 +176,7 @@ def import_bundle(archive, path: Path) -> tuple[int, str, str]:
                         catalog.update_segment(sid, original_text=seg["original_text"])
                 catalog.finish_transcript(tid)
             index_recording(archive, rid)
-            catalog.update_recording(rid, status=INDEXED, progress=1.0)
+            catalog.update_recording(rid, status=Status.INDEXED, progress=1.0)
         except Exception:
             rec = catalog.recording_by_sha(meta["sha256"])
             if rec is not None:
@@ -189,4 +184,4 @@ def import_bundle(archive, path: Path) -> tuple[int, str, str]:
             elif stored.exists():
                 stored.unlink()
             raise
-    return rid, meta["title"], "indexed"
+    return rid, meta["title"], Outcome.INDEXED

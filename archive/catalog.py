@@ -11,17 +11,12 @@ import datetime as dt
 import os
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Optional
 
 from sqlite_utils import Database, Migrations
 
-# recording.status values
-QUEUED = "queued"
-TRANSCRIBING = "transcribing"
-INDEXING = "indexing"
-INDEXED = "indexed"
-FAILED = "failed"
-STATUSES = (QUEUED, TRANSCRIBING, INDEXING, INDEXED, FAILED)
+from archive.status import JobState, Status
+
 KINDS = ("meeting", "radio", "other")
 
 migrations = Migrations("council-archive")
@@ -42,7 +37,7 @@ def m001_initial(db: Database) -> None:
             "sha256": str,
             "duration": float,
             "language": str,
-            "status": str,
+            "status": str,  # a Status
             "progress": float,  # 0..1 while transcribing
             "error": str,
             "created": str,
@@ -50,7 +45,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
         not_null={"title", "status", "sha256"},
-        defaults={"status": QUEUED, "progress": 0.0, "linked": 0, "kind": "meeting"},
+        defaults={"status": Status.QUEUED.value, "progress": 0.0, "linked": 0, "kind": "meeting"},
     )
     db["recordings"].create_index(["sha256"], unique=True)
     db["recordings"].create_index(["date"])
@@ -107,7 +102,7 @@ def m001_initial(db: Database) -> None:
         {
             "id": int,
             "recording_id": int,
-            "state": str,  # queued | running | done | failed | cancelled
+            "state": str,  # a JobState
             "options": str,  # JSON: engine, model, prompt, language ...
             "attempts": int,
             "created": str,
@@ -115,7 +110,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
         foreign_keys=[("recording_id", "recordings", "id")],
-        defaults={"attempts": 0, "state": "queued"},
+        defaults={"attempts": 0, "state": JobState.QUEUED.value},
     )
     db["jobs"].create_index(["recording_id"])
 
@@ -178,7 +173,7 @@ class Recording:
     sha256: str
     duration: Optional[float]
     language: Optional[str]
-    status: str
+    status: Status
     progress: float
     error: Optional[str]
     created: str
@@ -187,7 +182,9 @@ class Recording:
 
     @classmethod
     def from_row(cls, row: dict) -> "Recording":
-        return cls(**{k: row.get(k) for k in cls.__dataclass_fields__})
+        rec = cls(**{k: row.get(k) for k in cls.__dataclass_fields__})
+        rec.status = Status(rec.status)
+        return rec
 
     def summary(self) -> dict:
         return {
@@ -210,7 +207,7 @@ class Catalog:
     # --- recordings ----------------------------------------------------------------
     def add_recording(self, **fields: Any) -> int:
         stamp = now()
-        fields.setdefault("status", QUEUED)
+        fields.setdefault("status", Status.QUEUED)
         row = {**fields, "created": stamp, "updated": stamp}
         return self.db["recordings"].insert(row).last_pk
 
@@ -222,7 +219,7 @@ class Catalog:
         rows = list(self.db["recordings"].rows_where("sha256 = ?", [sha256]))
         return Recording.from_row(rows[0]) if rows else None
 
-    def recordings(self, status: Optional[str] = None) -> list[Recording]:
+    def recordings(self, status: Optional[Status] = None) -> list[Recording]:
         where, args = ("status = ?", [status]) if status else (None, None)
         return [
             Recording.from_row(r)
@@ -389,25 +386,21 @@ class Catalog:
         stamp = now()
         return (
             self.db["jobs"]
-            .insert({"recording_id": recording_id, "state": "queued", "options": options, "created": stamp, "updated": stamp})
+            .insert({"recording_id": recording_id, "state": JobState.QUEUED, "options": options, "created": stamp, "updated": stamp})
             .last_pk
         )
 
     def open_jobs(self) -> list[dict]:
-        return list(self.db["jobs"].rows_where("state IN ('queued', 'running')", order_by="id"))
+        """Jobs an import has not finished (queued, or running when it was killed or stopped)."""
+        return list(self.db["jobs"].rows_where("state IN (?, ?)", [JobState.QUEUED, JobState.RUNNING], order_by="id"))
 
     def job_for(self, recording_id: int) -> Optional[dict]:
         rows = list(self.db["jobs"].rows_where("recording_id = ?", [recording_id], order_by="id desc", limit=1))
         return rows[0] if rows else None
 
-    def set_job(self, job_id: int, state: str, bump: bool = False) -> None:
+    def set_job(self, job_id: int, state: JobState, bump: bool = False) -> None:
         self.db.execute(
             "UPDATE jobs SET state = ?, updated = ?, attempts = attempts + ? WHERE id = ?",
             [state, now(), 1 if bump else 0, job_id],
         )
 
-    def iter_current_transcripts(self) -> Iterator[tuple[Recording, dict]]:
-        for rec in self.recordings():
-            t = self.current_transcript(rec.id)
-            if t is not None:
-                yield rec, t

@@ -12,15 +12,8 @@ from transcription.formats import hms
 
 
 def reference(recording_id: int, seconds: float) -> str:
-    """A link-like reference the app can reopen."""
+    """A link-like reference to a moment in a recording, to keep next to a quote."""
     return f"council-archive://recording/{recording_id}?t={seconds:.2f}"
-
-
-def parse_reference(ref: str) -> Optional[tuple[int, float]]:
-    import re
-
-    m = re.fullmatch(r"council-archive://recording/(\d+)(?:\?t=([\d.]+))?", ref.strip())
-    return (int(m[1]), float(m[2] or 0.0)) if m else None
 
 
 def source_line(

@@ -10,17 +10,16 @@ import io
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from archive.citation import citation
 from archive.catalog import Recording
+from archive.transcripts import TranscriptData, read_transcript
 from transcription import formats
 
 TRANSCRIPT_FORMATS = ("txt", "srt", "vtt", "json", "docx", "csv")
 RESULT_FORMATS = ("csv", "jsonl")
-CATALOG_FORMATS = ("csv", "json")
 
 
 class ExportError(ValueError):
@@ -36,28 +35,12 @@ def safe_filename(name: str, default: str = "recording", max_len: int = 80) -> s
     return (name[:max_len].rstrip(" .") or default)
 
 
-@dataclass
-class TranscriptData:
-    recording: Recording
-    transcript: Optional[dict]
-    segments: list[dict]  # each with "words": [...]
-
-    @property
-    def speech(self) -> list[dict]:
-        return [s for s in self.segments if not s.get("flag")]
-
-
 def load_transcript(archive, recording_id: int) -> TranscriptData:
-    rec = archive.catalog.recording(recording_id)
-    if rec is None:
+    """The recording's current transcript with its words; ExportError if there is no such recording."""
+    data = read_transcript(archive.catalog, recording_id)
+    if data is None:
         raise ExportError(f"no recording {recording_id}")
-    transcript = archive.catalog.current_transcript(recording_id)
-    segments: list[dict] = []
-    if transcript is not None:
-        words = archive.catalog.words_by_segment(transcript["id"])
-        for seg in archive.catalog.segments(transcript["id"]):
-            segments.append({**seg, "words": words.get(seg["id"], [])})
-    return TranscriptData(rec, transcript, segments)
+    return data
 
 
 def _header_lines(rec: Recording) -> list[str]:
@@ -126,6 +109,7 @@ def to_csv(data: TranscriptData) -> str:
 
 
 def write_docx(data: TranscriptData, out: Path) -> None:
+    # python-docx (with lxml) is slow to import and only .docx exports need it
     from docx import Document
     from docx.shared import Pt, RGBColor
 

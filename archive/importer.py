@@ -5,6 +5,11 @@ segment is committed as it arrives, so killing the process loses nothing that wa
 committed: the next run resumes the recording where its transcript stops (its job
 row says it is unfinished). Bad input fails before anything is written; a recording
 that fails or is cancelled half-way is removed whole.
+
+One :class:`archive.cancel.CancelToken` ends an import early, checked between
+segments: ``cancel()`` removes the half-made recording (``Outcome.CANCELLED``),
+``stop()`` keeps it and its open job for :meth:`Importer.resume` (``Outcome.STOPPED``).
+Each file's import ends with one :class:`archive.status.Outcome`.
 """
 
 from __future__ import annotations
@@ -13,31 +18,33 @@ import dataclasses
 import datetime as dt
 import errno
 import json
+import logging
 import os
 import re
 import sqlite3
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from archive import media
 from archive.bundle import BundleError, import_bundle
+from archive.cancel import CancelToken
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
-from archive.catalog import INDEXED, INDEXING, NO_SPEECH, QUEUED, TRANSCRIBING
+from archive.catalog import NO_SPEECH
 from archive.dates import date_from_name, without_dates
 from archive.recordings import index_recording, remove_recording
+from archive.status import JobState, Outcome, Status
 from archive.store import Archive, disk_full
+from archive.vocab import prompt_for
 from transcription.audio import check_complete, is_media_path, probe
 from transcription.errors import AudioError
 from transcription.types import TranscribeOptions
 
-BUNDLE_EXTENSION = ".cabundle"
+log = logging.getLogger(__name__)
 
-# Privacy: onnxruntime (faster-whisper's VAD) ships Microsoft 1DS telemetry that resolves
-# and contacts mobile.events.data.microsoft.com when a session starts. Nothing may leave
-# the machine, so it is switched off before any engine loads (Whisper worker processes
-# inherit the environment). Kept here until transcription/ does it for every caller.
+BUNDLE_EXTENSION = ".cabundle"
+# an ImportEvent's stages before the recording has a Status
+PROBING, STORING = "probing", "storing"
 
 
 @dataclass
@@ -51,7 +58,7 @@ class ImportMeta:
 @dataclass
 class ImportResult:
     path: str
-    status: str  # indexed | duplicate | failed | cancelled
+    status: Outcome
     id: Optional[int] = None
     title: Optional[str] = None
     error: Optional[str] = None
@@ -65,15 +72,13 @@ class ImportEvent:
     """Progress of one file, for a progress bar or the GUI's queue panel."""
 
     path: str
-    stage: str  # queued | probing | storing | transcribing | indexing | indexed | duplicate | failed | cancelled
+    # Status.QUEUED, then PROBING and STORING, Status.TRANSCRIBING and Status.INDEXING on
+    # the way, and the file's Outcome at the end
+    stage: str
     progress: float = 0.0  # 0..1 within the transcribing stage
     recording_id: Optional[int] = None
     duration: Optional[float] = None
     message: Optional[str] = None
-
-
-class ImportCancelled(Exception):
-    pass
 
 
 def default_meta(path: Path, meta: ImportMeta) -> ImportMeta:
@@ -109,14 +114,6 @@ def expand_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Op
             yield path, None
 
 
-def _expected_failures() -> tuple:
-    """What can go wrong with one file without it being a bug: bad media or captions,
-    the engine, the disk (OSError, SQLite), the index refusing a write."""
-    from index import IndexBusyError, IndexVersionError
-
-    return (AudioError, CaptionError, RuntimeError, ValueError, OSError, sqlite3.Error, IndexBusyError, IndexVersionError)
-
-
 def write_error_message(source, exc: BaseException, root=None) -> str:
     """One line for a failed write into the archive (disk full, read-only, I/O error)."""
     detail = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
@@ -129,7 +126,11 @@ def write_error_message(source, exc: BaseException, root=None) -> str:
 
 
 class Importer:
-    """Imports files into an archive. One instance per batch; reuses the loaded model."""
+    """Imports files into an archive. One instance per batch; reuses the loaded model.
+
+    ``cancel``: the token that ends the batch early (one is made if none is given);
+    :meth:`cancel` and :meth:`stop` set it from any thread.
+    """
 
     def __init__(
         self,
@@ -138,7 +139,7 @@ class Importer:
         options: Optional[TranscribeOptions] = None,
         cache_dir: Optional[str] = None,
         on_event: Optional[Callable[[ImportEvent], None]] = None,
-        cancel_event: Optional[threading.Event] = None,
+        cancel: Optional[CancelToken] = None,
         transcriber=None,
     ):
         self.archive = archive
@@ -146,13 +147,15 @@ class Importer:
         self.options = options or TranscribeOptions()
         self.cache_dir = cache_dir
         self.on_event = on_event or (lambda e: None)
-        self.cancel_event = cancel_event or threading.Event()
         self._transcriber = transcriber
+        self.cancel_token = cancel or CancelToken()
+        self.cancel_token.on_set(self._stop_engine)
 
     # --- plumbing ------------------------------------------------------------------
     @property
     def transcriber(self):
         if self._transcriber is None:
+            # Whisper and its engines load only when a file is transcribed (not for captions or bundles)
             from transcription.transcriber import Transcriber
 
             self._transcriber = Transcriber(self.engine, self.options, self.cache_dir)
@@ -163,13 +166,30 @@ class Importer:
             self._transcriber.close()
 
     def cancel(self) -> None:
-        """Ask the running import to stop (safe from another thread)."""
-        self.cancel_event.set()
-        if self._transcriber is not None and hasattr(self._transcriber, "cancel"):
-            self._transcriber.cancel()
+        """Stop the running import and remove what it half-made (safe from another thread)."""
+        self.cancel_token.cancel()
+
+    def stop(self) -> None:
+        """Stop the running import, keeping what was committed for :meth:`resume`."""
+        self.cancel_token.stop()
+
+    def _stop_engine(self) -> None:
+        """Once the token is set, stop the engine's worker processes at once (their
+        segment stream then fails: the token, not that error, says how the file ends)."""
+        transcriber = self._transcriber
+        if transcriber is not None and hasattr(transcriber, "cancel"):
+            transcriber.cancel()
 
     def _emit(self, path, stage, **kw) -> None:
         self.on_event(ImportEvent(str(path), stage, **kw))
+
+    def _end(self, path, outcome: Outcome, *, error: Optional[str] = None, rid: Optional[int] = None,
+             title: Optional[str] = None) -> ImportResult:
+        """Report how one file ended: the last event and its result."""
+        self._emit(path, outcome, recording_id=rid, message=error,
+                   **({"progress": 1.0} if outcome == Outcome.INDEXED else {}))
+        keep_id = outcome in (Outcome.INDEXED, Outcome.DUPLICATE, Outcome.STOPPED)
+        return ImportResult(str(path), outcome, id=rid if keep_id else None, title=title, error=error)
 
     # --- entry points --------------------------------------------------------------
     def import_paths(
@@ -184,22 +204,19 @@ class Importer:
         results = []
         inputs = list(expand_inputs(paths))
         for path, error in inputs:
-            self._emit(path, "queued")
+            self._emit(path, Status.QUEUED)
         with self.archive.writing():
             self._clear_stale_partials()
             for path, error in inputs:
-                if self.cancel_event.is_set():
-                    results.append(ImportResult(str(path), "cancelled", error="cancelled before it started"))
-                    self._emit(path, "cancelled")
-                    continue
-                if error:
-                    results.append(ImportResult(str(path), "failed", error=error))
-                    self._emit(path, "failed", message=error)
-                    continue
-                if path.suffix.lower() == BUNDLE_EXTENSION:
+                if self.cancel_token.is_set:
+                    outcome = self.cancel_token.outcome
+                    results.append(self._end(path, outcome, error=f"{outcome} before it started"))
+                elif error:
+                    results.append(self._end(path, Outcome.FAILED, error=error))
+                elif path.suffix.lower() == BUNDLE_EXTENSION:
                     results.append(self._import_bundle(path))
-                    continue
-                results.append(self._import_one(path, meta, captions, link, prompt))
+                else:
+                    results.append(self._import_one(path, meta, captions, link, prompt))
         return results
 
     def resume(self) -> list[ImportResult]:
@@ -210,9 +227,9 @@ class Importer:
             for job in self.archive.catalog.open_jobs():
                 rec = self.archive.catalog.recording(job["recording_id"])
                 if rec is None:
-                    self.archive.catalog.set_job(job["id"], "failed")
+                    self.archive.catalog.set_job(job["id"], JobState.FAILED)
                     continue
-                if self.cancel_event.is_set():
+                if self.cancel_token.is_set:
                     break
                 results.append(self._process(rec.id, job))
         return results
@@ -223,49 +240,45 @@ class Importer:
             try:
                 leftover.unlink()
             except OSError:
-                pass
+                log.warning("cannot delete the half-copied media %s", leftover, exc_info=True)
 
     # --- one file ------------------------------------------------------------------
     def _import_one(self, path: Path, meta: ImportMeta, captions, link: bool, prompt) -> ImportResult:
         catalog = self.archive.catalog
-        self._emit(path, "probing")
+        self._emit(path, PROBING)
         sidecar = Path(captions) if captions else sidecar_for(path)
         try:
             info = probe(path)
             check_complete(path, info)
             caption_segments = parse_captions(sidecar) if sidecar else None
         except (AudioError, CaptionError) as exc:
-            message = exc.message if isinstance(exc, AudioError) else str(exc)
-            self._emit(path, "failed", message=message)
-            return ImportResult(str(path), "failed", error=message)
+            return self._end(path, Outcome.FAILED, error=exc.message if isinstance(exc, AudioError) else str(exc))
         try:
             return self._import_checked(path, meta, link, prompt, info, sidecar, caption_segments)
         except sqlite3.Error as exc:  # the catalog could not be written (disk full, I/O error)
-            message = write_error_message(path, exc, self.archive.root)
-            self._emit(path, "failed", message=message)
-            return ImportResult(str(path), "failed", error=message)
+            log.warning("importing %s: the catalog could not be written", path, exc_info=True)
+            return self._end(path, Outcome.FAILED, error=write_error_message(path, exc, self.archive.root))
 
     def _import_checked(self, path: Path, meta: ImportMeta, link: bool, prompt, info, sidecar, caption_segments) -> ImportResult:
         catalog = self.archive.catalog
         sha = media.sha256_of(path)
         existing = catalog.recording_by_sha(sha)
         if existing is not None:
-            if existing.status == INDEXED:
+            if existing.status == Status.INDEXED:
                 message = f"already in the archive as recording {existing.id} ({existing.title!r})"
-                self._emit(path, "duplicate", recording_id=existing.id, message=message)
-                return ImportResult(str(path), "duplicate", id=existing.id, title=existing.title, error=message)
+                return self._end(path, Outcome.DUPLICATE, error=message, rid=existing.id, title=existing.title)
             job = catalog.job_for(existing.id)  # an earlier import of this file was interrupted
             return self._process(existing.id, job)
         filled = default_meta(path, meta)
-        self._emit(path, "storing", duration=info.duration)
+        self._emit(path, STORING, duration=info.duration)
         try:
             stored = path.resolve() if link else media.store(self.archive.media_dir, path, sha)
         except OSError as exc:
             message = f"{path}: cannot copy into the archive ({exc.strerror or exc})"
             if exc.errno == errno.ENOSPC or disk_full(self.archive.root):
                 message = f"{path}: cannot copy into the archive: the disk is full ({exc.strerror or exc})"
-            self._emit(path, "failed", message=message)
-            return ImportResult(str(path), "failed", error=message)
+            log.warning("importing %s: %s", path, message, exc_info=True)
+            return self._end(path, Outcome.FAILED, error=message)
         media_path = str(stored) if link else str(stored.relative_to(self.archive.root))
         options = {
             "engine": self.engine if caption_segments is None else "captions",
@@ -296,7 +309,7 @@ class Importer:
                 linked=1 if link else 0,
                 sha256=sha,
                 duration=info.duration,
-                status=QUEUED,
+                status=Status.QUEUED,
             )
             job_id = catalog.add_job(rid, json.dumps(options))
         return rid, job_id
@@ -306,50 +319,52 @@ class Importer:
         rec = catalog.recording(rid)
         options = json.loads(job["options"]) if job and job.get("options") else {}
         path = self.archive.media_path(rec)
+        source = rec.source_path or str(path)
         try:
             if job:
-                catalog.set_job(job["id"], "running", bump=True)
+                catalog.set_job(job["id"], JobState.RUNNING, bump=True)
             if self._transcribed_already(rid, job):
                 pass  # killed while indexing: the transcript is whole, only the index is missing
             elif options.get("engine") == "captions":
                 self._store_captions(rid, Path(options["captions"]))
             else:
                 self._transcribe(rid, path, rec.duration or 0.0, options.get("prompt"))
-            catalog.update_recording(rid, status=INDEXING)
-            self._emit(rec.source_path or path, "indexing", recording_id=rid, progress=1.0)
+            catalog.update_recording(rid, status=Status.INDEXING)
+            self._emit(source, Status.INDEXING, recording_id=rid, progress=1.0)
             index_recording(self.archive, rid)
-            catalog.update_recording(rid, status=INDEXED, progress=1.0, error=None)
+            catalog.update_recording(rid, status=Status.INDEXED, progress=1.0, error=None)
             if job:
-                catalog.set_job(job["id"], "done")
+                catalog.set_job(job["id"], JobState.DONE)
         except Exception as exc:
-            if not (isinstance(exc, ImportCancelled) or self.cancel_event.is_set()):
-                return self._failed(rid, rec, path, exc)
-            # cancelled (killing the worker processes on cancel also breaks their pool)
+            outcome = self.cancel_token.outcome
+            if outcome is None:
+                return self._failed(rid, rec, source, exc)
+            # cancelled or stopped, however the stream ended (stopping the engine's worker
+            # processes makes it fail): the token says how
+            if outcome == Outcome.STOPPED:  # the job stays open: `resume` finishes it
+                return self._end(source, outcome, error="stopped; it resumes where it stopped", rid=rid, title=rec.title)
             self._remove(rid)
-            self._emit(rec.source_path or path, "cancelled", recording_id=rid)
-            return ImportResult(rec.source_path or str(path), "cancelled", title=rec.title, error="cancelled")
-        self._emit(rec.source_path or path, "indexed", recording_id=rid, progress=1.0)
-        return ImportResult(rec.source_path or str(path), "indexed", id=rid, title=rec.title)
+            return self._end(source, outcome, error="cancelled", rid=rid, title=rec.title)
+        return self._end(source, Outcome.INDEXED, rid=rid, title=rec.title)
 
-    def _failed(self, rid: int, rec, path, exc: Exception) -> ImportResult:
-        """Report one file's failure and take its half-made recording out."""
-        if not isinstance(exc, _expected_failures()):
-            raise exc  # a bug, not bad input or a full disk: let it show
-        source = rec.source_path or path
+    def _failed(self, rid: int, rec, source: str, exc: Exception) -> ImportResult:
+        """Report one file's failure (in one line; the traceback goes to the log) and take
+        its half-made recording out."""
+        log.error("importing %s failed", source, exc_info=exc)
         if isinstance(exc, AudioError):
             message = exc.message
         elif isinstance(exc, sqlite3.Error) or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EIO)):
             message = write_error_message(source, exc, self.archive.root)
         else:
-            message = f"{source}: {exc}".splitlines()[0]
+            message = f"{source}: {str(exc) or type(exc).__name__}".splitlines()[0]
         try:
             self._remove(rid)
         except Exception:
             # nothing more can be written (disk full): the unfinished recording keeps its
             # open job, so `resume` finishes it (or the next import of it retries it) later
+            log.warning("cannot remove the unfinished recording %s", rid, exc_info=True)
             message += "; it stays unfinished until `council-archive resume`"
-        self._emit(source, "failed", recording_id=rid, message=message)
-        return ImportResult(str(source), "failed", title=rec.title, error=message)
+        return self._end(source, Outcome.FAILED, error=message, rid=rid, title=rec.title)
 
     def _prompt(self, prompt: Optional[str], body: Optional[str]) -> Optional[str]:
         """Custom vocabulary for Whisper: the flag's, else the archive vocabulary for this body."""
@@ -357,8 +372,6 @@ class Importer:
             return prompt or None
         if self.options.initial_prompt:
             return self.options.initial_prompt
-        from archive.vocab import prompt_for
-
         return prompt_for(self.archive.db, body) if self.archive.catalog.db["vocabulary"].count else None
 
     def _transcribed_already(self, rid: int, job: Optional[dict]) -> bool:
@@ -379,25 +392,23 @@ class Importer:
             opts_model = self.transcriber.model_label
             transcript_id = catalog.start_transcript(rid, self.engine, opts_model, prompt, "whisper")
             next_idx, start = 0, 0.0
-        catalog.update_recording(rid, status=TRANSCRIBING, progress=start / duration if duration else 0.0)
+        catalog.update_recording(rid, status=Status.TRANSCRIBING, progress=start / duration if duration else 0.0)
         options = dataclasses.replace(self.options, initial_prompt=prompt or None, progress=None)
         segments, info = self.transcriber.transcribe(path, options, start=start)
         source = catalog.recording(rid).source_path or str(path)
-        self._emit(source, "transcribing", recording_id=rid, progress=start / duration if duration else 0.0, duration=duration)
+        self._emit(source, Status.TRANSCRIBING, recording_id=rid, progress=start / duration if duration else 0.0, duration=duration)
         try:
             for seg in segments:
-                if self.cancel_event.is_set():
-                    raise ImportCancelled()
+                self.cancel_token.check()
                 catalog.add_segment(transcript_id, next_idx, seg)
                 next_idx += 1
                 fraction = min(1.0, seg.end / duration) if duration else 0.0
                 catalog.update_recording(rid, progress=fraction)
-                self._emit(source, "transcribing", recording_id=rid, progress=fraction, duration=duration)
+                self._emit(source, Status.TRANSCRIBING, recording_id=rid, progress=fraction, duration=duration)
         finally:
             if hasattr(segments, "close"):
                 segments.close()
-        if self.cancel_event.is_set():
-            raise ImportCancelled()
+        self.cancel_token.check()
         speech = any(not s["flag"] for s in catalog.segments(transcript_id))
         catalog.update_recording(rid, language=info.language or None, note=None if speech else NO_SPEECH)
         catalog.finish_transcript(transcript_id)
@@ -423,6 +434,8 @@ class Importer:
             # reached the index needs none: take it out of the catalog and media store.
             if rid in self.archive.index.recording_ids():
                 raise
+            log.warning("recording %s: the index could not be written; removing it from the catalog only", rid,
+                        exc_info=True)
             rec = self.archive.catalog.recording(rid)
             if rec is None:
                 return
@@ -443,8 +456,6 @@ class Importer:
         try:
             rid, title, status = import_bundle(self.archive, path)
         except BundleError as exc:
-            self._emit(path, "failed", message=str(exc))
-            return ImportResult(str(path), "failed", error=str(exc))
-        self._emit(path, status, recording_id=rid)
-        return ImportResult(str(path), status, id=rid, title=title)
+            return self._end(path, Outcome.FAILED, error=str(exc))
+        return self._end(path, status, rid=rid, title=title)
 

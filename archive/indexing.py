@@ -12,8 +12,8 @@ from typing import Iterator, Optional
 
 from archive import media
 from archive.alignment import align_words, words_fit
-from archive.catalog import INDEXED
 from archive.recordings import recording_doc
+from archive.status import Status
 
 ORPHANED = "orphaned-media"  # repair moves media no recording refers to here (never deletes it)
 
@@ -30,8 +30,8 @@ def reindex(archive, progress=None) -> int:
             if progress:
                 progress(i, len(recs))
     for rec in recs:
-        if rec.status != INDEXED:
-            archive.catalog.update_recording(rec.id, status=INDEXED, progress=1.0, error=None)
+        if rec.status != Status.INDEXED:
+            archive.catalog.update_recording(rec.id, status=Status.INDEXED, progress=1.0, error=None)
     return len(recs)
 
 
@@ -85,7 +85,7 @@ def check(archive) -> CheckReport:
             report.catalog_without_media.append(rec.id)
         elif not rec.linked:
             stored.add(path.name)
-        if rec.status != INDEXED:
+        if rec.status != Status.INDEXED:
             report.unfinished.append(rec.id)
             continue
         doc = recording_doc(catalog, rec)

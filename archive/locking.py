@@ -6,10 +6,13 @@ when the holder dies (``kill -9`` included): a lock can never be left stale.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from contextlib import contextmanager
 from typing import Iterator
+
+log = logging.getLogger(__name__)
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -58,7 +61,7 @@ def write_lock(lock_path: str, timeout: float = 10.0, poll: float = 0.1) -> Iter
                 os.ftruncate(fd, 0)
                 os.write(fd, f"{os.getpid()}\n".encode())
             except OSError:  # e.g. a full disk: still a valid lock
-                pass
+                log.warning("cannot write the pid into %s", lock_path, exc_info=True)
             yield
         finally:
             _unlock(fd)

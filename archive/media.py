@@ -8,9 +8,12 @@ crash never leaves a half-copied file under a real name.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 
@@ -51,7 +54,7 @@ def store(media_dir: Path, source: str | os.PathLike, sha256: str) -> Path:
         try:
             tmp.unlink()
         except OSError:
-            pass
+            log.warning("cannot delete the half-copied %s", tmp, exc_info=True)
         raise
     return target
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from typing import Optional
 
+from tqdm import tqdm
+
 
 class ProgressBar:
     def __init__(self, total: float, label: str = "", unit: str = "s", force: Optional[bool] = None):
-        from tqdm import tqdm
-
         enabled = sys.stderr.isatty() if force is None else force
         self._bar = tqdm(
             total=round(total or 0.0, 1) or None,
@@ -28,9 +28,6 @@ class ProgressBar:
         if value > self._done:
             self._bar.update(round(value - self._done, 3))
             self._done = value
-
-    def set_label(self, label: str) -> None:
-        self._bar.set_description_str(label[-40:])
 
     def close(self) -> None:
         self._bar.close()

@@ -19,6 +19,15 @@ class Status(StrEnum):
     FAILED = "failed"
 
 
+class JobState(StrEnum):
+    """Where an import job stands (``jobs.state``): queued and running jobs are open."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class Outcome(StrEnum):
     """How one file's import ended (``ImportResult.status`` and the GUI's signal)."""
 

@@ -7,6 +7,7 @@ writer (the import pipeline, or an edit) holds it while it writes.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -14,8 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
+from sqlite_utils import Database
+
 from archive.catalog import Catalog, Recording, open_db
 from archive.locking import write_lock
+
+log = logging.getLogger(__name__)
 
 # Below this much free space SQLite cannot even make its shared-memory file (-shm).
 DISK_FULL_BYTES = 256 * 1024
@@ -23,6 +28,10 @@ DISK_FULL_BYTES = 256 * 1024
 
 class ArchiveError(RuntimeError):
     """A problem with the archive folder itself (permissions, disk, not an archive)."""
+
+
+class IndexNeedsRebuild(ArchiveError):
+    """The search index was built by another version: rebuild it from the catalog."""
 
 
 def disk_full(path: str | os.PathLike) -> bool:
@@ -41,8 +50,6 @@ def open_catalog_read_only(path: str | os.PathLike):
     made, no connection is open on the database (the first one makes it), so the file
     is opened ``immutable``.
     """
-    from sqlite_utils import Database
-
     uri = Path(path).resolve().as_uri()
     error: Optional[Exception] = None
     for flags in ("mode=ro", "immutable=1"):
@@ -81,7 +88,7 @@ class Archive:
             try:
                 os.chmod(self.root, 0o700)  # private by default: only the user can look inside
             except OSError:
-                pass
+                log.warning("cannot make the archive folder %s private", self.root, exc_info=True)
         catalog_path = self.root / self.CATALOG
         try:
             if self.read_only:
@@ -97,6 +104,7 @@ class Archive:
                 try:
                     db = open_catalog_read_only(catalog_path)
                 except Exception:
+                    log.warning("cannot open the catalog in %s read-only either", self.root, exc_info=True)
                     db = None
             if db is None:
                 detail = f"{exc} (the disk is full)" if full else f"{exc}"
@@ -110,24 +118,27 @@ class Archive:
 
     @property
     def index(self):
-        """The Whoosh index, opened on first use (readers that never search skip it)."""
+        """The Whoosh index, opened on first use (readers that never search skip it).
+
+        Raises :class:`IndexNeedsRebuild` for an index another version built: the
+        archive never rebuilds it by itself (``archive.opening.ensure_index`` does).
+        """
         if self._index is None:
+            # index/ loads Whoosh and numpy: imported on first use, so catalog-only work starts fast
             from index import IndexVersionError, SearchIndex
 
             try:
                 self._index = SearchIndex(self.root / self.INDEX)
-            except IndexVersionError:
-                # built by an older version: the catalog is the source of truth, rebuild from it
-                if self.read_only:
-                    raise
-                from archive.indexing import reindex
-
-                with self.writing(timeout=60):
-                    reindex(self)
+            except IndexVersionError as exc:
+                raise IndexNeedsRebuild(
+                    "The search index was built by an older version of Council Archive; "
+                    "rebuild it with: council-archive reindex"
+                ) from exc
         return self._index
 
     def reset_index(self):
-        from index import SearchIndex
+        """Replace the index with a new, empty one (``reindex`` then fills it)."""
+        from index import SearchIndex  # see ``index`` above
 
         if self._index is not None:
             self._index.close()

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
+from archive.alignment import spread_words
 from archive.catalog import Recording
 from archive.citation import citation, reference
+from archive.status import Status
+from archive.transcripts import read_transcript
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 LOW_CONFIDENCE = 0.5  # word probability below which the GUI marks a word as uncertain
@@ -70,7 +73,7 @@ def filter_counts(archive) -> dict[str, dict[str, int]]:
 
     Speaker counts are not kept in the catalog: every known speaker gets 0, meaning "present".
     """
-    recs = archive.catalog.recordings(status="indexed")
+    recs = archive.catalog.recordings(status=Status.INDEXED)
     return {
         "body": dict(Counter(r.body for r in recs if r.body)),
         "kind": dict(Counter(r.kind for r in recs if r.kind)),
@@ -108,7 +111,7 @@ def recording(archive, recording_id: int) -> Optional[Recording]:
 
 def has_indexed(archive) -> bool:
     """True once at least one recording is searchable."""
-    return bool(archive.catalog.recordings(status="indexed"))
+    return bool(archive.catalog.recordings(status=Status.INDEXED))
 
 
 def is_empty(archive) -> bool:
@@ -184,11 +187,6 @@ class Transcript:
         i = bisect.bisect_right(self._starts, seconds + 1e-3) - 1
         return self._index[i] if i >= 0 else None
 
-    def segment_at(self, seconds: float) -> Optional[int]:
-        starts = [s.start for s in self.segments]
-        i = bisect.bisect_right(starts, seconds + 1e-3) - 1
-        return i if i >= 0 else None
-
     def quote(self, rows: Sequence[int]) -> str:
         """Citation for a run of segment rows (the first row gives time and speaker)."""
         rows = sorted(set(rows))
@@ -211,36 +209,18 @@ class Transcript:
         return reference(self.recording.id, seconds)
 
 
-def _words_for(seg: dict, stored: list[dict]) -> list[WordRow]:
-    if stored:
-        return [WordRow(w["start"], w["end"], w["text"], w["probability"] if w["probability"] is not None else 1.0) for w in stored]
-    # captions without word times: spread the words over the segment by character position
-    tokens = seg["text"].split()
-    if not tokens:
-        return []
-    total = sum(len(t) + 1 for t in tokens)
-    span = max(0.0, seg["end"] - seg["start"])
-    out, pos = [], 0
-    for t in tokens:
-        a = seg["start"] + span * pos / total
-        pos += len(t) + 1
-        out.append(WordRow(round(a, 3), round(seg["start"] + span * pos / total, 3), " " + t, 1.0))
-    return out
+def _word_rows(seg: dict) -> list[WordRow]:
+    # captions have no word times: their words are spread over the segment
+    words = seg["words"] or spread_words(seg["text"], seg["start"], seg["end"])
+    return [WordRow(w["start"], w["end"], w["text"], w["probability"] if w["probability"] is not None else 1.0)
+            for w in words]
 
 
 def transcript(archive, recording_id: int) -> Optional[Transcript]:
     """The recording's current transcript, else the one being written (read-only view)."""
-    catalog = archive.catalog
-    rec = catalog.recording(recording_id)
-    if rec is None:
+    data = read_transcript(archive.catalog, recording_id, unfinished=True)
+    if data is None:
         return None
-    t = catalog.current_transcript(recording_id)
-    complete = t is not None
-    if t is None:
-        t = catalog.incomplete_transcript(recording_id)
-    if t is None:
-        return Transcript(rec, [], complete=False)
-    words = catalog.words_by_segment(t["id"])
     rows = [
         SegmentRow(
             id=s["id"],
@@ -251,11 +231,11 @@ def transcript(archive, recording_id: int) -> Optional[Transcript]:
             speaker=s["speaker"],
             flag=s["flag"],
             edited=bool(s["original_text"]) and s["original_text"] != s["text"],
-            words=_words_for(s, words.get(s["id"], [])),
+            words=_word_rows(s),
         )
-        for s in catalog.segments(t["id"])
+        for s in data.segments
     ]
-    return Transcript(rec, rows, complete=complete)
+    return Transcript(data.recording, rows, complete=data.complete)
 
 
 # --- the bundled demo ---------------------------------------------------------------

@@ -65,8 +65,8 @@ sys.exit(desktop.app.main(%(archive)r, settings=settings, demo=False, on_ready=r
 
 
 def build_archive(root: Path, recordings: int, segments: int, seed: int = 7) -> None:
-    from archive.catalog import INDEXED
     from archive.recordings import recording_doc
+    from archive.status import Status
     from archive.store import Archive
     from transcription.types import Segment, Word
 
@@ -85,7 +85,7 @@ def build_archive(root: Path, recordings: int, segments: int, seed: int = 7) -> 
                 media_path=None,
                 sha256=f"{i:064x}",
                 duration=segments * 6.0,
-                status=INDEXED,
+                status=Status.INDEXED,
                 progress=1.0,
             )
             tid = catalog.start_transcript(rid, "synthetic", "none", None, "whisper")

@@ -7,7 +7,6 @@ neither Whisper nor torch: the import worker builds the engine on its first job.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -39,17 +38,16 @@ def create_window(
     ``transcriber_factory(engine, options, cache_dir)``: the transcriber the importer
     uses (tests pass a fake); default: the real Whisper engines, loaded on first use.
     """
-    from archive import logs, views
-    from archive.store import Archive
+    from archive import views
+    from archive.opening import open_archive
     from desktop.import_worker import ImportController
     from desktop.main_window import MainWindow
     from desktop.qtcompat import guard_singletons
     from desktop.settings import AppSettings
 
     guard_singletons()  # before any thread starts: see desktop/qtcompat.py
-    logs.configure(archive_dir)  # what the app catches and carries on from goes to the archive's log
     app_settings = AppSettings(settings)
-    archive = Archive(archive_dir)
+    archive = open_archive(archive_dir)
     if cache_dir is None and transcriber_factory is None:
         import platformdirs
 
@@ -58,9 +56,9 @@ def create_window(
     window = MainWindow(archive, app_settings, imports)
     imports.setParent(window)
     if resume:
-        window.importing.resume_unfinished()
+        window.resume_unfinished()
     if wants_demo(archive_dir, demo) and views.is_empty(archive) and not imports.busy:
-        window.importing.import_demo()
+        window.import_demo()
     return window
 
 
@@ -100,7 +98,6 @@ def main(
     try:
         window = create_window(archive_dir, settings=qsettings, transcriber_factory=transcriber_factory, demo=demo)
     except Exception as exc:  # an unusable archive folder: say so, in one line
-        logging.getLogger(__name__).exception("cannot open the archive at %s", archive_dir)
         QMessageBox.critical(None, "Council Archive", f"Cannot open the archive at {archive_dir}:\n{exc}")
         return 1
     window.restore_geometry()

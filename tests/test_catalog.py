@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlite_utils import Database
 
-from archive.catalog import INDEXED, Catalog, migrations, open_db
+from archive.catalog import Catalog, migrations, open_db
+from archive.status import Status
 from archive.alignment import align_words
 from transcription.types import Segment, Word
 
@@ -67,7 +68,7 @@ def test_sha256_is_unique(catalog):
 
 
 def test_delete_recording_removes_everything(catalog):
-    rid = catalog.add_recording(title="gone", sha256="01" * 32, status=INDEXED)
+    rid = catalog.add_recording(title="gone", sha256="01" * 32, status=Status.INDEXED)
     tid = catalog.start_transcript(rid, "e", "m", None, "whisper")
     catalog.add_segment(tid, 0, segment(0))
     catalog.add_job(rid, "{}")

@@ -1,4 +1,4 @@
-"""An index built by an older version is rebuilt from the catalog when the archive opens."""
+"""An index built by an older version is rebuilt from the catalog when `open_archive` opens the archive."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from archive.store import Archive
+from archive.opening import open_archive
+from archive.store import Archive, IndexNeedsRebuild
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +19,11 @@ def test_old_index_is_rebuilt_from_the_catalog(archive_copy):
     data = json.loads(meta.read_text())
     data["schema_version"] = -1
     meta.write_text(json.dumps(data))
-    with Archive(archive_copy) as archive:
+    with Archive(archive_copy) as archive:  # the archive itself only says so
+        with pytest.raises(IndexNeedsRebuild, match="reindex"):
+            archive.index
+    assert json.loads(meta.read_text())["schema_version"] == -1
+    with open_archive(archive_copy) as archive:
         after = archive.index.search('"my name is nora fields"')
     assert before.total == after.total == 1
     assert after.hits[0].start == before.hits[0].start

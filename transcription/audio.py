@@ -32,6 +32,7 @@ from transcription.errors import (
     NoAudioStreamError,
     NotMediaError,
 )
+from transcription.formats import hms
 
 SAMPLE_RATE = 16000
 _BYTES_PER_SAMPLE = 4  # float32
@@ -48,7 +49,7 @@ def ffmpeg_exe() -> str:
     if found:
         return found
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # only needed where there is no system ffmpeg
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except Exception as exc:  # pragma: no cover - depends on the machine
@@ -186,8 +187,6 @@ def check_complete(path: str | os.PathLike, info: MediaInfo) -> None:
     except CorruptMediaError:
         samples = np.zeros(0, dtype=np.float32)
     if len(samples) == 0:
-        from transcription.formats import hms
-
         raise CorruptMediaError(path, f"the audio stops before {hms(at)} of the {hms(duration)} its header declares")
 
 

@@ -181,7 +181,7 @@ def ct2_to_openai_checkpoint(model_dir: str | os.PathLike, out_path: str | os.Pa
     Weights keep their stored precision (float16 here, like OpenAI's own checkpoints);
     quantized weights are dequantized to float32. ``load_model`` casts to the model dtype.
     """
-    import torch
+    import torch  # heavy, and only in the optional `openai` extra
 
     model_dir = Path(model_dir)
     variables = _dequantize(read_ct2_model(model_dir / "model.bin"))

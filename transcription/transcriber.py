@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 import numpy as np
+import platformdirs
 
 from transcription import audio
 from transcription.guards import guard
+from transcription.models import resolve_ct2_model
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
 
 ENGINES = ("faster-whisper", "openai-whisper")
@@ -41,7 +43,7 @@ SINGLE_CHUNK_BELOW = 60.0  # shorter files are not worth starting worker process
 def build_engine(name: str, options: TranscribeOptions, cache_dir: Optional[str] = None):
     """Instantiate an engine by name. Heavy libraries are imported here, not at import time."""
     if name == "faster-whisper":
-        from transcription.engines.faster_whisper import FasterWhisperEngine
+        from transcription.engines.faster_whisper import FasterWhisperEngine  # heavy (see the docstring)
 
         return FasterWhisperEngine(options)
     if name == "openai-whisper":
@@ -232,8 +234,6 @@ class Transcriber:
 
     @property
     def model_label(self) -> str:
-        from transcription.models import resolve_ct2_model
-
         return resolve_ct2_model(self.options.model)[1]
 
     def transcribe(
@@ -331,6 +331,4 @@ def transcribe(
 
 
 def default_cache_dir() -> str:
-    import platformdirs
-
     return str(Path(platformdirs.user_cache_dir("council-archive")))

@@ -1,9 +1,10 @@
 """The engine interface shared by faster-whisper and openai-whisper.
 
-An engine transcribes a 16 kHz mono float32 numpy array that the caller decoded
-(see :mod:`transcription.audio`). It returns ``(segments, info)`` where ``segments``
-is a *lazy* iterator of :class:`~transcription.types.Segment`: nothing heavy runs
-until the caller iterates, and stopping the iteration cancels the work.
+An engine transcribes a mono float32 numpy array at ``transcription.audio.SAMPLE_RATE``
+(16 kHz) that the caller decoded (see :mod:`transcription.audio`). It returns
+``(segments, info)`` where ``segments`` is a *lazy* iterator of
+:class:`~transcription.types.Segment`: nothing heavy runs until the caller iterates,
+and stopping the iteration cancels the work.
 
 ``offset`` (seconds) is added to every time, so a chunk cut from the middle of a
 recording reports times relative to the whole recording.
@@ -16,8 +17,6 @@ from typing import Iterator, Protocol
 import numpy as np
 
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
-
-SAMPLE_RATE = 16000
 
 # Whisper's own guards against loops and invented text, shared by both engines
 # (our further checks are in transcription.guards).

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Iterator
 
 import numpy as np
 
+from transcription.audio import SAMPLE_RATE
 from transcription.engines.base import (
     COMPRESSION_RATIO_THRESHOLD,
     LOG_PROB_THRESHOLD,
@@ -15,6 +17,8 @@ from transcription.engines.base import (
 )
 from transcription.models import is_english_only, resolve_ct2_model
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
+
+log = logging.getLogger(__name__)
 
 # Whisper's own guards against loops and invented text (see also transcription.guards).
 DECODE_GUARDS = dict(
@@ -40,7 +44,7 @@ class FasterWhisperEngine:
 
             onnxruntime.disable_telemetry_events()
         except (ImportError, AttributeError):  # pragma: no cover - depends on the onnxruntime build
-            pass
+            log.warning("cannot switch off onnxruntime's telemetry events (ORT_DISABLE_TELEMETRY is set)", exc_info=True)
 
         target, self.model_label = resolve_ct2_model(options.model)
         try:
@@ -65,7 +69,7 @@ class FasterWhisperEngine:
     def transcribe_array(
         self, audio: np.ndarray, options: TranscribeOptions, offset: float = 0.0
     ) -> tuple[Iterator[Segment], TranscriptionInfo]:
-        duration = len(audio) / 16000.0
+        duration = len(audio) / SAMPLE_RATE
         language = self._language(options)
         info = TranscriptionInfo(
             language=language or "", duration=duration, engine=self.name, model=self.model_label

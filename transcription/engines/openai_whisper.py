@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+import platformdirs
 
+from transcription.convert import alignment_heads, ensure_openai_checkpoint
 from transcription.engines.base import (
     COMPRESSION_RATIO_THRESHOLD,
     LOG_PROB_THRESHOLD,
     NO_SPEECH_THRESHOLD,
-    SAMPLE_RATE,
     TEMPERATURES,
 )
+from transcription.audio import SAMPLE_RATE
 from transcription.models import DEFAULT_MODEL, bundled_model_dir
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
@@ -27,7 +29,7 @@ from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, W
 
 def _set_alignment_heads(model, heads) -> None:
     """Set ``model.alignment_heads`` (sparse bool [n_text_layer, n_text_head]) from pairs."""
-    import torch
+    import torch  # heavy, optional (see the module docstring)
 
     mask = torch.zeros(model.dims.n_text_layer, model.dims.n_text_head, dtype=torch.bool)
     for layer, head in heads:
@@ -40,16 +42,12 @@ class OpenAIWhisperEngine:
 
     def __init__(self, options: TranscribeOptions, cache_dir: str | Path | None = None):
         if cache_dir is None:
-            import platformdirs
-
             cache_dir = platformdirs.user_cache_dir("council-archive")
         self.cache_dir = Path(cache_dir)
         self.model, self.model_label = self._load(options.model)
 
     def _load(self, spec: str | None):
-        import whisper
-
-        from transcription.convert import alignment_heads, ensure_openai_checkpoint
+        import whisper  # heavy, optional (see the module docstring)
 
         bundled = bundled_model_dir()
         if spec in (None, "", DEFAULT_MODEL) and bundled is not None:
@@ -97,7 +95,7 @@ class OpenAIWhisperEngine:
         return self._segments(audio, options, info, offset), info
 
     def _detect_language(self, audio: np.ndarray) -> tuple[str, float]:
-        import whisper
+        import whisper  # heavy, optional (see the module docstring)
 
         mel = whisper.log_mel_spectrogram(
             whisper.pad_or_trim(audio), self.model.dims.n_mels
@@ -110,7 +108,7 @@ class OpenAIWhisperEngine:
         self, audio: np.ndarray, options: TranscribeOptions, info: TranscriptionInfo, offset: float
     ) -> Iterator[Segment]:
         """Generator: the whole transcription runs on the first ``next()``."""
-        import torch
+        import torch  # heavy, optional (see the module docstring)
 
         if len(audio) == 0:
             return
