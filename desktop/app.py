@@ -7,6 +7,7 @@ neither Whisper nor torch: the import worker builds the engine on its first job.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -38,7 +39,7 @@ def create_window(
     ``transcriber_factory(engine, options, cache_dir)``: the transcriber the importer
     uses (tests pass a fake); default: the real Whisper engines, loaded on first use.
     """
-    from archive import views
+    from archive import logs, views
     from archive.opening import open_archive
     from desktop.import_worker import ImportController
     from desktop.main_window import MainWindow
@@ -46,6 +47,7 @@ def create_window(
     from desktop.settings import AppSettings
 
     guard_singletons()  # before any thread starts: see desktop/qtcompat.py
+    logs.configure(archive_dir)  # what the app catches and carries on from goes to the archive's log
     app_settings = AppSettings(settings)
     archive = open_archive(archive_dir)
     if cache_dir is None and transcriber_factory is None:
@@ -56,9 +58,9 @@ def create_window(
     window = MainWindow(archive, app_settings, imports)
     imports.setParent(window)
     if resume:
-        window.resume_unfinished()
+        window.importing.resume_unfinished()
     if wants_demo(archive_dir, demo) and views.is_empty(archive) and not imports.busy:
-        window.import_demo()
+        window.importing.import_demo()
     return window
 
 
@@ -98,6 +100,7 @@ def main(
     try:
         window = create_window(archive_dir, settings=qsettings, transcriber_factory=transcriber_factory, demo=demo)
     except Exception as exc:  # an unusable archive folder: say so, in one line
+        logging.getLogger(__name__).exception("cannot open the archive at %s", archive_dir)
         QMessageBox.critical(None, "Council Archive", f"Cannot open the archive at {archive_dir}:\n{exc}")
         return 1
     window.restore_geometry()
