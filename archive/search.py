@@ -1,64 +1,70 @@
-"""Search across the whole archive (a thin service over the index, for CLI and GUI)."""
+"""Search across the whole archive: one request object, for the CLI and the GUI alike,
+turned into the index's call here and nowhere else."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import asdict, dataclass
 from typing import Optional
 
+log = logging.getLogger(__name__)
 
-def search(
-    archive,
-    query: str,
-    *,
-    body: Optional[str] = None,
-    speaker: Optional[str] = None,
-    kind: Optional[str] = None,
-    date_from: Optional[str] = None,
-    date_to: Optional[str] = None,
-    sort: str = "relevance",
-    limit: int = 20,
-    offset: int = 0,
-    facets: bool = False,
-    exact: bool = False,
-    sounds_like: bool = False,
-    variants: bool = True,
-    suggest: bool = True,
-):
-    """Run a query in the archive's query language. Raises index.QueryError (one line).
+FILTERS = ("body", "speaker", "kind", "date_from", "date_to")  # empty means "no filter"
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search in the archive's query language. The fields are
+    :meth:`index.SearchIndex.search`'s keyword arguments, under the same names.
 
     Numbers match however they were written or spoken ("item 3" = "item three"), the
-    built-in spelling variants and the archive's vocabulary (``vocab add TERM --variant
+    built-in spelling ``variants`` and the archive's vocabulary (``vocab add TERM --variant
     V``; the body's own entries and the archive-wide ones) are searched too, and
-    ``sounds_like`` adds words that sound like the names typed. ``exact`` turns all of
-    that off: letter for letter. ``results.suggestions`` holds "Did you mean" queries
-    when little or nothing was found.
+    ``phonetic`` adds words that sound like the names typed. ``exact`` turns all of that
+    off: letter for letter. With ``suggest``, results carry "Did you mean" queries when
+    little or nothing was found.
     """
-    from index import IndexVersionError, QueryError
 
-    synonyms = [] if exact else _vocabulary(archive, body)
+    query: str = ""
+    body: Optional[str] = None
+    speaker: Optional[str] = None
+    kind: Optional[str] = None
+    date_from: Optional[str] = None
+    date_to: Optional[str] = None
+    sort: str = "relevance"
+    limit: int = 100  # one page of hits
+    offset: int = 0
+    facets: bool = False
+    exact: bool = False  # letter for letter: no stemming, number forms, variants, vocabulary or sounds-alikes
+    phonetic: bool = False  # names also match words that sound alike (Sarno finds Sarnow)
+    variants: bool = True
+    suggest: bool = True
+
+    @property
+    def empty(self) -> bool:
+        return not self.query.strip()
+
+    def index_arguments(self) -> dict:
+        """The keyword arguments of ``SearchIndex.search`` (all but the query)."""
+        fields = asdict(self)
+        del fields["query"]
+        return {**fields, **{name: fields[name] or None for name in FILTERS}}
+
+
+def search(archive, request: SearchRequest):
+    """Run a request; the index's ``SearchResults``. Raises index.QueryError (one line),
+    also when the index needs rebuilding and cannot be (a read-only archive)."""
+    from index import IndexVersionError, QueryError  # index/ loads Whoosh: not before the first search
+
     try:
         index = archive.index
-        return index.search(
-            query,
-            body=body or None,
-            speaker=speaker or None,
-            kind=kind or None,
-            date_from=date_from or None,
-            date_to=date_to or None,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-            facets=facets,
-            exact=exact,
-            phonetic=sounds_like,
-            variants=variants,
-            synonyms=synonyms,
-            suggest=suggest,
-        )
-    except IndexVersionError:
+    except IndexVersionError:  # a read-only archive whose index an older version built
         raise QueryError(
             "The search index was built by an older version of Council Archive; "
             "rebuild it with: council-archive reindex"
         ) from None
+    synonyms = [] if request.exact else _vocabulary(archive, request.body)
+    return index.search(request.query, synonyms=synonyms, **request.index_arguments())
 
 
 def _vocabulary(archive, body: Optional[str]) -> list[list[str]]:
@@ -68,4 +74,5 @@ def _vocabulary(archive, body: Optional[str]) -> list[list[str]]:
     try:
         return vocab.expansions(archive.db, body or None)
     except Exception:  # an old catalog without the table: search without it
+        log.warning("searching without the vocabulary", exc_info=True)
         return []

@@ -256,7 +256,7 @@ class SearchPanel(QWidget):
             sort=self.sort.currentData() or "relevance",
             offset=offset,
             exact=self.exact.isChecked(),
-            sounds_like=self.sounds_like.isChecked(),
+            phonetic=self.sounds_like.isChecked(),
         )
 
     def cancel_pending(self) -> None:

@@ -41,14 +41,14 @@ def test_exact_and_sounds_like_reach_the_search(qtbot, imported, monkeypatch):
     qtbot.waitUntil(lambda: bool(seen))
     loose = panel.model.rowCount()
     assert loose == len(lines_with("sidewalk"))
-    assert not seen[-1].exact and not seen[-1].sounds_like
+    assert not seen[-1].exact and not seen[-1].phonetic
 
     panel.exact.setChecked(True)  # re-runs the search at once
     assert seen[-1].exact
     assert panel.model.rowCount() < loose  # "sidewalks" no longer matches "sidewalk"
 
     panel.sounds_like.setChecked(True)
-    assert seen[-1].sounds_like and seen[-1].exact
+    assert seen[-1].phonetic and seen[-1].exact
 
 
 def _readme_query_section() -> str:

@@ -6,7 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
-from archive.cli import build_parser
+from archive.cli import EXIT_CODES, build_parser
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -40,3 +40,9 @@ def test_every_command_and_option_is_documented():
 def test_engine_options_are_documented():
     for opt in ("--beam-size", "--compute-type", "--no-vad", "--workers"):
         assert opt in README, opt
+
+
+def test_exit_codes_are_documented():
+    section = README.split("## Command line", 1)[1].split("| command |", 1)[0]
+    for code in sorted(set(EXIT_CODES.values()) - {0}):
+        assert f"`{code}`" in section, code

@@ -886,7 +886,7 @@ def test_no_segment_spans_a_long_silence(hard_audio, tmp_path):
 @pytest.mark.slow
 def test_import_and_search_with_the_network_blocked(media, tmp_path, monkeypatch):
     from archive.importer import Importer
-    from archive.search import search
+    from archive.search import SearchRequest, search
     from archive.store import Archive
     from transcription.types import TranscribeOptions
 
@@ -915,7 +915,7 @@ def test_import_and_search_with_the_network_blocked(media, tmp_path, monkeypatch
         finally:
             importer.close()
         assert result.status == "indexed", result
-        res = search(archive, '"first item on the agenda"')
+        res = search(archive, SearchRequest('"first item on the agenda"'))
         assert res.total == 1
     assert attempts == []
 
@@ -967,7 +967,7 @@ HOSTILE = [
 
 
 def test_user_text_never_becomes_sql(tmp_path):
-    from archive.search import search
+    from archive.search import SearchRequest, search
     from archive.store import Archive
 
     archive_dir = tmp_path / "archive"
@@ -988,12 +988,12 @@ def test_user_text_never_becomes_sql(tmp_path):
     assert cli_json(archive_dir, "search", "hearing", "--body", HOSTILE[-1])["total"] == 1  # the hostile body, exactly
     with Archive(archive_dir) as archive:
         assert archive.catalog.recording_by_sha("' OR '1'='1") is None
-        assert search(archive, "budget", body="' OR '1'='1").total == 0
+        assert search(archive, SearchRequest("budget", body="' OR '1'='1")).total == 0
     check_ok(archive_dir)
 
 
 def test_a_filter_value_with_query_syntax_matches_nothing(tmp_path):
-    from archive.search import search
+    from archive.search import SearchRequest, search
     from archive.store import Archive
 
     archive_dir = tmp_path / "archive"
@@ -1014,9 +1014,9 @@ def test_a_filter_value_with_query_syntax_matches_nothing(tmp_path):
         else:
             assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     with Archive(archive_dir) as archive:
-        assert search(archive, "budget", body=sneaky).total == 0
-        assert search(archive, "budget", speaker=sneaky).total == 0
-        assert search(archive, "budget", body="Springfield City Council").total == 1
+        assert search(archive, SearchRequest("budget", body=sneaky)).total == 0
+        assert search(archive, SearchRequest("budget", speaker=sneaky)).total == 0
+        assert search(archive, SearchRequest("budget", body="Springfield City Council")).total == 1
 
 
 def test_the_archive_is_private(tmp_path):

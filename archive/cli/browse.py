@@ -1,0 +1,104 @@
+"""``list``, ``show``, ``edit`` and ``remove``: the recordings in the archive."""
+
+from __future__ import annotations
+
+import argparse
+
+from archive.catalog import KINDS
+from archive.cli.common import EXIT_OK, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json
+from archive.status import Status
+
+commands = Commands()
+register = commands.register
+
+EDITABLE = ("title", "body", "date", "kind")
+
+
+def duration(seconds) -> str:
+    from transcription.formats import hms
+
+    return hms(seconds) if seconds else "-"
+
+
+@commands.command("list", help="list the recordings in the archive")
+@JSON
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_archive(args) as archive:
+        recs = archive.catalog.recordings()
+    if args.json:
+        print_json([r.summary() for r in recs])
+        return EXIT_OK
+    if not recs:
+        print("The archive is empty. Add meetings with: council-archive import FILE...")
+        return EXIT_OK
+    for r in recs:
+        status = r.status if r.status != Status.TRANSCRIBING else f"transcribing {r.progress:.0%}"
+        if r.note:
+            status += " (no speech)" if r.note.startswith("no speech") else ""
+        print(f"#{r.id:<4} {r.date or '----------'}  {duration(r.duration)}  {r.kind or '':7} {status:12} {r.title}"
+              + (f" — {r.body}" if r.body else ""))
+    return EXIT_OK
+
+
+@commands.command("show", help="show one recording and its transcript")
+@arg("id", type=int)
+@JSON
+def cmd_show(args: argparse.Namespace) -> int:
+    from transcription.formats import hms
+
+    with open_archive(args) as archive:
+        rec = archive.catalog.recording(args.id)
+        if rec is None:
+            raise CommandError(f"no recording {args.id}")
+        transcript = archive.catalog.current_transcript(rec.id)
+        segments = archive.catalog.segments(transcript["id"]) if transcript else []
+    if args.json:
+        print_json({**rec.__dict__, "transcript": transcript, "segments": segments})
+        return EXIT_OK
+    print(f"#{rec.id} {rec.title}")
+    for label, value in (("Body", rec.body), ("Date", rec.date), ("Kind", rec.kind), ("Duration", duration(rec.duration)),
+                         ("Status", rec.status + (f" ({rec.error})" if rec.error else "")), ("Source", rec.source_path),
+                         ("Media", rec.media_path), ("Note", rec.note)):
+        if value:
+            print(f"{label:9} {value}")
+    if transcript:
+        print(f"{'Engine':9} {transcript['engine']} {transcript['model'] or ''}".rstrip())
+        print()
+        for seg in segments:
+            speaker = f"{seg['speaker']}: " if seg["speaker"] else ""
+            flag = f" [{seg['flag']}: not indexed]" if seg["flag"] else ""
+            print(f"[{hms(seg['start'])}] {speaker}{seg['text']}{flag}")
+    return EXIT_OK
+
+
+@commands.command("edit", help="change a recording's title, body, date or kind")
+@arg("id", type=int)
+@arg("--title")
+@arg("--body")
+@arg("--date", metavar="YYYY-MM-DD")
+@arg("--kind", choices=KINDS)
+def cmd_edit(args: argparse.Namespace) -> int:
+    from archive.editing import edit_recording
+
+    fields = {k: getattr(args, k) for k in EDITABLE if getattr(args, k) is not None}
+    if not fields:
+        raise UsageError("nothing to change: give --title, --body, --date or --kind")
+    with open_archive(args) as archive:
+        edit_recording(archive, args.id, **fields)
+    print(f"updated #{args.id}: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
+    return EXIT_OK
+
+
+@commands.command("remove", help="remove a recording (catalog, index and stored media)")
+@arg("id", type=int)
+def cmd_remove(args: argparse.Namespace) -> int:
+    from archive.recordings import remove_recording
+
+    with open_archive(args) as archive:
+        rec = archive.catalog.recording(args.id)
+        if rec is None:
+            raise CommandError(f"no recording {args.id}")
+        with archive.writing():
+            remove_recording(archive, args.id)
+    print(f"removed #{rec.id} {rec.title}")
+    return EXIT_OK

@@ -1,0 +1,86 @@
+"""What every command module shares: exit codes, the two errors a command raises,
+the ``Commands.command`` and ``arg`` decorators that keep a subcommand's arguments next to its
+handler, and small output helpers.
+
+A handler takes the parsed arguments and returns an exit code; anything that goes
+wrong is raised, and :func:`archive.cli.main` turns it into one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(Exception):
+    """The command could not do what was asked (exit 1): ``no recording 7``."""
+
+
+class UsageError(CommandError):
+    """The arguments cannot work, so nothing was tried (exit 2): ``--date must be YYYY-MM-DD``."""
+
+
+def arg(*names: str, **options) -> Callable[[Handler], Handler]:
+    """One ``add_argument`` for the command below it; stacked in the order they show in ``--help``."""
+
+    def declare(handler: Handler) -> Handler:
+        handler.arguments = [(names, options), *getattr(handler, "arguments", [])]
+        return handler
+
+    return declare
+
+
+def arg_group(*declarations: Callable[[Handler], Handler]) -> Callable[[Handler], Handler]:
+    """Several ``@arg`` declarations as one decorator (arguments that commands share)."""
+
+    def declare(handler: Handler) -> Handler:
+        for declaration in reversed(declarations):
+            handler = declaration(handler)
+        return handler
+
+    return declare
+
+
+class Commands:
+    """The subcommands of one module, in the order they are declared."""
+
+    def __init__(self) -> None:
+        self._commands: list[tuple[str, str, Handler]] = []
+
+    def command(self, name: str, help: str) -> Callable[[Handler], Handler]:
+        def declare(handler: Handler) -> Handler:
+            self._commands.append((name, help, handler))
+            return handler
+
+        return declare
+
+    def register(self, subparsers: argparse._SubParsersAction) -> None:
+        for name, help, handler in self._commands:
+            parser = subparsers.add_parser(name, help=help)
+            for names, options in getattr(handler, "arguments", []):
+                parser.add_argument(*names, **options)
+            parser.set_defaults(run=handler)
+
+
+def open_archive(args: argparse.Namespace, create: bool = True):
+    """The archive named by ``--archive`` (or the default)."""
+    from archive.store import Archive
+
+    return Archive(args.archive_dir, create=create)
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+JSON = arg("--json", action="store_true")  # machine-readable output

@@ -1,0 +1,77 @@
+"""``export``, ``clip``, ``export-catalog`` and ``bundle``: what leaves the archive."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from archive.cli.common import EXIT_OK, Commands, UsageError, arg, open_archive
+
+commands = Commands()
+register = commands.register
+
+
+@commands.command("export", help="export a recording's transcript (txt, srt, vtt, json, docx, csv)")
+@arg("id", type=int)
+@arg("--format", choices=("txt", "srt", "vtt", "json", "docx", "csv"), default="txt")
+@arg("-o", "--output", metavar="FILE", help="write here instead of stdout (docx always needs a file)")
+def cmd_export(args: argparse.Namespace) -> int:
+    from archive.exports import export_transcript
+
+    out = Path(args.output) if args.output else None
+    with open_archive(args) as archive:
+        text = export_transcript(archive, args.id, args.format, out)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+@commands.command("clip", help="cut an audio clip, tagged with its citation")
+@arg("id", type=int)
+@arg("--start", required=True, metavar="S", help="seconds or HH:MM:SS")
+@arg("--end", required=True, metavar="E", help="seconds or HH:MM:SS")
+@arg("-o", "--output", metavar="FILE")
+@arg("--format", choices=("mp3", "wav", "m4a"), default="mp3")
+@arg("--pad", type=float, default=0.0, metavar="SECONDS", help="extra audio before and after")
+def cmd_clip(args: argparse.Namespace) -> int:
+    from archive.clips import make_clip, parse_time
+
+    try:
+        start, end = parse_time(args.start), parse_time(args.end)
+    except ValueError as exc:  # a time that is not one: the arguments, not the archive
+        raise UsageError(str(exc)) from exc
+    with open_archive(args) as archive:
+        out, cite = make_clip(archive, args.id, start, end, Path(args.output) if args.output else None, args.format, args.pad)
+    print(f"wrote {out}")
+    print(cite)
+    return EXIT_OK
+
+
+@commands.command("export-catalog", help="export every recording's metadata (csv or json)")
+@arg("--format", choices=("csv", "json"), default="csv")
+@arg("-o", "--output", metavar="FILE")
+def cmd_export_catalog(args: argparse.Namespace) -> int:
+    from archive.exports import export_catalog
+
+    with open_archive(args) as archive:
+        text = export_catalog(archive, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+@commands.command("bundle", help="pack one recording (media, corrected transcript, metadata) into a .cabundle")
+@arg("id", type=int)
+@arg("-o", "--output", required=True, metavar="FILE.cabundle")
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from archive.bundle import write_bundle
+
+    with open_archive(args) as archive:
+        out = write_bundle(archive, args.id, Path(args.output))
+    print(f"wrote {out}")
+    return EXIT_OK

@@ -1,0 +1,111 @@
+"""``import`` and ``resume``: the import pipeline from the command line, one progress
+bar per file on stderr and one line per file on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from archive.catalog import KINDS
+from archive.cli.common import EXIT_ERROR, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, print_json
+from archive.cli.transcribe import ENGINE_ARGS, transcribe_options
+from archive.dates import valid_date
+from archive.progress import ProgressBar
+from archive.status import Outcome, Status
+
+commands = Commands()
+register = commands.register
+
+
+class ImportProgress:
+    """Turns import events into a progress bar per file (with ETA) on stderr."""
+
+    def __init__(self):
+        self.bar = None
+        self.path = None
+
+    def __call__(self, event) -> None:
+        if event.stage == Status.TRANSCRIBING:
+            if self.path != event.path:
+                self.close()
+                self.path = event.path
+                self.bar = ProgressBar(total=event.duration or 0.0, label=os.path.basename(event.path))
+            self.bar.update_to(event.progress * (event.duration or 0.0))
+        elif event.stage in tuple(Outcome):
+            self.close()
+            if event.stage == Outcome.FAILED:
+                print(f"council-archive: error: {event.message}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        self.path = None
+
+
+def run_importer(args: argparse.Namespace, work):
+    """``work(importer)`` on the archive, with a progress bar; its import results."""
+    from archive.importer import Importer
+    from transcription.transcriber import default_cache_dir
+
+    progress = ImportProgress()
+    with open_archive(args) as archive:
+        importer = Importer(archive, args.engine, transcribe_options(args), cache_dir=default_cache_dir(), on_event=progress)
+        try:
+            return work(importer)
+        finally:
+            progress.close()
+            importer.close()
+
+
+def report(results, as_json: bool) -> int:
+    if as_json:
+        print_json([{k: r.to_dict()[k] for k in ("id", "title", "status", "error")} for r in results])
+    else:
+        for r in results:
+            label = f"#{r.id} " if r.id else ""
+            line = f"{r.status:9} {label}{r.title or r.path}"
+            if r.status == Outcome.DUPLICATE:
+                line += f" ({r.error})"
+            print(line)
+        if len(results) > 1:
+            counts = {s: sum(r.status == s for r in results) for s in Outcome}
+            print(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+            for r in results:  # a single file's error was already printed as it happened
+                if r.status == Outcome.FAILED:
+                    print(f"  failed: {r.error}", file=sys.stderr)
+    return EXIT_ERROR if any(r.status in (Outcome.FAILED, Outcome.CANCELLED) for r in results) else EXIT_OK
+
+
+@commands.command("import", help="import audio/video files or folders (and .cabundle files) into the archive")
+@arg("paths", nargs="+", metavar="PATH")
+@arg("--title")
+@arg("--body", help='e.g. "Springfield City Council"')
+@arg("--date", metavar="YYYY-MM-DD")
+@arg("--kind", choices=KINDS, default="meeting")
+@ENGINE_ARGS
+@arg("--captions", metavar="FILE", help="an .srt/.vtt transcript to index instead of transcribing")
+@arg("--link", action="store_true", help="leave media where it is instead of copying it into the archive")
+@JSON
+def cmd_import(args: argparse.Namespace) -> int:
+    if args.date and not valid_date(args.date):
+        raise UsageError(f"--date must be YYYY-MM-DD, not {args.date!r}")
+    from archive.importer import ImportMeta
+
+    meta = ImportMeta(title=args.title, body=args.body, date=args.date, kind=args.kind)
+    results = run_importer(
+        args, lambda importer: importer.import_paths(args.paths, meta, captions=args.captions, link=args.link, prompt=args.prompt)
+    )
+    return report(results, args.json)
+
+
+@commands.command("resume", help="finish imports that an earlier run left unfinished")
+@ENGINE_ARGS
+@JSON
+def cmd_resume(args: argparse.Namespace) -> int:
+    results = run_importer(args, lambda importer: importer.resume())
+    if not results and not args.json:
+        print("nothing to resume")
+        return EXIT_OK
+    return report(results, args.json)

@@ -1,0 +1,89 @@
+"""``search``: every word of every recording, for people, as JSON, or as a dataset."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from archive.catalog import KINDS
+from archive.cli.common import EXIT_OK, JSON, Commands, arg, open_archive, print_json
+from archive.search import SearchRequest, search
+
+commands = Commands()
+register = commands.register
+
+MAX_EXPORT_HITS = 1_000_000
+HIT_FIELDS = ("recording_id", "title", "body", "date", "kind", "speaker", "start", "end", "segment_start", "text",
+              "snippet", "score")
+
+
+def request_from(args: argparse.Namespace, limit: int) -> SearchRequest:
+    return SearchRequest(
+        query=args.query, body=args.body, speaker=args.speaker, kind=args.kind, date_from=args.date_from,
+        date_to=args.date_to, sort=args.sort, limit=limit, exact=args.exact, phonetic=args.sounds_like,
+    )
+
+
+def render_fragments(fragments, tty: bool) -> str:
+    on, off = ("\033[1;33m", "\033[0m") if tty else ("*", "*")
+    return "".join(f"{on}{text}{off}" if match else text for text, match in fragments)
+
+
+@commands.command("search", help="search every word of every recording")
+@arg("query")
+@arg("--body")
+@arg("--speaker")
+@arg("--kind", choices=KINDS)
+@arg("--from", dest="date_from", metavar="DATE")
+@arg("--to", dest="date_to", metavar="DATE")
+@arg("--sort", choices=("relevance", "date"), default="relevance")
+@arg("--limit", type=int, default=20)
+@arg("--exact", action="store_true", help="match letter for letter: no stemming, number forms, variants or sounds-alikes")
+@arg("--sounds-like", action="store_true", help="names also match words that sound alike (Sarno finds Sarnow)")
+@JSON
+@arg("--export", metavar="FILE.csv|FILE.jsonl", help="write every hit (not just --limit) as a dataset")
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.export:
+        return export_hits(args)
+    with open_archive(args) as archive:
+        results = search(archive, request_from(args, args.limit))
+    if args.json:
+        print_json({
+            "total": results.total,
+            "hits": [{name: getattr(h, name) for name in HIT_FIELDS} for h in results.hits],
+            "suggestions": list(results.suggestions),
+        })
+    else:
+        print_hits(args.query, results)
+    return EXIT_OK
+
+
+def export_hits(args: argparse.Namespace) -> int:
+    from archive.exports import write_results
+
+    with open_archive(args) as archive:
+        results = search(archive, request_from(args, MAX_EXPORT_HITS))
+        n = write_results(results.hits, Path(args.export))
+    print(f"wrote {n} hit{'s' if n != 1 else ''} to {args.export}")
+    return EXIT_OK
+
+
+def print_hits(query: str, results) -> None:
+    from transcription.formats import hms
+
+    tty = sys.stdout.isatty()
+    suggestions = "Did you mean: " + " or ".join(results.suggestions) + "?"
+    if not results.hits:
+        print(f"No matches for {query!r}.")
+        if results.suggestions:
+            print(suggestions)
+        return
+    if results.suggestions:
+        print(suggestions)
+    shown = f", showing {len(results.hits)}" if results.total > len(results.hits) else ""
+    print(f"{results.total} match{'es' if results.total != 1 else ''}{shown}")
+    for h in results.hits:
+        who = f" — {h.speaker}" if h.speaker else ""
+        print(f"\n{h.title} ({h.date or 'undated'}{', ' + h.body if h.body else ''}) #{h.recording_id} at {hms(h.start)}{who}")
+        print("  " + render_fragments(h.fragments, tty))
