@@ -7,6 +7,8 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Optional
 
+from archive.store import IndexNeedsRebuild
+
 log = logging.getLogger(__name__)
 
 FILTERS = ("body", "speaker", "kind", "date_from", "date_to")  # empty means "no filter"
@@ -54,15 +56,12 @@ class SearchRequest:
 def search(archive, request: SearchRequest):
     """Run a request; the index's ``SearchResults``. Raises index.QueryError (one line),
     also when the index needs rebuilding and cannot be (a read-only archive)."""
-    from index import IndexVersionError, QueryError  # index/ loads Whoosh: not before the first search
+    from index import QueryError  # index/ loads Whoosh: not before the first search
 
     try:
         index = archive.index
-    except IndexVersionError:  # a read-only archive whose index an older version built
-        raise QueryError(
-            "The search index was built by an older version of Council Archive; "
-            "rebuild it with: council-archive reindex"
-        ) from None
+    except IndexNeedsRebuild as exc:
+        raise QueryError(str(exc)) from None
     synonyms = [] if request.exact else _vocabulary(archive, request.body)
     return index.search(request.query, synonyms=synonyms, **request.index_arguments())
 

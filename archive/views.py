@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -18,6 +18,7 @@ from archive.catalog import Recording
 from archive.citation import citation, reference
 from archive.status import Status
 from archive.transcripts import read_transcript
+from archive.search import SearchRequest, search
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 LOW_CONFIDENCE = 0.5  # word probability below which the GUI marks a word as uncertain
@@ -26,46 +27,9 @@ LOW_CONFIDENCE = 0.5  # word probability below which the GUI marks a word as unc
 # --- search -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SearchRequest:
-    """What the search panel asks for; empty strings mean "no filter"."""
-
-    query: str = ""
-    body: str = ""
-    speaker: str = ""
-    kind: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    sort: str = "relevance"
-    limit: int = 100
-    offset: int = 0
-    exact: bool = False  # letter for letter: no variants, vocabulary or sounds-like
-    sounds_like: bool = False  # also words that sound like the names typed
-
-    @property
-    def empty(self) -> bool:
-        return not self.query.strip()
-
-
 def run_search(archive, request: SearchRequest, *, facets: bool = True):
-    """Search results (with facet counts) for a request; raises index.QueryError."""
-    from archive.search import search
-
-    return search(
-        archive,
-        request.query,
-        body=request.body,
-        speaker=request.speaker,
-        kind=request.kind,
-        date_from=request.date_from,
-        date_to=request.date_to,
-        sort=request.sort,
-        limit=request.limit,
-        offset=request.offset,
-        facets=facets,
-        exact=request.exact,
-        sounds_like=request.sounds_like,
-    )
+    """Search results (with facet counts unless ``facets=False``) for a request; raises index.QueryError."""
+    return search(archive, replace(request, facets=facets))
 
 
 def filter_counts(archive) -> dict[str, dict[str, int]]:

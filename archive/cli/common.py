@@ -71,11 +71,16 @@ class Commands:
             parser.set_defaults(run=handler)
 
 
-def open_archive(args: argparse.Namespace, create: bool = True):
-    """The archive named by ``--archive`` (or the default)."""
-    from archive.store import Archive
+def open_archive(args: argparse.Namespace, create: bool = True, *, current_index: bool = True):
+    """The archive named by ``--archive`` (or the default), with a current index unless
+    ``current_index`` is False (``reindex`` rebuilds it anyway)."""
+    if not current_index:
+        from archive.store import Archive
 
-    return Archive(args.archive_dir, create=create)
+        return Archive(args.archive_dir, create=create)
+    from archive.opening import open_archive as open_root
+
+    return open_root(args.archive_dir, create=create)
 
 
 def print_json(data) -> None:

@@ -41,7 +41,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_reindex(args: argparse.Namespace) -> int:
     from archive.indexing import reindex
 
-    with open_archive(args) as archive, archive.writing():
+    with open_archive(args, current_index=False) as archive, archive.writing():
         n = reindex(archive)
     print(f"re-indexed {n} recording{'s' if n != 1 else ''} from the catalog")
     return EXIT_OK
