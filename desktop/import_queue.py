@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive.importer import PROBING, STORING
 from archive.status import Outcome, Status
 
 # an ImportEvent's stage: PROBING and STORING, a recording Status on the way, an Outcome at the end
+# (archive.importer's names, restated so that the window does not load the importer at start-up)
+PROBING, STORING = "probing", "storing"
 FINAL = frozenset(Outcome)
 BUSY = (PROBING, STORING, Status.INDEXING)  # no measurable progress: a busy bar
 STAGE_TEXT = {

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive.importer import PROBING, STORING
 from archive.status import Status
+from desktop.import_queue import PROBING, STORING
 from transcription.formats import hms
 
 COLUMNS = ("Title", "Body", "Date", "Kind", "Duration", "Status")

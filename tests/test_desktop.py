@@ -214,6 +214,17 @@ def test_the_library_finder_asks_the_dynamic_loader():
     assert not has_library("libno-such-council-archive-library.so.0")
 
 
+def test_the_queue_knows_the_importer_s_stages_without_loading_it_at_start_up():
+    from archive import importer
+    from desktop import import_queue
+
+    assert (import_queue.PROBING, import_queue.STORING) == (importer.PROBING, importer.STORING)
+    code = "import sys, desktop.main_window\nprint('archive.importer' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "False"  # it loads on the first import
+
+
 def test_a_long_session_does_not_run_out_of_references_to_none(open_window):
     # PySide6 6.12 on Python 3.11 drops a reference to None on every void call and to
     # True on every emit; desktop.qtcompat.guard_singletons (run by create_window) covers it
