@@ -28,6 +28,7 @@ class Heard:
     word: str  # plain()
     start: float
     end: float
+    line: int = 0  # the script's line (script words only)
 
 
 def heard_words(archive_dir: Path, recording_id: Optional[int] = None) -> dict[int, list[Heard]]:
@@ -78,7 +79,8 @@ def phrase_near(words: list[Heard], seconds: float, n: int = 3) -> Optional[tupl
 
 def script_words(demo: dict) -> list[Heard]:
     """The demo script's words with their times (the synthesizer's, not Whisper's)."""
-    return [Heard(plain(w["word"]), w["start"], w["end"]) for line in demo["lines"] for w in line["words"] if plain(w["word"])]
+    return [Heard(plain(w["word"]), w["start"], w["end"], n)
+            for n, line in enumerate(demo["lines"]) for w in line["words"] if plain(w["word"])]
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,14 @@ class Run:
 
 
 def agreeing_runs(script: list[Heard], heard: list[Heard], n: int = 3) -> list[Run]:
-    """Non-overlapping runs of ``n`` words where the real transcript agrees with the script,
-    found by aligning the two word sequences (whatever Whisper misheard elsewhere)."""
+    """Non-overlapping runs of ``n`` words of one script line where the real transcript agrees
+    with the script, found by aligning the two word sequences (whatever Whisper misheard
+    elsewhere)."""
     matcher = difflib.SequenceMatcher(a=[w.word for w in script], b=[w.word for w in heard], autojunk=False)
     runs = []
     for block in matcher.get_matching_blocks():
         for k in range(0, block.size - n + 1, n):
             s, h = script[block.a + k : block.a + k + n], heard[block.b + k : block.b + k + n]
-            if all(_PLAIN.match(w.word) for w in s):
+            if all(_PLAIN.match(w.word) for w in s) and s[0].line == s[-1].line:
                 runs.append(Run(" ".join(w.word for w in s), s[0].start, h[0].start))
     return runs

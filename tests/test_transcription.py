@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import subprocess
 import sys
@@ -47,9 +48,14 @@ def test_jfk_flac(transcriber, shared_audio):
     assert (info.engine, info.model, info.language) == ("faster-whisper", "tiny.en", "en")
     assert info.duration == pytest.approx(11.0, abs=0.1)
     assert_word_times_sane(segments, info.duration)
-    # "ask not" is said about 3.9 s in (checked by ear in the original clip)
-    ask = next(w for s in segments for w in s.words if normalise(w.word) == "ask")
-    assert 2.5 < ask.start < 5.0
+    # "ask not" is said about 3.9 s in (checked by ear in the original clip): the word heard
+    # where the reference has "ask" (aligned, whatever else was heard) is timed there
+    heard = [w for s in segments for w in s.words]
+    said = normalise(reference(path)).split()
+    matcher = difflib.SequenceMatcher(a=said, b=[normalise(w.word) for w in heard], autojunk=False)
+    aligned = {a + k: heard[b + k] for a, b, n in matcher.get_matching_blocks() for k in range(n)}
+    assert said.index("ask") in aligned, [w.word for w in heard]
+    assert 2.5 < aligned[said.index("ask")].start < 5.0
 
 
 @pytest.mark.parametrize(
@@ -111,7 +117,8 @@ def test_demo_meeting_against_its_script(transcriber, demo):
         near = [t for w, t in words if w == first and abs(t - line["start"]) <= 3.0]
         if not near or min(abs(t - line["start"]) for t in near) > 1.0:
             misses.append((line["start"], line["text"][:40], near))
-    assert not misses, f"first words timed more than 1 s off: {misses}"
+    # Whisper may hear a line's first word otherwise on another CPU: allow one line in ten
+    assert len(misses) <= len(demo["lines"]) // 10, f"first words missing or timed more than 1 s off: {misses}"
 
 
 def test_chunked_parallel_matches_single_process(demo):
@@ -152,7 +159,9 @@ def test_cli_transcribe_text_formats(shared_audio, fmt, marker):
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    assert marker in proc.stdout and "country" in proc.stdout.lower()
+    assert marker in proc.stdout
+    said = set(normalise(reference(shared_audio / "jfk.wav")).split())
+    assert len(said & set(normalise(proc.stdout).split())) >= 0.8 * len(said), proc.stdout
 
 
 def test_cli_bad_input_is_one_line_and_nonzero(tmp_path):
