@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 DEMO_ARCHIVE ?= .demo-archive
 
-.PHONY: run test install install-test screenshot bench clean
+.PHONY: run test install install-test system-libs screenshot bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,17 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# Qt's system libraries that pip cannot bring (PulseAudio's client for the player,
+# libxcb-cursor for a window): installed with apt-get as root, else one line says how.
+system-libs:
+	@bash scripts/system_libs.sh
+
 ## make run: open the app on a demo archive (imports the bundled demo meeting on first run)
-run: install
+run: install system-libs
 	$(PY) -m desktop.launcher --archive $(DEMO_ARCHIVE)
 
 ## make test: the whole suite, both Whisper engines included
-test: install-test
+test: install-test system-libs
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 ## make screenshot: docs/screenshot.png from the real window (offscreen platform)
