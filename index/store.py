@@ -59,6 +59,7 @@ class SearchIndex:
             try:
                 self._ix = storage.open_index(INDEX_NAME)
             except Exception as e:  # unpicklable/foreign schema or codec
+                log.warning("search index at %s can't be opened", self.path, exc_info=True)
                 raise IndexVersionError(
                     f"the search index at {self.path} can't be opened ({e}); "
                     "rebuild it") from None
@@ -110,7 +111,8 @@ class SearchIndex:
     def _check_meta(self):
         try:
             meta = json.loads(self._meta_path().read_text())
-        except (OSError, ValueError):
+        except (OSError, ValueError) as e:
+            log.info("no readable index metadata at %s (%s)", self._meta_path(), e)
             meta = {}
         if meta.get("schema_version") != SCHEMA_VERSION:
             raise IndexVersionError(

@@ -156,7 +156,8 @@ class OwnStartMatcher(SpanFilterMatcher):
         return OwnStartMatcher(child, self.query, self.searcher, self.cursors)
 
     def score(self):
-        s = own_start_score(self.searcher, self.query, self.id(), self.cursors)
+        s = own_start_score(self.searcher, self.query, self.id(), self.cursors,
+                            self.spans())
         return self.child.score() if s is None else s
 
 

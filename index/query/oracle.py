@@ -31,11 +31,21 @@ def expandable(q):
     return None
 
 
-def own_start_score(searcher, q, docnum: int, cursors: dict):
+def own_start_score(searcher, q, docnum: int, cursors: dict, spans=None):
     """Score of local ``docnum`` for OwnStart ``q`` in a leaf ``searcher``,
     or None where the engine also uses the child matcher's score (sloppy
-    phrases).  ``cursors``: per-matcher cache of forward-only postings."""
+    phrases).  ``cursors``: per-matcher cache of forward-only postings;
+    ``spans``: the matcher's own-start spans of the document."""
     sc = _Scorer(searcher, docnum, cursors)
+    toks = q.toks
+    if (spans is not None and toks and toks[0][0] == 0 and (len(toks) == 1 or q.slop <= 1)
+            and all(len(alts) == 1 and alts[0][2] == 1.0 for _off, alts in toks)):
+        # one term per offset, weight 1: each own-start span is one occurrence
+        tf = len(spans)
+        if len(toks) == 1:
+            f, t, _w = toks[0][1][0]
+            return sc.term(f, t, tf)
+        return sum(sc.bm25(sc.alts_idf(alts), "text", tf) for _off, alts in toks)
     if q.toks is not None and len(q.toks) == 1:
         return sc.one_offset(q.toks[0][1], q.limit)
     if q.toks is not None and q.slop <= 1:
