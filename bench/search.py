@@ -9,7 +9,12 @@ is built too (default: 10 h and 100 h) to show the effect on phrase queries.
     .venv/bin/python bench/search.py               # 10, 100, 1000 h
     .venv/bin/python bench/search.py --quick       # 10 h only
     .venv/bin/python bench/search.py --hours 100 --plain-hours 100
+    .venv/bin/python bench/search.py --hours 100 --write-side-hours 100
     .venv/bin/python bench/search.py --write-docs  # update docs/benchmarks.md
+
+``--write-side-hours`` also builds the default index with Whoosh's stock
+``SegmentWriter`` (with this package's codec, and with ``W3Codec``'s public
+parameters) to show what the custom codec and writer pay, build and search.
 
 Not a test; results go to stdout (and, with --write-docs, to the "## Search"
 section of docs/benchmarks.md).
@@ -219,10 +224,49 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def build(path: Path, hours: float, *, mode: str, procs: int, profile: bool):
+# write-side variants: label -> (stock SegmentWriter?, codec factory or None = default)
+WRITERS = {
+    "council": "custom codec + custom writer (default)",
+    "stock-writer": "custom codec + stock SegmentWriter",
+    "stock": "stock SegmentWriter + W3Codec(blocklimit=512, compression=1)",
+}
+
+
+class _StockWriter:
+    """``SearchIndex.writer()`` stand-in writing through Whoosh's own
+    SegmentWriter (public API), with the package's codec or W3Codec."""
+
+    def __init__(self, ix, variant: str, limitmb: int):
+        from whoosh.codec.whoosh3 import W3Codec
+
+        from index._whoosh_internals import CouncilCodec
+        from index.documents import segment_documents
+
+        codec = CouncilCodec() if variant == "stock-writer" else W3Codec(
+            blocklimit=512, compression=1)
+        self._docs = segment_documents
+        self._numbers = ix.spoken_numbers
+        self._w = ix._ix.writer(limitmb=limitmb, codec=codec)
+
+    def __enter__(self):
+        return self
+
+    def add_recording(self, doc):
+        self._w.delete_by_term("rid", str(doc.recording_id))
+        for fields in self._docs(doc, numbers=self._numbers):
+            self._w.add_document(**fields)
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self._w.commit()
+        else:
+            self._w.cancel()
+
+
+def build(path: Path, hours: float, *, mode: str, profile: bool, writer: str = "council"):
     """Index a synthetic archive; returns (index seconds, generate seconds,
     segments, words, index CPU seconds).  Index time excludes generating the
-    synthetic data; CPU time includes writer sub-processes."""
+    synthetic data."""
     gen = Generator()
     ix = SearchIndex.create(path, common_grams=mode)
     nseg = nwords = 0
@@ -233,8 +277,8 @@ def build(path: Path, hours: float, *, mode: str, procs: int, profile: bool):
     if prof:
         prof.enable()
     docs = gen.archive(hours)
-    with ix.writer(procs=procs, limitmb=512 if procs > 1 else 1024,
-                   multisegment=procs > 1) as w:
+    w = ix.writer(limitmb=1024) if writer == "council" else _StockWriter(ix, writer, 1024)
+    with w:
         while True:
             g0, gc0 = time.perf_counter(), time.process_time()
             doc = next(docs, None)
@@ -310,14 +354,15 @@ def loadavg() -> str:
         return "?"
 
 
-def bench_size(hours, *, mode, procs, repeats, workdir, profile, classes,
-               whoosh_baseline=False):
-    path = Path(workdir) / f"ix_{hours:g}h_{mode}"
+def bench_size(hours, *, mode, repeats, workdir, profile, classes,
+               whoosh_baseline=False, writer="council"):
+    path = Path(workdir) / f"ix_{hours:g}h_{mode}_{writer}"
     label = MODE_LABELS[mode]
-    print(f"\n== {hours:g} h ({label}) -> {path}  [load {loadavg()}]", flush=True)
+    print(f"\n== {hours:g} h ({label}, {WRITERS[writer]}) -> {path}  [load {loadavg()}]",
+          flush=True)
     load0 = loadavg()
-    secs, gen_s, nseg, nwords, cpu = build(path, hours, mode=mode, procs=procs,
-                                           profile=profile)
+    secs, gen_s, nseg, nwords, cpu = build(path, hours, mode=mode, profile=profile,
+                                           writer=writer)
     size = dir_size(path)
     print(f"build {secs:.1f} s, CPU {cpu:.1f} s (+{gen_s:.1f} s generating data), "
           f"{nseg:,} segments, "
@@ -335,7 +380,7 @@ def bench_size(hours, *, mode, procs, repeats, workdir, profile, classes,
         for cls, r in res.items():
             print(f"  [{elabel}] {cls:24s} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms"
                   f"  max {r['max']:8.1f} ms   {r['totals']}", flush=True)
-        out.append({"hours": hours, "mode": elabel, "procs": procs, "build_s": secs,
+        out.append({"hours": hours, "mode": elabel, "writer": writer, "build_s": secs,
                     "cpu_s": cpu, "gen_s": gen_s, "segments": nseg, "words": nwords, "bytes": size,
                     "queries": res, "load": f"{load0}-{loadavg()}",
                     "engine": engine})
@@ -420,14 +465,51 @@ def bench_stock_whoosh(hours, *, workdir, repeats, classes):
             print(f"  [{label}] {cls:24s} p50 {res[cls]['p50']:8.1f} ms  "
                   f"p95 {res[cls]['p95']:8.1f} ms   {totals}", flush=True)
     ix.close()
-    return [{"hours": hours, "mode": label, "procs": 1, "build_s": secs, "cpu_s": cpu,
+    return [{"hours": hours, "mode": label, "writer": "stock Whoosh", "build_s": secs,
+             "cpu_s": cpu,
              "gen_s": gen_s, "segments": nseg, "words": 0, "bytes": size,
              "queries": res, "load": f"{load0}-{loadavg()}", "engine": "stock"}]
+
+
+WRITE_SIDE_CLASSES = ("word", "boolean", "phrase (common words)", "phrase (other)",
+                      "sort=date")
+
+
+def write_side_table(variants, default) -> list[str]:
+    """The custom codec and writer vs Whoosh's stock writer and W3Codec."""
+    lines = ["", "### Write side: custom codec and writer vs stock Whoosh, "
+             "default index (common grams)", "",
+             "| archive | codec + writer | build time (wall) | build CPU | index size | "
+             + " | ".join(f"{c}, ms p50 / p95" for c in WRITE_SIDE_CLASSES) + " | load avg |",
+             "|---|---|---:|---:|---:|" + "---:|" * len(WRITE_SIDE_CLASSES) + "---|"]
+    rows = []
+    for h in sorted({r["hours"] for r in variants}):
+        if h in default:
+            rows.append(default[h])
+        rows += [r for r in variants if r["hours"] == h]
+    for r in rows:
+        lines.append(f"| {r['hours']:g} h | {WRITERS[r['writer']]} | {r['build_s']:.1f} s | "
+                     f"{r['cpu_s']:.1f} s | {r['bytes'] / 1e6:.0f} MB | "
+                     + " | ".join(_cell(r, c) for c in WRITE_SIDE_CLASSES)
+                     + f" | {r['load']} |")
+    lines += ["", "The custom codec (`index/_whoosh_internals/write.py`: protocol-5 "
+              "pickles, single postings inlined, the posting loop without per-posting "
+              "asserts) and writer (postings grouped per term as documents arrive, no "
+              "sort of every posting) keep the stock W3 on-disk format. Each is kept "
+              "because its row pays: the stock `SegmentWriter` costs more build CPU with "
+              "the same codec, and `W3Codec`'s public parameters (its `inlinelimit` "
+              "above 1 crashes in whoosh-reloaded 2.7.5) give a bigger index that is "
+              "slower to search, protocol-2 posting values being slow to unpickle."]
+    return lines
 
 
 def write_docs(results, path: Path):
     for r in results:
         r["mode"] = _OLD_LABELS.get(r["mode"], r["mode"])
+    for r in results:
+        r.setdefault("writer", "stock Whoosh" if r.get("engine") == "stock" else "council")
+    variants = [r for r in results if r["writer"] in ("stock-writer", "stock")]
+    results = [r for r in results if r not in variants]
     builds = [r for r in results if r.get("engine") in ("numpy", "stock")]
     default = {r["hours"]: r for r in builds if r["mode"] == MODE_LABELS["both"]}
     sizes = sorted(default)
@@ -442,11 +524,11 @@ def write_docs(results, path: Path):
              "hit times and snippets; warm; each query run 5 times after a warm-up "
              "(baselines 2), p50/p95 over all runs of the class.", "",
              "### Build", "",
-             "| archive | index | writer | segments | build time (wall) | build CPU "
+             "| archive | index | segments | build time (wall) | build CPU "
              "| (+ generating data) | index size | load avg |",
-             "|---|---|---|---:|---:|---:|---:|---:|---|"]
+             "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in builds:
-        lines.append(f"| {r['hours']:g} h | {r['mode']} | procs={r['procs']} | "
+        lines.append(f"| {r['hours']:g} h | {r['mode']} | "
                      f"{r['segments']:,} | {r['build_s']:.1f} s | "
                      f"{r.get('cpu_s', float('nan')):.1f} s | {r['gen_s']:.1f} s | "
                      f"{r['bytes'] / 1e6:.0f} MB | {r['load']} |")
@@ -470,14 +552,17 @@ def write_docs(results, path: Path):
             continue
         lines.append(f"| {r['hours']:g} h | {r['mode']} | "
                      + " | ".join(_cell(r, c) for c in PHRASE_CLASSES) + " |")
+    if variants:
+        lines += write_side_table(variants, default)
     lines += ["", "Notes:", "",
               "* *common grams* (default): a `a_b` token for adjacent words that are "
               "both in the ~200-word common list (`out_of`, `of_the`, `city_council`); "
               "*Lucene rule*: a gram when either word is common (CommonGramsFilter). "
               "The Lucene rule makes phrases with one rare word a little cheaper but "
-              "creates ~20x more distinct terms (every `the_<word>`): at 100 h ~1.6x "
-              "the build CPU and ~1.9x the size for the same common-phrase speed, so "
-              "it is not the default (`SearchIndex.create(path, common_grams=\"either\")`).",
+              "creates ~20x more distinct terms (every `the_<word>`, in the transcript "
+              "and the exact field): at 100 h about twice the build CPU and the size "
+              "for the same common-phrase speed, so it is not the default "
+              "(`SearchIndex.create(path, common_grams=\"either\")`).",
               "* *stock Whoosh* is the before-picture: a plain `TEXT` field "
               "(stemming, no stop words, default codec/writer), `QueryParser` and "
               "`Searcher.search` (no segment overlap, so it misses phrases that cross "
@@ -485,15 +570,22 @@ def write_docs(results, path: Path):
               + _total(results, "stock", "phrase (common words)", OUT_OF_THE)
               + " vs " + _total(results, "numpy", "phrase (common words)", OUT_OF_THE)
               + " at 100 h). *no grams, Whoosh span matchers* runs this package's "
-              "index without grams through Whoosh's SpanNear/collector machinery; "
-              "*no grams* evaluates the same unigram phrases with the numpy engine.",
+              "index without grams through Whoosh's SpanNear/collector machinery (the "
+              "tests' oracle: since issue 10 it also scores own-start matches the way "
+              "the engine does, one document at a time, so both agree on scores and "
+              "order, which makes it slower than before); *no grams* evaluates the same "
+              "unigram phrases with the numpy engine.",
               "* Every text query only counts matches that start in a segment's own "
               "words (the index also holds the first 10 words of the next segment), so "
               "totals are exact and phrases across Whisper segment boundaries are found "
               "once.",
               "* Build = `SearchIndex.writer()` + `add_recording()` for every meeting + "
-              "commit, serial writer; generating the synthetic transcripts is timed "
-              "separately. CPU is the build's own CPU time (unaffected by other jobs).",
+              "commit; generating the synthetic transcripts is timed separately. CPU is "
+              "the build's own CPU time: less affected by other jobs than wall time, "
+              "but on this shared 2-core machine a load above 2 inflates it too.",
+              "* The index holds spoken numbers in one canonical form and the unstemmed "
+              "`exact` field (issue 7), and searches run the default way (built-in "
+              "spelling variants on).",
               ""]
     lines += ["Queries per class: " + "; ".join(
         f"**{c}**: " + ", ".join(f"`{x}`" if isinstance(x, str) else f"`{x}`"
@@ -520,8 +612,8 @@ def main(argv=None):
     ap.add_argument("--stock-hours", type=float, nargs="*", default=[100],
                     help="sizes to also index with stock Whoosh (the 'before' picture)")
     ap.add_argument("--quick", action="store_true", help="10 h only")
-    ap.add_argument("--procs", type=int, default=0,
-                    help="writer processes (default 1; 2 = Whoosh multiprocessing writer)")
+    ap.add_argument("--write-side-hours", type=float, nargs="*", default=[100],
+                    help="sizes to also build with Whoosh's stock writer / W3Codec")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the index directories")
@@ -532,32 +624,40 @@ def main(argv=None):
                     help="don't run: merge these result files (with --write-docs)")
     args = ap.parse_args(argv)
     if args.from_json:
-        results = []
-        for f in args.from_json:
-            results += json.loads(Path(f).read_text())
+        results, seen = [], set()
+        for f in args.from_json:       # a row measured twice: the first file's wins
+            for r in json.loads(Path(f).read_text()):
+                key = (r["hours"], r["mode"], r.get("writer"), r.get("engine"))
+                if key not in seen:
+                    seen.add(key)
+                    results.append(r)
         if args.write_docs:
             write_docs(results, ROOT / "docs" / "benchmarks.md")
             print("wrote", ROOT / "docs" / "benchmarks.md")
         return results
     if args.quick:
         args.hours, args.plain_hours, args.stock_hours = [10], [10], []
+        args.write_side_hours = [10]
     workdir = args.workdir or tempfile.mkdtemp(prefix="council-bench-")
     Path(workdir).mkdir(parents=True, exist_ok=True)
     print("machine:", machine())
     results = []
     try:
         for h in args.hours:
-            procs = args.procs or 1
-            results += bench_size(h, mode="both", procs=procs, repeats=args.repeats,
+            results += bench_size(h, mode="both", repeats=args.repeats,
                                   workdir=workdir, profile=args.profile,
                                   classes=list(QUERIES))
             for mode, sizes in (("either", args.either_hours), ("off", args.plain_hours)):
                 if h in sizes:
-                    results += bench_size(h, mode=mode, procs=procs,
+                    results += bench_size(h, mode=mode,
                                           repeats=max(2, args.repeats // 2),
                                           workdir=workdir, profile=False,
                                           classes=list(PHRASE_CLASSES),
                                           whoosh_baseline=(mode == "off"))
+            for writer in ("stock-writer", "stock") if h in args.write_side_hours else ():
+                results += bench_size(h, mode="both", repeats=args.repeats, workdir=workdir,
+                                      profile=False, classes=list(WRITE_SIDE_CLASSES),
+                                      writer=writer)
             if h in args.stock_hours:
                 results += bench_stock_whoosh(h, workdir=workdir, repeats=2,
                                               classes=["word"] + list(PHRASE_CLASSES))
