@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Optional
@@ -20,17 +21,42 @@ BACKUPS = 2
 PACKAGES = ("archive", "desktop", "index", "transcription")  # the project's loggers
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s]: %(message)s"
 
+KEEP_FREE = 1 << 20  # below this much free space nothing more is logged
+
 _handler: Optional[logging.Handler] = None
+
+
+def _free_bytes(folder: str) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
 
 
 class _ArchiveLogHandler(RotatingFileHandler):
     """A rotating log file that is made on the first record, once the archive folder
     exists (a command may run before the archive is created, or with none at all)."""
 
+    failed = False
+
     def emit(self, record: logging.LogRecord) -> None:
-        if self.stream is None and not os.path.isdir(os.path.dirname(self.baseFilename)):
-            return  # no archive folder to log into
+        folder = os.path.dirname(self.baseFilename)
+        if self.failed or (self.stream is None and not os.path.isdir(folder)):
+            return  # no archive folder to log into, or it cannot be written
+        if _free_bytes(folder) < KEEP_FREE:
+            return  # a (nearly) full disk: the log must not take the space the catalog needs
         super().emit(record)
+
+    def _open(self):
+        # private like the rest of the archive: only the user can read what was logged
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        # The log cannot be written (a full disk, a read-only folder): that must neither break
+        # the program nor print logging's traceback over its one-line errors. There is no
+        # other place to report it, so the file log stops here.
+        self.failed = True
 
 
 def log_path(root: str | os.PathLike) -> Path:

@@ -112,6 +112,7 @@ class Archive:
             self.db = db
             self.read_only = True
             self.read_only_reason = "is on a full disk" if full else f"cannot be written ({exc})"
+            log.warning("the catalog in %s %s: opened it read-only", self.root, self.read_only_reason)
         self.catalog = Catalog(self.db)
         self.media_dir = self.root / self.MEDIA
         self._index = None

@@ -6,7 +6,11 @@ This package knows nothing of storage, search or Qt. Its public surface:
 - :func:`transcription.engines.transcribe` – lazy ``(segments, info)`` like faster-whisper
 - :mod:`transcription.types` – ``Segment``, ``Word``, ``TranscriptionInfo``, ``TranscribeOptions``
 - :mod:`transcription.errors` – typed media errors with one-line messages
+
+Its log records go nowhere unless the program configures logging (see archive.logs).
 """
+
+import logging
 
 from transcription.errors import (
     AudioError,
@@ -16,6 +20,8 @@ from transcription.errors import (
     NotMediaError,
 )
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "AudioError",
