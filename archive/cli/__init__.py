@@ -18,6 +18,7 @@ import os
 import sys
 from typing import Callable, Optional, Sequence
 
+from archive import logs
 from archive.cli import browse, exports, imports, maintenance, search, transcribe, vocab
 from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
@@ -94,6 +95,7 @@ def main(argv: Optional[Sequence[str]] = None, open_app: Optional[Callable[[str]
             parser.print_help()
             return EXIT_USAGE
         return open_app(args.archive_dir)
+    logs.configure(args.archive_dir)  # what a command catches and carries on from goes to the archive's log
     try:
         return args.run(args)
     except (Exception, KeyboardInterrupt) as exc:
