@@ -14,11 +14,11 @@ $(PY):
 
 # Stamps re-run the install when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[speakers]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test,openai]'
+	$(PY) -m pip install --quiet -e '.[test,openai,speakers]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

