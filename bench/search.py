@@ -492,14 +492,16 @@ def write_side_table(variants, default) -> list[str]:
                      f"{r['cpu_s']:.1f} s | {r['bytes'] / 1e6:.0f} MB | "
                      + " | ".join(_cell(r, c) for c in WRITE_SIDE_CLASSES)
                      + f" | {r['load']} |")
-    lines += ["", "The custom codec (`index/_whoosh_internals/write.py`: protocol-5 "
-              "pickles, single postings inlined, the posting loop without per-posting "
-              "asserts) and writer (postings grouped per term as documents arrive, no "
-              "sort of every posting) keep the stock W3 on-disk format. Each is kept "
-              "because its row pays: the stock `SegmentWriter` costs more build CPU with "
-              "the same codec, and `W3Codec`'s public parameters (its `inlinelimit` "
-              "above 1 crashes in whoosh-reloaded 2.7.5) give a bigger index that is "
-              "slower to search, protocol-2 posting values being slow to unpickle."]
+    lines += ["", "The custom codec and writer (`index/_whoosh_internals/write.py`) keep "
+              "the stock W3 on-disk format. The codec pickles posting blocks with protocol "
+              "5 (W3's protocol 2 turns every `bytes` positions value into a call), "
+              "inlines single postings (`W3Codec(inlinelimit=2)` crashes in "
+              "whoosh-reloaded 2.7.5) and writes postings without per-posting asserts; "
+              "the writer groups postings per term as documents arrive instead of "
+              "sorting every posting. Both are kept because their rows pay in build CPU "
+              "(and the codec in size); the latency columns of one run differ by the "
+              "noise of the shared machine (the first two rows hold the very same "
+              "format)."]
     return lines
 
 
