@@ -12,6 +12,8 @@ import difflib
 import re
 from typing import Optional
 
+from index.timing import find_words, spread
+
 _WORD = re.compile(r"\S+")
 
 
@@ -55,29 +57,11 @@ def align_words(old_words: list[dict], new_text: str, seg_start: float, seg_end:
 
 def words_fit(text: str, words: list[dict]) -> bool:
     """Each timed word found in the segment's text, in order (as the index lays them out)."""
-    pos = 0
-    for w in words:
-        token = (w["text"] or "").strip()
-        if not token:
-            continue
-        at = text.find(token, pos)
-        if at < 0:
-            return False
-        pos = at + len(token)
-    return True
+    return find_words(text, (w["text"] for w in words)) is not None
 
 
 def spread_words(text: str, start: float, end: float) -> list[dict]:
     """Words of a segment without word times (captions), their times spread over the
-    segment by character position."""
-    tokens = text.split()
-    if not tokens:
-        return []
-    total = sum(len(t) + 1 for t in tokens)
-    span = max(0.0, end - start)
-    out, pos = [], 0
-    for t in tokens:
-        a = start + span * pos / total
-        pos += len(t) + 1
-        out.append({"start": round(a, 3), "end": round(start + span * pos / total, 3), "text": " " + t, "probability": 1.0})
-    return out
+    segment by character position (as the index times them, so hits and the view agree)."""
+    return [{"start": round(a, 3), "end": round(b, 3), "text": " " + text[i:j], "probability": 1.0}
+            for i, j, a, b in spread(text, start, end)]

@@ -36,6 +36,9 @@ Design (details in each module's docstring):
   (``SearchIndex.engine = "whoosh"``) and tests check both agree on ids,
   scores and order.
 * ``collect``   exact totals, date sort and facets from cached column arrays.
+* ``timing``    where a segment's timed words sit in its text, and times spread
+  by character position for words without their own (captions); archive/
+  uses the same two functions.
 * ``snippets``  first matched word -> its time; keyword-in-context snippet
   marking the words that actually matched.
 * ``_whoosh_internals``  the fence: every use of a Whoosh private name (block
@@ -46,11 +49,25 @@ Design (details in each module's docstring):
   commit/cancel, re-opening the searcher when a new commit appears.
 """
 
-from .model import (Hit, IndexBusyError, IndexSegment, IndexVersionError, IndexWord,
-                    QueryError, RecordingDoc, SearchResults)
-from .store import IndexWriter, SearchIndex
+import importlib
 
-__all__ = [
-    "Hit", "IndexBusyError", "IndexSegment", "IndexVersionError", "IndexWord",
-    "IndexWriter", "QueryError", "RecordingDoc", "SearchIndex", "SearchResults",
-]
+# Public names and the module that defines each. They load on first use, so importing a
+# light module of this package (``index.timing``, ``index.model``) does not load Whoosh.
+_EXPORTS = {
+    "Hit": "model", "IndexBusyError": "model", "IndexSegment": "model", "IndexVersionError": "model",
+    "IndexWord": "model", "QueryError": "model", "RecordingDoc": "model", "SearchResults": "model",
+    "IndexWriter": "store", "SearchIndex": "store",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

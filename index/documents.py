@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 from .model import IndexSegment, RecordingDoc
 from .analysis import analyze
 from .schema import OVERLAP_WORDS, date_sort_prefix, start_ms_bits, to_date_int
 from .snippets import encode_words
+from .timing import find_words, spread
 
 # Order of the stored tuple ("d" field).
 STORED_KEYS = ("rid", "sid", "start", "end", "title", "body", "kind", "date",
                "speaker", "text", "disp", "wd", "tail", "tail_start", "twd")
-
-_NONSPACE = re.compile(r"\S+")
-
 
 def stored_dict(d) -> dict:
     return dict(zip(STORED_KEYS, d))
@@ -38,22 +35,9 @@ def layout(seg: IndexSegment) -> Layout:
     text = seg.text or ""
     words = seg.words
     if words:
-        chars = []
-        pos = 0
-        find = text.find
-        for w in words:
-            wt = w.text.strip()
-            if not wt:
-                chars.append(pos)
-                continue
-            i = find(wt, pos)
-            if i < 0:
-                break
-            chars.append(i)
-            pos = i + len(wt)
-        else:
-            return Layout(text, None, chars, [w.start for w in words],
-                          [w.end for w in words])
+        chars = find_words(text, (w.text for w in words))
+        if chars is not None:
+            return Layout(text, None, chars, [w.start for w in words], [w.end for w in words])
         # Words don't line up with the text: show/index the words themselves.
         parts, chars, pos = [], [], 0
         for w in words:
@@ -68,13 +52,8 @@ def layout(seg: IndexSegment) -> Layout:
         disp = "".join(parts)
         return Layout(disp, disp, chars, [w.start for w in words], [w.end for w in words])
     # No word times: interpolate across the segment by character position.
-    spans = [(m.start(), m.end()) for m in _NONSPACE.finditer(text)]
-    length = max(len(text), 1)
-    dur = max(seg.end - seg.start, 0.0)
-    s0 = seg.start
-    return Layout(text, None, [a for a, _ in spans],
-                  [s0 + dur * a / length for a, _ in spans],
-                  [s0 + dur * b / length for _, b in spans])
+    spans = spread(text, seg.start, seg.end)
+    return Layout(text, None, [a for a, _, _, _ in spans], [t0 for _, _, t0, _ in spans], [t1 for _, _, _, t1 in spans])
 
 
 def _tail(lay: Layout | None, n_words: int):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from index import (Hit, IndexBusyError, IndexSegment, IndexWord, QueryError,
@@ -674,3 +677,26 @@ def test_snippet_shows_overlap_part_of_a_later_crossing_phrase(ix):
     assert h.start == pytest.approx(word_start(SEGS[101], "evening"), abs=0.001)
     assert "[[out]] [[of]] [[the]]" in h.snippet
     assert h.snippet.endswith("\u2026")
+
+
+def test_archive_and_index_time_caption_words_alike():
+    # one rule for words without times (captions): what the transcript view shows is what
+    # the index times a hit by
+    from archive.alignment import spread_words, words_fit
+    from index.documents import layout
+
+    seg = IndexSegment(segment_id=1, start=10.0, end=14.0, text="Snow plows on Elm Street.")
+    lay = layout(seg)
+    shown = spread_words(seg.text, seg.start, seg.end)
+    assert [w["text"].strip() for w in shown] == seg.text.split()
+    assert [w["start"] for w in shown] == [round(t, 3) for t in lay.starts]
+    assert [w["end"] for w in shown] == [round(t, 3) for t in lay.ends]
+    assert words_fit(seg.text, shown) and not words_fit(seg.text, shown[::-1])
+
+
+def test_light_modules_do_not_load_whoosh():
+    code = ("import sys, index.timing, index.model, archive.alignment, archive.views; "
+            "assert 'whoosh' not in sys.modules, 'whoosh loaded'; import index; index.SearchIndex; "
+            "assert 'whoosh' in sys.modules")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
