@@ -42,7 +42,7 @@ import numpy as np
 from whoosh.query import And, AndMaybe, AndNot, Every, MultiTerm, Not, Or, Term
 
 from ._whoosh_internals import bm25_parameters, deleted_docnums, expand_terms, is_null
-from .postings import (EMPTY_IDS, EMPTY_SCORES, Postings, Result, constant, intersect,
+from .postings import (EMPTY_IDS, EMPTY_SCORES, Postings, Result, alternatives_idf, constant, intersect,
                        member, minus, own_counts, position_keys, read_postings, restrict,
                        runs, union)
 from .query import OwnStart, expandable
@@ -170,16 +170,6 @@ class Evaluator:
         tf = p.weights
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avgfl)))
 
-    def _alts_idf(self, alts, reader) -> float:
-        """One idf for an offset's alternatives: the typed word's (the first,
-        weight 1) if the index has it, else the most frequent alternative's."""
-        top = self.searcher
-        f, t, w = alts[0]
-        if len(alts) == 1 or (w == 1.0 and top.doc_frequency(f, t)):
-            return top.idf(f, t)
-        best = max(alts, key=lambda a: top.doc_frequency(a[0], a[1]))
-        return top.idf(best[0], best[1])
-
     def _term(self, fieldname, text, sub, cand, boost) -> Result:
         reader = sub.reader()
         if fieldname not in reader.schema:
@@ -255,7 +245,7 @@ class Evaluator:
         if not len(r):
             return r
         p = Postings(r.ids, r.scores, None)
-        return Result(r.ids, self._bm25_idf(self._alts_idf(alts, reader), "text", p, sub))
+        return Result(r.ids, self._bm25_idf(alternatives_idf(self.searcher, alts), "text", p, sub))
 
     def _own_multi(self, q: OwnStart, sub, cand) -> Result:
         parts = []
@@ -351,7 +341,7 @@ class Evaluator:
         scores = np.zeros(len(ids))
         sub_p = Postings(ids, tf, None)
         for _off, alts in toks:
-            scores += self._bm25_idf(self._alts_idf(alts, reader), "text", sub_p, sub)
+            scores += self._bm25_idf(alternatives_idf(self.searcher, alts), "text", sub_p, sub)
         return Result(ids, scores)
 
     def _fallback(self, q, sub) -> Result:

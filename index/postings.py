@@ -14,6 +14,17 @@ import numpy as np
 from ._whoosh_internals import deleted_docnums, posting_blocks
 from .schema import decode_positions
 
+def alternatives_idf(searcher, alts) -> float:
+    """One idf for an offset's alternatives ``[(field, term, weight), ...]``: the typed
+    word's (the first, weight 1) if the index has it, else the most frequent
+    alternative's. The engine and the reference path score by this one rule."""
+    f, t, w = alts[0]
+    if len(alts) == 1 or (w == 1.0 and searcher.doc_frequency(f, t)):
+        return searcher.idf(f, t)
+    best = max(alts, key=lambda a: searcher.doc_frequency(a[0], a[1]))
+    return searcher.idf(best[0], best[1])
+
+
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 

@@ -18,6 +18,7 @@ from whoosh.matching import WrappingMatcher
 from whoosh.query import And, MultiTerm, Not, Or, Query
 
 from .._whoosh_internals import bm25_parameters, expand_terms
+from ..postings import alternatives_idf
 
 _ABSENT = object()
 
@@ -95,12 +96,7 @@ class _Scorer:
         return float(tf)
 
     def alts_idf(self, alts) -> float:
-        top = self.top
-        f, t, w = alts[0]
-        if len(alts) == 1 or (w == 1.0 and top.doc_frequency(f, t)):
-            return top.idf(f, t)
-        best = max(alts, key=lambda a: top.doc_frequency(a[0], a[1]))
-        return top.idf(best[0], best[1])
+        return alternatives_idf(self.top, alts)
 
     def one_offset(self, alts, limit) -> float:
         if len(alts) == 1 and alts[0][2] == 1.0:
