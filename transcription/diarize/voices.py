@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-MATCH_THRESHOLD = 0.6  # cosine similarity; see docs/benchmarks.md "## Speakers"
+MATCH_THRESHOLD = 0.9  # cosine similarity, chosen in bench/speakers.py (docs/benchmarks.md "## Speakers")
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -30,21 +30,24 @@ DECODE_GUARDS = dict(
 )
 
 
+def disable_onnxruntime_telemetry() -> None:
+    """onnxruntime (faster-whisper's VAD) phones home unless told not to: we are offline
+    by promise, so switch its telemetry off before it is first imported."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    try:
+        import onnxruntime
+
+        onnxruntime.disable_telemetry_events()
+    except (ImportError, AttributeError):  # pragma: no cover - depends on the onnxruntime build
+        log.warning("cannot switch off onnxruntime's telemetry events (ORT_DISABLE_TELEMETRY is set)", exc_info=True)
+
+
 class FasterWhisperEngine:
     name = "faster-whisper"
 
     def __init__(self, options: TranscribeOptions):
-        # onnxruntime (faster-whisper's VAD) phones home unless told not to: we are offline
-        # by promise, so switch its telemetry off before it is first imported.
-        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+        disable_onnxruntime_telemetry()
         from faster_whisper import WhisperModel  # heavy: imported only when an engine is built
-
-        try:
-            import onnxruntime
-
-            onnxruntime.disable_telemetry_events()
-        except (ImportError, AttributeError):  # pragma: no cover - depends on the onnxruntime build
-            log.warning("cannot switch off onnxruntime's telemetry events (ORT_DISABLE_TELEMETRY is set)", exc_info=True)
 
         target, self.model_label = resolve_ct2_model(options.model)
         try:
