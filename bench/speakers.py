@@ -259,6 +259,7 @@ def report(rows, names, threshold, fast) -> str:
             "voices give 2-17 s of speech per person, far less than a meeting, so their voiceprints are noisy "
             "(same-person scores 0.57 and 0.67 for the shortest).", ""]
     if fast:
+        one, two = (next(r for r in fast["runs"] if r["threads"] == n and r["step"] == 0.6) for n in (1, 2))
         out += ["### Speed and memory", "",
                 f"A {fast['minutes']:g}-minute recording (the four-voice recording repeated), diarization alone "
                 "(decoded audio in, turns out), each run in a fresh process:", "",
@@ -276,9 +277,13 @@ def report(rows, names, threshold, fast) -> str:
                 "real meeting repeats itself, but ../shared has no long multi-speaker recording: the accuracy on "
                 "long meetings is not measured yet.", "",
                 "Goal ≤ 0.05× real time for diarization alone. CAM++ on CPU takes most of the time (one "
-                "embedding per 1.5 s piece, a piece every 0.6 s); on this shared machine two threads were slower "
-                "than one (OpenMP threads waiting on busy cores), which is why the import stage should give it one "
-                "thread while Whisper workers run and all cores when it runs alone."]
+                "embedding per 1.5 s piece, a piece every 0.6 s); VAD is under a tenth of it. Two threads took "
+                f"{two['rtf'] / one['rtf']:.0%} of one thread's time in this run; an earlier run on busier cores "
+                "(other engineers' jobs) measured 0.066× with one thread and 0.133× with two, as OpenMP threads "
+                "wait on cores that are taken. So the import stage should "
+                "give it one thread while Whisper workers hold the cores, and all cores when it runs alone. "
+                "Memory grows with the audio (4 bytes a sample: 0.9 GB for 4 hours) plus the models (~0.5 GB) "
+                "and the clustering; a 4-hour run was not measured here."]
     return "\n".join(out) + "\n"
 
 
