@@ -138,6 +138,33 @@ def test_chunked_parallel_matches_single_process(demo):
     assert segments[-1].end == pytest.approx(demo["lines"][-1]["end"], abs=2.0)
 
 
+def test_worker_pools_are_replaced_and_every_chunk_comes_back(demo, monkeypatch):
+    # the pool is renewed every WORKER_TASKS chunks a worker (here 1): no chunk is lost or
+    # left waiting at the change (ProcessPoolExecutor's own max_tasks_per_child can hang)
+    import transcription.transcriber as transcriber
+
+    pools = []
+
+    class CountedPool(transcriber.ProcessPoolExecutor):
+        def __init__(self, *args, **kw):
+            assert "max_tasks_per_child" not in kw
+            super().__init__(*args, **kw)
+            pools.append(self)
+
+    monkeypatch.setattr(transcriber, "WORKER_TASKS", 1)
+    monkeypatch.setattr(transcriber, "ProcessPoolExecutor", CountedPool)
+    chunks = plan_chunks(str(demo["path"]), demo["duration"], workers=2)
+    with Transcriber("faster-whisper", TranscribeOptions(workers=2)) as parallel:
+        segments, _ = parallel.transcribe(demo["path"])
+        segments = list(segments)
+    assert len(pools) == -(-len(chunks) // 2) >= 2
+    starts = [s.start for s in segments]
+    assert starts == sorted(starts)
+    assert segments[-1].end == pytest.approx(demo["lines"][-1]["end"], abs=2.0)
+    script = " ".join(line["text"] for line in demo["lines"])
+    assert wer(script, " ".join(s.text for s in segments if not s.flag)) <= 0.20
+
+
 def test_cli_transcribe_json(shared_audio):
     proc = subprocess.run(
         [sys.executable, "-m", "desktop.launcher", "transcribe", str(shared_audio / "jfk.flac"), "--format", "json", "--workers", "1"],

@@ -35,7 +35,11 @@ DEFAULT_ENGINE = "faster-whisper"
 MAX_CHUNK = 600.0  # seconds of audio one worker decodes at a time
 MIN_CHUNK = 45.0
 SPLIT_SEARCH = 15.0  # look this far either side of a target cut for the quietest moment
-WORKER_TASKS = 6  # chunks a worker process transcribes before it is replaced (caps memory creep)
+# Chunks a worker process transcribes, on average, before the pool is replaced (caps
+# memory creep). Not ProcessPoolExecutor's max_tasks_per_child: on Python 3.11-3.13 a
+# worker exiting at that limit can leave the queued chunks unscheduled for ever
+# (CPython gh-115634), which hung 4-hour imports halfway.
+WORKER_TASKS = 6
 PAUSE_SPLIT = 3.0  # seconds of silence inside a segment that split it in two
 SINGLE_CHUNK_BELOW = 60.0  # shorter files are not worth starting worker processes for
 
@@ -195,6 +199,7 @@ class Transcriber:
         self.workers = self.options.workers or os.cpu_count() or 1
         self._engine = None
         self._pool: Optional[ProcessPoolExecutor] = None
+        self._pool_tasks = 0  # chunks given to the current pool
 
     # engines are built lazily: constructing a Transcriber is cheap
     def _local_engine(self):
@@ -202,17 +207,22 @@ class Transcriber:
             self._engine = build_engine(self.engine_name, self.options, self.cache_dir)
         return self._engine
 
-    def _worker_pool(self) -> ProcessPoolExecutor:
+    def _worker_pool(self) -> tuple[ProcessPoolExecutor, int]:
+        """The pool of worker processes, and how many more chunks it takes before it is
+        replaced by a fresh one (``WORKER_TASKS`` per worker)."""
+        if self._pool is not None and self._pool_tasks >= WORKER_TASKS * self.workers:
+            self._pool.shutdown(wait=True)  # its chunks are all done: the next pool starts clean
+            self._pool = None
         if self._pool is None:
             worker_opts = dataclasses.replace(self.options, cpu_threads=1, progress=None)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                max_tasks_per_child=WORKER_TASKS,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
                 initargs=(self.engine_name, worker_opts, self.cache_dir),
             )
-        return self._pool
+            self._pool_tasks = 0
+        return self._pool, WORKER_TASKS * self.workers - self._pool_tasks
 
     def close(self) -> None:
         if self._pool is not None:
@@ -277,36 +287,41 @@ class Transcriber:
                 if progress and media.duration and chunk.end is not None:
                     progress(min(1.0, chunk.end / media.duration))
         else:
-            pool = self._worker_pool()
             worker_opts = dataclasses.replace(opts, cpu_threads=1, progress=None)
-            futures: list[Future] = [
-                pool.submit(
-                    _transcribe_chunk,
-                    path,
-                    chunk,
-                    chunk.duration if chunk.duration is not None else media.duration - chunk.start,
-                    worker_opts,
-                )
-                for chunk in chunks
-            ]
-            finished = False
-            try:
-                for chunk, fut in zip(chunks, futures):
-                    segments, language = fut.result()
-                    if not info.language:
-                        info.language = language
-                    for seg in segments:
-                        if progress and media.duration:
-                            progress(min(1.0, seg.end / media.duration))
-                        yield seg
-                    if progress and media.duration and chunk.end is not None:
-                        progress(min(1.0, chunk.end / media.duration))
-                finished = True
-            finally:
-                if not finished:
-                    # the caller stopped iterating (cancel) or a chunk failed
-                    if any(not f.done() for f in futures):
-                        self.cancel()
+            done = 0
+            while done < len(chunks):
+                pool, room = self._worker_pool()
+                batch = chunks[done : done + room]
+                done += len(batch)
+                self._pool_tasks += len(batch)
+                futures: list[Future] = [
+                    pool.submit(
+                        _transcribe_chunk,
+                        path,
+                        chunk,
+                        chunk.duration if chunk.duration is not None else media.duration - chunk.start,
+                        worker_opts,
+                    )
+                    for chunk in batch
+                ]
+                finished = False
+                try:
+                    for chunk, fut in zip(batch, futures):
+                        segments, language = fut.result()
+                        if not info.language:
+                            info.language = language
+                        for seg in segments:
+                            if progress and media.duration:
+                                progress(min(1.0, seg.end / media.duration))
+                            yield seg
+                        if progress and media.duration and chunk.end is not None:
+                            progress(min(1.0, chunk.end / media.duration))
+                    finished = True
+                finally:
+                    if not finished:
+                        # the caller stopped iterating (cancel) or a chunk failed
+                        if any(not f.done() for f in futures):
+                            self.cancel()
         if progress:
             progress(1.0)
 
