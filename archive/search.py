@@ -7,6 +7,7 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Optional
 
+from archive.opening import ensure_index
 from archive.store import IndexNeedsRebuild
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,14 @@ class SearchRequest:
 
 
 def search(archive, request: SearchRequest):
-    """Run a request; the index's ``SearchResults``. Raises index.QueryError (one line),
-    also when the index needs rebuilding and cannot be (a read-only archive)."""
+    """Run a request; the index's ``SearchResults``. An index that an older version built
+    is rebuilt first (``opening.ensure_index``: an archive opened lazily, as the app does,
+    meets it here). Raises index.QueryError (one line), also when the index needs
+    rebuilding and cannot be (a read-only archive)."""
     from index import QueryError  # index/ loads Whoosh: not before the first search
 
     try:
+        ensure_index(archive)
         index = archive.index
     except IndexNeedsRebuild as exc:
         raise QueryError(str(exc)) from None

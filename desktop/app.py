@@ -40,7 +40,7 @@ def create_window(
     uses (tests pass a fake); default: the real Whisper engines, loaded on first use.
     """
     from archive import logs, views
-    from archive.opening import open_archive
+    from archive.store import Archive
     from desktop.import_worker import ImportController
     from desktop.main_window import MainWindow
     from desktop.qtcompat import guard_singletons
@@ -49,7 +49,9 @@ def create_window(
     guard_singletons()  # before any thread starts: see desktop/qtcompat.py
     logs.configure(archive_dir)  # what the app catches and carries on from goes to the archive's log
     app_settings = AppSettings(settings)
-    archive = open_archive(archive_dir)
+    # the search index opens (and an old one is rebuilt) on the first search, not before
+    # the window: that loads Whoosh (archive.search.search -> opening.ensure_index)
+    archive = Archive(archive_dir)
     if cache_dir is None and transcriber_factory is None:
         import platformdirs
 

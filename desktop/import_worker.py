@@ -117,9 +117,9 @@ class ImportWorker(QObject):
 
     def archive(self):
         if self._archive is None:
-            from archive.store import Archive
+            from archive.opening import open_archive  # the importer's modules: not at start-up
 
-            self._archive = Archive(self.archive_root)  # this thread's own connection
+            self._archive = open_archive(self.archive_root)  # this thread's own connection, index current
         return self._archive
 
     def _transcriber_for(self, job: Job):

@@ -32,3 +32,19 @@ def test_old_index_is_rebuilt_from_the_catalog(archive_copy):
     assert before.total == after.total == expected >= 1
     assert after.hits[0].start == before.hits[0].start
     assert json.loads(meta.read_text())["schema_version"] != -1
+
+
+def test_an_archive_opened_lazily_rebuilds_an_old_index_on_the_first_search(archive_copy):
+    # the app opens the archive without its index (start-up stays light): the first search
+    # makes the same decision as open_archive
+    from archive.search import SearchRequest, search
+
+    phrase, _ = phrase_near(heard_words(archive_copy, 1)[1], 86.2, n=4)
+    meta = next((archive_copy / "index").glob("*.json"))
+    data = json.loads(meta.read_text())
+    data["schema_version"] = -1
+    meta.write_text(json.dumps(data))
+    with Archive(archive_copy) as archive:
+        res = search(archive, SearchRequest(query=f'"{phrase}"'))
+    assert res.total == occurrences(archive_copy, phrase) >= 1
+    assert json.loads(meta.read_text())["schema_version"] != -1
