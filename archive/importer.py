@@ -33,7 +33,7 @@ from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, s
 from archive.catalog import NO_SPEECH
 from archive.dates import date_from_name, without_dates
 from archive.recordings import index_recording, remove_recording
-from archive.status import JobState, Outcome, Status
+from archive.status import PROBING, STORING, JobState, Outcome, Status
 from archive.store import Archive, disk_full
 from archive.vocab import prompt_for
 from transcription.audio import check_complete, is_media_path, probe
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 BUNDLE_EXTENSION = ".cabundle"
 # an ImportEvent's stages before the recording has a Status
-PROBING, STORING = "probing", "storing"
 
 
 @dataclass

@@ -36,3 +36,8 @@ class Outcome(StrEnum):
     FAILED = "failed"  # bad input, a full disk, a broken engine: nothing half-made is left
     CANCELLED = "cancelled"  # the user cancelled: the half-made recording is removed
     STOPPED = "stopped"  # stopped to resume later (quit, pause): the job stays open for `resume`
+
+
+# The two stages of an import before a recording exists (ImportEvent.stage); after them
+# come a Status on the way and an Outcome at the end.
+PROBING, STORING = "probing", "storing"

@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archive.status import Outcome, Status
+from archive.status import PROBING, STORING, Outcome, Status
 
 # an ImportEvent's stage: PROBING and STORING, a recording Status on the way, an Outcome at the end
-# (archive.importer's names, restated so that the window does not load the importer at start-up)
-PROBING, STORING = "probing", "storing"
+# (from archive.status, which is light: the window does not load the importer at start-up)
 FINAL = frozenset(Outcome)
 BUSY = (PROBING, STORING, Status.INDEXING)  # no measurable progress: a busy bar
 STAGE_TEXT = {
