@@ -139,6 +139,63 @@ def m003_vocabulary(db: Database) -> None:
     db["vocabulary"].create_index(["term", "body"], unique=True)
 
 
+@migrations()
+def m004_speakers(db: Database) -> None:
+    """Who spoke: each recording's voices, their turns, and the archive's roster of named voices.
+
+    ``segments.speaker`` holds a voice's label ("Speaker 2") once diarized, or a name a person
+    (``speaker_set = 1``) or captions gave; :mod:`archive.voices` turns labels into names.
+    ``segments.source`` is the idx of the transcript segment a speaker split cut a piece from
+    (NULL: never split), so the original segmentation stays recoverable.
+    """
+    db["segments"].add_column("source", int)
+    db["segments"].add_column("speaker_set", int, not_null_default=0)
+    db["transcripts"].add_column("diarized", int, not_null_default=0)  # 1 once speakers were applied
+    db["roster"].create(
+        {
+            "id": int,
+            "name": str,
+            "voiceprint": bytes,  # float32 unit vector (an embedding centroid)
+            "talk_time": float,  # seconds of speech the voiceprint was made from
+            "recordings": int,  # how many named voices were merged into it
+            "offered": int,  # 1: came with a bundle, not used to name voices until accepted
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        not_null={"name"},
+        defaults={"offered": 0, "recordings": 0, "talk_time": 0.0},
+    )
+    db["roster"].create_index(["name"], unique=True)
+    db["voices"].create(
+        {
+            "id": int,
+            "recording_id": int,
+            "label": str,  # "Speaker 1"... in order of first appearance
+            "name": str,  # NULL while unknown
+            "suggested": int,  # 1 while the name is a roster match no person confirmed
+            "score": float,  # the roster match's cosine score (NULL: never matched)
+            "roster_id": int,  # the roster entry the name came from or went to (NULL: here only)
+            "talk_time": float,
+            "turns": int,
+            "embedding": bytes,  # float32 voiceprint of this voice in this recording
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        foreign_keys=[("recording_id", "recordings", "id")],
+        not_null={"recording_id", "label"},
+        defaults={"suggested": 0},
+    )
+    db["voices"].create_index(["recording_id", "label"], unique=True)
+    db["speaker_turns"].create(
+        {"id": int, "recording_id": int, "start": float, "end": float, "label": str},
+        pk="id",
+        foreign_keys=[("recording_id", "recordings", "id")],
+    )
+    db["speaker_turns"].create_index(["recording_id", "start"])
+
+
 NO_SPEECH = "no speech found (silence or music); nothing to index"
 
 
@@ -234,6 +291,8 @@ class Catalog:
             for t in self.transcripts(recording_id):
                 self._delete_transcript_rows(t["id"])
             self.db.execute("DELETE FROM jobs WHERE recording_id = ?", [recording_id])
+            self.db.execute("DELETE FROM voices WHERE recording_id = ?", [recording_id])
+            self.db.execute("DELETE FROM speaker_turns WHERE recording_id = ?", [recording_id])
             self.db.execute("DELETE FROM recordings WHERE id = ?", [recording_id])
 
     def bodies(self) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from archive import voices
 from archive.catalog import Catalog, Recording
 
 
@@ -16,7 +17,11 @@ from archive.catalog import Catalog, Recording
 class TranscriptData:
     recording: Recording
     transcript: Optional[dict]  # the transcript row; None before one exists
-    segments: list[dict]  # segment rows in order, each with "words": its word rows in order
+    # segment rows in order, each with "words" (its word rows in order), "speaker" (the name
+    # people read: the voice's name, confirmed or suggested, else its label or the name a
+    # person or the captions gave), "label" (the stored speaker: a voice label or that name)
+    # and "suggested" (the name is an unconfirmed roster match)
+    segments: list[dict]
 
     @property
     def complete(self) -> bool:
@@ -43,5 +48,18 @@ def read_transcript(catalog: Catalog, recording_id: int, *, unfinished: bool = F
     segments: list[dict] = []
     if transcript is not None:
         words = catalog.words_by_segment(transcript["id"])
-        segments = [{**seg, "words": words.get(seg["id"], [])} for seg in catalog.segments(transcript["id"])]
+        named = voices.names(catalog.db, recording_id)
+        segments = [_with_speaker(seg, words.get(seg["id"], []), named) for seg in catalog.segments(transcript["id"])]
     return TranscriptData(rec, transcript, segments)
+
+
+def _with_speaker(seg: dict, words: list[dict], named: dict[str, voices.VoiceName]) -> dict:
+    label = seg["speaker"]
+    voice = named.get(label) if label else None
+    return {
+        **seg,
+        "words": words,
+        "label": label,
+        "speaker": voice.name if voice else label,
+        "suggested": bool(voice and voice.suggested),
+    }
