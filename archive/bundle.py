@@ -1,16 +1,20 @@
-"""Portable bundles: one recording (media, corrected transcript, metadata) in one zip.
+"""Portable bundles: one recording (media, corrected transcript, speakers, metadata) in one zip.
 
 Layout of a ``.cabundle``::
 
     manifest.json      format, version, the file list with sizes and SHA-256 checksums
-    recording.json     metadata and the current transcript (segments, words, speakers,
-                       corrected and original text)
+    recording.json     metadata, the current transcript (segments with their raw speaker
+                       labels, words, corrected and original text), and since version 2 the
+                       recording's voices (with their voiceprints) and speaker turns
     media/<name>       the recording's media file
 
-Importing checks everything before writing anything: names that would escape the
-archive (zip-slip), unexpected files, sizes and checksums (truncated or tampered
-bundles). Then it copies the media into the store and writes the catalog rows in one
-transaction, and indexes the recording.
+:func:`open_bundle` checks everything it can before anything is written: names that
+would escape the archive (zip-slip), symbolic links, encryption, compression methods,
+sizes (the manifest's against the zip's directory, and a sane compression ratio, so a
+zip bomb is refused before a byte is inflated), checksums, and ``recording.json`` under
+the archive's one set of rules (:func:`archive.schema.bundle_record`).
+:mod:`archive.bundle_restore` then streams the media into the store and commits the rows.
+Version 1 bundles (no voices) still open.
 """
 
 from __future__ import annotations
@@ -19,21 +23,30 @@ import hashlib
 import json
 import os
 import posixpath
-import shutil
-import tempfile
+import stat
 import zipfile
 import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
+from typing import BinaryIO, Iterator
 
 from archive import media as media_store
+from archive import schema, voices
 from archive.exports import ExportError, load_transcript
-from archive.recordings import index_recording, remove_recording
-from archive.status import Outcome, Status
+from archive.outputs import output_path
 
 FORMAT = "council-archive-bundle"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)  # versions this code opens
 MAX_BUNDLE_FILES = 3
+MAX_MANIFEST_BYTES = 64 << 10
+MAX_RECORD_BYTES = 32 << 20  # recording.json: a 12-hour meeting with every word is ~12 MB
+MAX_RATIO = 100  # a compressed member may not claim to inflate more than this (JSON gives ~5-15)
+SMALL = 1 << 20  # members this small skip the ratio check
+COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what write_bundle uses
+# what a damaged zip raises while it is read
+READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, KeyError, zlib.error, NotImplementedError, RuntimeError)
 
 
 class BundleError(ValueError):
@@ -44,32 +57,52 @@ def _sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_bundle(archive, recording_id: int, out: Path) -> Path:
+# --- writing --------------------------------------------------------------------------------
+
+
+def bundle_record(archive, recording_id: int) -> tuple[dict, Path]:
+    """recording.json's content for a recording, and its media file."""
     data = load_transcript(archive, recording_id)
     rec = data.recording
     media = archive.media_path(rec)
     if media is None or not media.exists():
         raise ExportError(f"the media file of recording {recording_id} is missing; cannot bundle it")
+    t = data.transcript
     record = {
         "recording": {k: getattr(rec, k) for k in ("title", "body", "kind", "date", "duration", "language", "sha256")},
-        "transcript": {k: data.transcript[k] for k in ("engine", "model", "prompt", "source", "created")} if data.transcript else None,
+        "transcript": {k: t[k] for k in ("engine", "model", "prompt", "source", "created", "diarized")} if t else None,
         "segments": [
-            {
-                k: s[k]
-                for k in ("idx", "start", "end", "text", "original_text", "speaker", "avg_logprob", "no_speech_prob", "flag")
-            }
+            {k: s[k] for k in ("idx", "start", "end", "text", "original_text", "avg_logprob", "no_speech_prob", "flag",
+                               "source", "speaker_set")}
+            | {"speaker": s["label"]}  # the stored label: the voices below say who it is
             | {"words": [{k: w[k] for k in ("start", "end", "text", "probability")} for w in s["words"]]}
             for s in data.segments
         ],
+        "voices": [
+            {k: v[k] for k in ("label", "name", "score", "talk_time", "turns")}
+            | {"suggested": bool(v["suggested"]), "embedding": schema.embedding_text(voices.from_blob(v["embedding"]))}
+            for v in voices.voices(archive.db, recording_id)
+        ],
+        "turns": [
+            {k: t[k] for k in ("start", "end", "label")}
+            for t in archive.db["speaker_turns"].rows_where("recording_id = ?", [recording_id], order_by="start")
+        ],
     }
+    return record, media
+
+
+def write_bundle(archive, recording_id: int, out: Path) -> Path:
+    out = output_path(archive, out)  # never into the archive itself
+    record, media = bundle_record(archive, recording_id)
+    sha = record["recording"]["sha256"]
     record_bytes = json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
-    media_name = "media/" + media_store.stored_name(rec.sha256, media)
+    media_name = "media/" + media_store.stored_name(sha, media)
     manifest = {
         "format": FORMAT,
         "version": VERSION,
         "files": {
             "recording.json": {"size": len(record_bytes), "sha256": _sha256_bytes(record_bytes)},
-            media_name: {"size": media.stat().st_size, "sha256": rec.sha256},
+            media_name: {"size": media.stat().st_size, "sha256": sha},
         },
     }
     tmp = out.with_name(out.name + ".partial")
@@ -81,6 +114,39 @@ def write_bundle(archive, recording_id: int, out: Path) -> Path:
     return out
 
 
+# --- reading and checking ---------------------------------------------------------------------
+
+
+@dataclass
+class Bundle:
+    """A bundle whose manifest and recording.json passed every check; its media is not read yet."""
+
+    path: Path
+    record: dict  # archive.schema.bundle_record's result
+    media_name: str
+    media_size: int
+    media_sha256: str
+    zf: zipfile.ZipFile
+
+    def media_stream(self) -> "MediaStream":
+        return MediaStream(self)
+
+
+@contextmanager
+def open_bundle(path: Path) -> Iterator[Bundle]:
+    """Open and check a bundle (raises :class:`BundleError` with one line)."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise BundleError(f"{path}: not a readable bundle (truncated or not a zip file)") from exc
+    with zf:
+        yield _checked(path, zf)
+
+
+def _refuse(path: Path, why: str) -> BundleError:
+    return BundleError(f"{path}: refused: {why}")
+
+
 def _safe_member(name: str) -> bool:
     if not name or name.startswith(("/", "\\")) or "\\" in name or ":" in name:
         return False
@@ -88,100 +154,129 @@ def _safe_member(name: str) -> bool:
     return not (norm.startswith("..") or "/../" in f"/{norm}/" or norm != name)
 
 
-def read_bundle(path: Path, workdir: Path) -> tuple[dict, Path]:
-    """Validate a bundle and extract its media into ``workdir``. Raises BundleError."""
+def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """What the zip's central directory says, checked before any member is read."""
+    names = [i.filename for i in infos]
+    bad = [n for n in names if not _safe_member(n)]
+    if bad:
+        raise _refuse(path, f"the bundle contains a path outside the archive ({bad[0]!r})")
+    if len(set(names)) != len(names):
+        raise _refuse(path, "the bundle holds two files of the same name")
+    for info in infos:
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise _refuse(path, f"the bundle holds a symbolic link ({info.filename!r}), not a file")
+        if info.flag_bits & 0x1:
+            raise _refuse(path, f"the bundle is encrypted ({info.filename!r})")
+        if info.compress_type not in COMPRESSIONS:
+            raise _refuse(path, f"{info.filename!r} uses a compression method bundles do not use ({info.compress_type})")
+        stored = info.compress_type == zipfile.ZIP_STORED
+        if (stored and info.file_size != info.compress_size) or (
+            not stored and info.file_size > SMALL and info.file_size > info.compress_size * MAX_RATIO
+        ):
+            raise _refuse(path, f"{info.filename!r} claims to unpack {info.file_size} bytes from {info.compress_size} "
+                                "(a zip bomb, or a damaged bundle)")
+
+
+def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    if info.file_size > limit:
+        raise _refuse(path, f"{info.filename} is too large ({info.file_size} bytes; at most {limit})")
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BundleError(f"{path}: not a readable bundle (truncated or not a zip file)") from exc
-    with zf:
-        names = zf.namelist()
-        bad = [n for n in names if not _safe_member(n)]
-        if bad:
-            raise BundleError(f"{path}: refused: the bundle contains a path outside the archive ({bad[0]!r})")
-        if "manifest.json" not in names:
-            raise BundleError(f"{path}: refused: no manifest.json")
-        try:
-            manifest = json.loads(zf.read("manifest.json"))
-        except (ValueError, zipfile.BadZipFile, OSError) as exc:
-            raise BundleError(f"{path}: refused: unreadable manifest") from exc
-        if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-            raise BundleError(f"{path}: refused: not a council-archive bundle of version {VERSION}")
-        files = manifest.get("files") or {}
-        expected = set(files) | {"manifest.json"}
-        if set(names) != expected or len(files) > MAX_BUNDLE_FILES:
-            raise BundleError(f"{path}: refused: its files do not match its manifest")
-        media_names = [n for n in files if n.startswith("media/") and n.count("/") == 1]
-        if "recording.json" not in files or len(media_names) != 1:
-            raise BundleError(f"{path}: refused: a bundle holds recording.json and one media file")
-        try:
-            record_bytes = zf.read("recording.json")
-            if len(record_bytes) != files["recording.json"]["size"] or _sha256_bytes(record_bytes) != files["recording.json"]["sha256"]:
-                raise BundleError(f"{path}: refused: recording.json does not match its checksum (tampered or damaged)")
-            media_name = media_names[0]
-            target = workdir / posixpath.basename(media_name)
-            digest = hashlib.sha256()
-            size = 0
-            with zf.open(media_name) as src, open(target, "wb") as dst:
-                while block := src.read(1 << 20):
-                    digest.update(block)
-                    size += len(block)
-                    dst.write(block)
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError, zlib.error) as exc:
-            raise BundleError(f"{path}: refused: the bundle is truncated or damaged") from exc
-        if size != files[media_name]["size"] or digest.hexdigest() != files[media_name]["sha256"]:
-            raise BundleError(f"{path}: refused: the media does not match its checksum (tampered or damaged)")
-        try:
-            record = json.loads(record_bytes)
-            record["recording"]["title"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BundleError(f"{path}: refused: recording.json is not valid") from exc
-        if record["recording"].get("sha256") != digest.hexdigest():
-            raise BundleError(f"{path}: refused: the metadata names another media file")
-    return record, target
+        with zf.open(info) as src:
+            data = src.read(limit + 1)
+    except READ_ERRORS as exc:
+        raise _refuse(path, "the bundle is truncated or damaged") from exc
+    if len(data) > limit:
+        raise _refuse(path, f"{info.filename} is too large")
+    return data
 
 
-def import_bundle(archive, path: Path) -> tuple[int, str, Outcome]:
-    """Restore a bundle (caller holds the write lock). Returns (id, title, INDEXED or DUPLICATE)."""
-    with tempfile.TemporaryDirectory(dir=archive.root) as tmp:
-        record, media_file = read_bundle(Path(path), Path(tmp))
-        meta = record["recording"]
-        existing = archive.catalog.recording_by_sha(meta["sha256"])
-        if existing is not None:
-            return existing.id, existing.title, Outcome.DUPLICATE
-        stored = media_store.store(archive.media_dir, media_file, meta["sha256"])
-        catalog = archive.catalog
+def _manifest_files(path: Path, manifest) -> dict:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _refuse(path, "not a council-archive bundle")
+    if manifest.get("version") not in READABLE:
+        raise _refuse(path, f"a bundle of version {manifest.get('version')!r}; this version of Council Archive "
+                            f"reads versions {', '.join(map(str, READABLE))}")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+        isinstance(f, dict) and type(f.get("size")) is int and f["size"] >= 0 and isinstance(f.get("sha256"), str)
+        for f in files.values()
+    ):
+        raise _refuse(path, "its manifest is not valid")
+    return files
+
+
+def _checked(path: Path, zf: zipfile.ZipFile) -> Bundle:
+    infos = zf.infolist()
+    _check_members(path, infos)
+    by_name = {i.filename: i for i in infos}
+    if "manifest.json" not in by_name:
+        raise _refuse(path, "no manifest.json")
+    try:
+        manifest = json.loads(_read_member(path, zf, by_name["manifest.json"], MAX_MANIFEST_BYTES))
+    except (ValueError, RecursionError) as exc:
+        raise _refuse(path, "unreadable manifest") from exc
+    files = _manifest_files(path, manifest)
+    if set(by_name) != set(files) | {"manifest.json"} or len(files) > MAX_BUNDLE_FILES:
+        raise _refuse(path, "its files do not match its manifest")
+    media_names = [n for n in files if n.startswith("media/") and n.count("/") == 1]
+    if "recording.json" not in files or len(media_names) != 1:
+        raise _refuse(path, "a bundle holds recording.json and one media file")
+    for name, entry in files.items():
+        if by_name[name].file_size != entry["size"]:
+            raise _refuse(path, f"{name} is {by_name[name].file_size} bytes in the zip, {entry['size']} in its manifest "
+                                "(tampered or damaged)")
+    record_bytes = _read_member(path, zf, by_name["recording.json"], MAX_RECORD_BYTES)
+    if _sha256_bytes(record_bytes) != files["recording.json"]["sha256"]:
+        raise _refuse(path, "recording.json does not match its checksum (tampered or damaged)")
+    try:
+        raw = json.loads(record_bytes)
+    except (ValueError, RecursionError) as exc:
+        raise _refuse(path, "recording.json is not valid JSON") from exc
+    del record_bytes
+    try:
+        record = schema.bundle_record(raw)
+    except schema.SchemaError as exc:
+        raise _refuse(path, f"recording.json: {exc}") from exc
+    media_name = media_names[0]
+    if record["recording"]["sha256"] != files[media_name]["sha256"]:
+        raise _refuse(path, "the metadata names another media file")
+    return Bundle(path, record, media_name, files[media_name]["size"], files[media_name]["sha256"], zf)
+
+
+class MediaStream:
+    """The bundle's media as a file object: at most its manifest's size is read, hashed
+    on the way; a damaged zip raises :class:`BundleError` (never an ``OSError``, which
+    says that writing failed)."""
+
+    def __init__(self, bundle: Bundle):
+        self.bundle = bundle
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self._src: BinaryIO | None = None
+
+    def __enter__(self) -> "MediaStream":
         try:
-            with archive.db.atomic():
-                rid = catalog.add_recording(
-                    title=meta["title"],
-                    body=meta.get("body"),
-                    kind=meta.get("kind") or "meeting",
-                    date=meta.get("date"),
-                    source_path=str(Path(path).resolve()),
-                    media_path=str(stored.relative_to(archive.root)),
-                    linked=0,
-                    sha256=meta["sha256"],
-                    duration=meta.get("duration"),
-                    language=meta.get("language"),
-                    status=Status.INDEXING,
-                )
-                t = record.get("transcript") or {}
-                tid = catalog.start_transcript(rid, t.get("engine") or "bundle", t.get("model"), t.get("prompt"), "bundle")
-                for i, seg in enumerate(record.get("segments") or []):
-                    words = [SimpleNamespace(start=w["start"], end=w["end"], word=w["text"], probability=w.get("probability", 1.0))
-                             for w in seg.get("words") or []]
-                    sid = catalog.add_segment(tid, i, SimpleNamespace(**{**seg, "words": words}))
-                    if seg.get("original_text") and seg["original_text"] != seg["text"]:
-                        catalog.update_segment(sid, original_text=seg["original_text"])
-                catalog.finish_transcript(tid)
-            index_recording(archive, rid)
-            catalog.update_recording(rid, status=Status.INDEXED, progress=1.0)
-        except Exception:
-            rec = catalog.recording_by_sha(meta["sha256"])
-            if rec is not None:
-                remove_recording(archive, rec.id)
-            elif stored.exists():
-                stored.unlink()
-            raise
-    return rid, meta["title"], Outcome.INDEXED
+            self._src = self.bundle.zf.open(self.bundle.media_name)
+        except READ_ERRORS as exc:
+            raise _refuse(self.bundle.path, "the bundle is truncated or damaged") from exc
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._src is not None:
+            self._src.close()
+
+    def read(self, n: int = -1) -> bytes:
+        budget = self.bundle.media_size - self.size + 1  # one byte more shows a lie
+        try:
+            block = self._src.read(budget if n is None or n < 0 else min(n, budget))
+        except READ_ERRORS as exc:
+            raise _refuse(self.bundle.path, "the bundle is truncated or damaged") from exc
+        self.size += len(block)
+        if self.size > self.bundle.media_size:
+            raise _refuse(self.bundle.path, "the media is larger than its manifest says (tampered or damaged)")
+        self.digest.update(block)
+        return block
+
+    def check(self) -> None:
+        if self.size != self.bundle.media_size or self.digest.hexdigest() != self.bundle.media_sha256:
+            raise _refuse(self.bundle.path, "the media does not match its checksum (tampered or damaged)")

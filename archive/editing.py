@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from archive import schema
 from archive.alignment import align_words
-from archive.catalog import KINDS
-from archive.dates import valid_date
 from archive.recordings import index_recording
 
 
@@ -64,14 +63,8 @@ def rename_speaker(archive, recording_id: int, old: str, new: str) -> int:
 
 def edit_recording(archive, recording_id: int, **fields) -> None:
     """Change title/body/date/kind; the index carries them, so it is refreshed too."""
-    allowed = {k: v for k, v in fields.items() if k in ("title", "body", "date", "kind") and v is not None}
-    if "kind" in allowed and allowed["kind"] not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    if "date" in allowed:
-        if not valid_date(allowed["date"]):
-            raise ValueError(f"date must be YYYY-MM-DD, not {allowed['date']!r}")
-    if "title" in allowed and not allowed["title"].strip():
-        raise ValueError("title cannot be empty")
+    # the rules import and bundles follow too (archive.schema); a SchemaError is a ValueError
+    allowed = schema.metadata({k: v for k, v in fields.items() if v is not None})
     with archive.writing():
         if archive.catalog.recording(recording_id) is None:
             raise ValueError(f"no recording {recording_id}")

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from archive import media
-from archive.bundle import BundleError, import_bundle
+from archive.bundle import BundleError
+from archive.bundle_restore import restore as restore_bundle
 from archive.cancel import CancelToken
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
 from archive.catalog import NO_SPEECH
@@ -264,8 +265,7 @@ class Importer:
         existing = catalog.recording_by_sha(sha)
         if existing is not None:
             if existing.status == Status.INDEXED:
-                message = f"already in the archive as recording {existing.id} ({existing.title!r})"
-                return self._end(path, Outcome.DUPLICATE, error=message, rid=existing.id, title=existing.title)
+                return self._duplicate(path, existing.id, existing.title)
             job = catalog.job_for(existing.id)  # an earlier import of this file was interrupted
             return self._process(existing.id, job)
         filled = default_meta(path, meta)
@@ -291,6 +291,10 @@ class Importer:
                 stored.unlink(missing_ok=True)  # no row points at it: take the copy back out
             raise
         return self._process(rid, catalog.job_for(rid) or {"id": job_id, "options": json.dumps(options)})
+
+    def _duplicate(self, path: Path, rid: int, title: str) -> ImportResult:
+        message = f"already in the archive as recording {rid} ({title!r})"
+        return self._end(path, Outcome.DUPLICATE, error=message, rid=rid, title=title)
 
     def _stored_elsewhere(self, stored: Path) -> bool:
         rel = str(stored.relative_to(self.archive.root))
@@ -452,9 +456,17 @@ class Importer:
                 path.unlink()
 
     def _import_bundle(self, path: Path) -> ImportResult:
+        """Like a file: checked whole, committed with a job that indexes it (so `resume` or
+        importing it again finishes a killed import), never doubled."""
+        self._emit(path, PROBING)
         try:
-            rid, title, status = import_bundle(self.archive, path)
+            restored = restore_bundle(self.archive, path, on_store=lambda: self._emit(path, STORING))
         except BundleError as exc:
             return self._end(path, Outcome.FAILED, error=str(exc))
-        return self._end(path, status, rid=rid, title=title)
+        except (OSError, sqlite3.Error) as exc:  # the archive could not be written (a full disk)
+            log.warning("importing %s: the archive could not be written", path, exc_info=True)
+            return self._end(path, Outcome.FAILED, error=write_error_message(path, exc, self.archive.root))
+        if restored.duplicate:
+            return self._duplicate(path, restored.id, restored.title)
+        return self._process(restored.id, restored.job)
 

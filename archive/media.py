@@ -12,6 +12,9 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import BinaryIO, Callable, Optional
+
+from transcription.inputs import open_input
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +22,9 @@ CHUNK = 1 << 20
 
 
 def sha256_of(path: str | os.PathLike) -> str:
+    """The SHA-256 of a regular file (anything else is refused: it might never end)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         while block := fh.read(CHUNK):
             digest.update(block)
     return digest.hexdigest()
@@ -39,18 +43,32 @@ def store(media_dir: Path, source: str | os.PathLike, sha256: str) -> Path:
     target = media_dir / stored_name(sha256, source)
     if target.exists() and target.stat().st_size == os.path.getsize(source):
         return target
-    tmp = media_dir / f".{target.name}.partial"
+    with open_input(source) as src:
+        return _write(src, target)
+
+
+def store_stream(media_dir: Path, stream: BinaryIO, name: str, sha256: str, verify: Callable[[Path], None]) -> Path:
+    """Write ``stream`` (a bundle's media) into the store under ``sha256``. ``verify(copy)``
+    sees the whole copy before it gets its real name, and refuses it by raising."""
+    media_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return _write(stream, media_dir / stored_name(sha256, name), verify)
+
+
+def _write(src: BinaryIO, target: Path, verify: Optional[Callable[[Path], None]] = None) -> Path:
+    """Copy through ``.<name>.partial`` and rename: a crash never leaves a half file under a real name."""
+    tmp = target.parent / f".{target.name}.partial"
     try:
         # created 0600 from the start: the bytes are never readable by others, even half-copied
-        with open(source, "rb") as src:
-            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as dst:
-                shutil.copyfileobj(src, dst, CHUNK)
-                dst.flush()
-                os.fsync(dst.fileno())
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as dst:
+            shutil.copyfileobj(src, dst, CHUNK)
+            dst.flush()
+            os.fsync(dst.fileno())
         os.chmod(tmp, 0o600)
+        if verify is not None:
+            verify(tmp)
         os.replace(tmp, target)
     except BaseException:
-        # a failed copy (disk full, source gone) must not leave its half behind
+        # a failed copy (disk full, source gone, refused) must not leave its half behind
         try:
             tmp.unlink()
         except OSError:

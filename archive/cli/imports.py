@@ -10,7 +10,6 @@ import sys
 from archive.catalog import KINDS
 from archive.cli.common import EXIT_ERROR, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, print_json
 from archive.cli.transcribe import ENGINE_ARGS, transcribe_options
-from archive.dates import valid_date
 from archive.progress import ProgressBar
 from archive.status import Outcome, Status
 
@@ -89,11 +88,14 @@ def report(results, as_json: bool) -> int:
 @arg("--link", action="store_true", help="leave media where it is instead of copying it into the archive")
 @JSON
 def cmd_import(args: argparse.Namespace) -> int:
-    if args.date and not valid_date(args.date):
-        raise UsageError(f"--date must be YYYY-MM-DD, not {args.date!r}")
     from archive.importer import ImportMeta
+    from archive.schema import SchemaError, metadata
 
-    meta = ImportMeta(title=args.title, body=args.body, date=args.date, kind=args.kind)
+    given = {k: getattr(args, k) for k in ("title", "body", "date", "kind") if getattr(args, k) is not None}
+    try:
+        meta = ImportMeta(**metadata(given, prefix="--"))  # the rules edit and bundles follow too
+    except SchemaError as exc:
+        raise UsageError(str(exc)) from exc
     results = run_importer(
         args, lambda importer: importer.import_paths(args.paths, meta, captions=args.captions, link=args.link, prompt=args.prompt)
     )
