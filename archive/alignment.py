@@ -17,7 +17,8 @@ from index.timing import find_words, spread
 _WORD = re.compile(r"\S+")
 
 
-def _key(word: str) -> str:
+def word_key(word: str) -> str:
+    """A word as compared across versions of a text: lower case, without punctuation."""
     return re.sub(r"[^\w']", "", word.lower())
 
 
@@ -26,8 +27,8 @@ def align_words(old_words: list[dict], new_text: str, seg_start: float, seg_end:
     new_tokens = _WORD.findall(new_text)
     if not new_tokens:
         return []
-    old_keys = [_key(w["text"]) for w in old_words]
-    new_keys = [_key(t) for t in new_tokens]
+    old_keys = [word_key(w["text"]) for w in old_words]
+    new_keys = [word_key(t) for t in new_tokens]
     times: list[Optional[tuple[float, float, float]]] = [None] * len(new_tokens)
     matcher = difflib.SequenceMatcher(a=old_keys, b=new_keys, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -413,6 +413,10 @@ class Catalog:
         rows = list(self.db["segments"].rows_where("id = ?", [segment_id]))
         return rows[0] if rows else None
 
+    def recording_of(self, segment: dict) -> int:
+        """The id of the recording a segment row belongs to."""
+        return self.db["transcripts"].get(segment["transcript_id"])["recording_id"]
+
     def words_by_segment(self, transcript_id: int) -> dict[int, list[dict]]:
         out: dict[int, list[dict]] = {}
         for row in self.db.query(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from archive import schema
+from archive import speakers
 from archive.alignment import align_words
 from archive.recordings import index_recording
 
@@ -29,36 +30,32 @@ def correct_segment(archive, segment_id: int, text: str) -> dict:
         with archive.db.atomic():
             catalog.update_segment(segment_id, text=text, original_text=seg["original_text"] or seg["text"])
             catalog.replace_words(segment_id, words)
-        rid = _recording_of(catalog, seg)
+        rid = catalog.recording_of(seg)
         index_recording(archive, rid)
     return catalog.segment(segment_id)
 
 
 def set_speaker(archive, segment_ids: Iterable[int], speaker: Optional[str]) -> int:
-    """Assign (or clear, with None/"") the speaker of one or more segments."""
-    ids = list(segment_ids)
-    speaker = (speaker or "").strip() or None
-    catalog = archive.catalog
-    with archive.writing():
-        recordings = set()
-        with archive.db.atomic():
-            for sid in ids:
-                seg = catalog.segment(sid)
-                if seg is None:
-                    raise ValueError(f"no segment {sid}")
-                catalog.update_segment(sid, speaker=speaker)
-                recordings.add(_recording_of(catalog, seg))
-        for rid in recordings:
-            index_recording(archive, rid)
-    return len(ids)
+    """Assign (or clear, with None/"") the speaker of one or more segments; a person set
+    it, so diarization never changes it (:func:`archive.speakers.assign_segments`)."""
+    return speakers.assign_segments(archive, segment_ids, speaker)
 
 
 def rename_speaker(archive, recording_id: int, old: str, new: str) -> int:
+    """Rename a speaker in one recording: a voice the diarizer found is named here only
+    (:func:`archive.speakers.name_voice`); a name captions or a person gave is replaced on
+    its segments. Returns how many segments now show the new name."""
     transcript = archive.catalog.current_transcript(recording_id)
     if transcript is None:
         return 0
-    ids = [s["id"] for s in archive.catalog.segments(transcript["id"]) if s["speaker"] == old]
-    return set_speaker(archive, ids, new) if ids else 0
+    segments = archive.catalog.segments(transcript["id"])
+    labels = {v.label for v in speakers.speaker_table(archive, recording_id) if v.voice and old in (v.label, v.name)}
+    if labels:
+        label = labels.pop()
+        speakers.name_voice(archive, recording_id, label, new, roster=False)
+        return sum(1 for s in segments if s["speaker"] == label)
+    ids = [s["id"] for s in segments if s["speaker"] == old]
+    return speakers.assign_segments(archive, ids, new) if ids else 0
 
 
 def edit_recording(archive, recording_id: int, **fields) -> None:
@@ -71,7 +68,3 @@ def edit_recording(archive, recording_id: int, **fields) -> None:
         if allowed:
             archive.catalog.update_recording(recording_id, **allowed)
             index_recording(archive, recording_id)
-
-
-def _recording_of(catalog, seg: dict) -> int:
-    return catalog.db["transcripts"].get(seg["transcript_id"])["recording_id"]

@@ -14,6 +14,7 @@ class Status(StrEnum):
 
     QUEUED = "queued"
     TRANSCRIBING = "transcribing"
+    DIARIZING = "diarizing"  # finding who spoke (after transcribing, before indexing)
     INDEXING = "indexing"
     INDEXED = "indexed"
     FAILED = "failed"
