@@ -304,11 +304,17 @@ class Catalog:
         ]
 
     def speakers(self) -> list[str]:
+        """The speakers people can filter by: the names they read in transcripts (a voice's
+        name, else its label, or a name a person or captions gave) and the roster's names."""
         return [
             r[0]
             for r in self.db.execute(
-                "SELECT DISTINCT s.speaker FROM segments s JOIN transcripts t ON t.id = s.transcript_id "
-                "WHERE t.current = 1 AND s.speaker IS NOT NULL AND s.speaker != '' ORDER BY s.speaker"
+                "SELECT DISTINCT COALESCE(v.name, s.speaker) AS who FROM segments s "
+                "JOIN transcripts t ON t.id = s.transcript_id "
+                "LEFT JOIN voices v ON v.recording_id = t.recording_id AND v.label = s.speaker "
+                "AND v.name IS NOT NULL AND v.name != '' "
+                "WHERE t.current = 1 AND s.speaker IS NOT NULL AND s.speaker != '' "
+                "UNION SELECT name FROM roster WHERE offered = 0 ORDER BY who COLLATE NOCASE"
             ).fetchall()
         ]
 

