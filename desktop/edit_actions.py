@@ -1,19 +1,18 @@
-"""Editing: corrections, speakers and a recording's details, written by the import worker.
+"""Editing: corrections and a recording's details, written by the import worker.
 
 Wired by the main window (``EditActions(window)``) to the transcript's and the library's
 intent signals and to the Edit menu. Every write runs on the worker thread (the archive's
-one writer), ahead of imports still waiting; the window refreshes what shows it when the
-job ends.
+one writer), ahead of imports still waiting. When any edit job ends (speaker changes of
+desktop.speaker_actions too) this says so and emits the window's one change signal.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtWidgets import QInputDialog
-
 from archive import views
 from archive.status import Outcome
+from desktop.archive_events import Change
 from desktop.import_worker import Job, JobKind
 
 
@@ -26,38 +25,8 @@ class EditActions:
 
         w = self.window
         w.statusBar().showMessage("Saving the correction…" + (" (after the current import step)" if w.imports.busy else ""))
-        return w.imports.run_edit("Correction", lambda archive: correct_segment(archive, segment_id, text))
-
-    def set_speaker(self, segment_ids, speaker: str) -> Job:
-        from archive.editing import set_speaker
-
-        ids = list(segment_ids)
-        return self.window.imports.run_edit("Speaker", lambda archive: set_speaker(archive, ids, speaker))
-
-    def ask_speaker(self, segment_ids, current: str = "") -> None:
-        """Who speaks in these segments (``current``: the first one's speaker)."""
-        if not segment_ids:
-            return
-        known = views.speakers(self.window.archive)
-        items = ([current] if current and current not in known else []) + known
-        n = len(segment_ids)
-        name, ok = QInputDialog.getItem(
-            self.window, "Speaker", f"Who is speaking in {n} segment{'s' if n != 1 else ''}? "
-            "(leave empty to clear)", items or [""], items.index(current) if current in items else 0, True,
-        )
-        if ok:
-            self.set_speaker(segment_ids, name.strip())
-
-    def rename_speaker(self, old: str) -> None:
-        w = self.window
-        rid = w.recording_view.recording_id
-        if rid is None:
-            return
-        new, ok = QInputDialog.getText(w, "Rename speaker", f"Rename “{old}” in this recording to:", text=old)
-        if ok and new.strip() and new.strip() != old:
-            from archive.editing import rename_speaker
-
-            w.imports.run_edit("Rename speaker", lambda archive: rename_speaker(archive, rid, old, new.strip()))
+        return w.imports.run_edit("Correction", lambda archive: correct_segment(archive, segment_id, text),
+                                  Change("transcript", w.recording_view.recording_id))
 
     def edit_details(self, recording_id: Optional[int]) -> None:
         w = self.window
@@ -74,7 +43,7 @@ class EditActions:
         def save():
             m = dialog.meta()
             w.imports.run_edit("Recording details", lambda archive: edit_recording(
-                archive, recording_id, title=m.title, body=m.body, date=m.date, kind=m.kind))
+                archive, recording_id, title=m.title, body=m.body, date=m.date, kind=m.kind), Change("details", recording_id))
 
         dialog.accepted.connect(save)
         dialog.finished.connect(lambda _r: dialog.deleteLater())
@@ -90,4 +59,5 @@ class EditActions:
             w.reload_open_transcript()
         else:
             w.statusBar().showMessage(f"{job.label}: saved and searchable.", 5000)
-            w.archive_changed(w.recording_view.recording_id)
+            change = job.change or Change("edit", w.recording_view.recording_id)
+            w.archive_changed(change.recording_id, change.what)

@@ -54,6 +54,7 @@ class Job:
     engine: str = "faster-whisper"
     options: Any = None  # transcription.types.TranscribeOptions
     call: Optional[Callable[[Any], Any]] = None  # EDIT: fn(archive) -> result, in the worker thread
+    change: Any = None  # EDIT: the desktop.archive_events.Change it makes, for every view to refresh
     token: CancelToken = field(default_factory=CancelToken, repr=False)
     started: bool = False  # handed to the worker
     outcome: Optional[Outcome] = None  # how it ended; None while it waits or runs
@@ -211,7 +212,10 @@ class ImportController(QObject):
     def _add(self, job: Job, front: bool = False) -> Job:
         self.jobs[job.id] = job
         was_busy = self.busy
-        (self._queue.appendleft if front else self._queue.append)(job)
+        if front:  # ahead of the imports, behind the edits asked for before it (they run in order)
+            self._queue.insert(next((i for i, j in enumerate(self._queue) if j.kind != JobKind.EDIT), len(self._queue)), job)
+        else:
+            self._queue.append(job)
         if job.is_import:
             self.job_added.emit(job)
         if not was_busy and self.busy:
@@ -226,9 +230,10 @@ class ImportController(QObject):
     def resume(self, engine: str, options) -> Job:
         return self._add(Job(next(self._ids), JobKind.RESUME, "Unfinished imports", engine=engine, options=options))
 
-    def run_edit(self, label: str, call: Callable[[Any], Any]) -> Job:
-        """Run a write (an edit) on the worker, ahead of any import still waiting."""
-        return self._add(Job(next(self._ids), JobKind.EDIT, label, call=call), front=True)
+    def run_edit(self, label: str, call: Callable[[Any], Any], change: Any = None) -> Job:
+        """Run a write (an edit) on the worker, ahead of any import still waiting and after the
+        edits asked for earlier; ``change``: what it changes (desktop.archive_events.Change)."""
+        return self._add(Job(next(self._ids), JobKind.EDIT, label, call=call, change=change), front=True)
 
     def _next(self) -> None:
         if self.running is not None or self._shut or not self._queue:

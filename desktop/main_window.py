@@ -6,12 +6,14 @@ helper that the window creates and wires, the way Vorta does it:
 * :class:`~desktop.search_actions.SearchActions` runs searches through ``archive.views``;
 * :class:`~desktop.import_actions.ImportActions` asks for files, queues imports, shows their
   progress and keeps the queue a quit left unstarted;
-* :class:`~desktop.edit_actions.EditActions` corrects segments, sets speakers and details;
+* :class:`~desktop.edit_actions.EditActions` corrects segments and edits details;
+* :class:`~desktop.speaker_actions.SpeakerActions` names, merges and reassigns voices, undoably;
 * :class:`~desktop.clipboard_actions.ClipboardActions` copies quotes and references;
 * :class:`~desktop.export_actions.ExportActions` exports transcripts, clips and results.
 
-The window itself opens recordings, plays hits, and refreshes every view when the archive
-changes (:meth:`MainWindow.archive_changed`). It reads the archive through ``archive.views``.
+The window itself opens recordings and plays hits. Every write ends with one change signal,
+``self.events.changed`` (desktop.archive_events), that every view refreshes from. It reads
+the archive through ``archive.views``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter, QTabWidget
 
 from archive import views
+from desktop.archive_events import ArchiveEvents, Change
 from desktop.clipboard_actions import ClipboardActions
 from desktop.edit_actions import EditActions
 from desktop.export_actions import ExportActions
@@ -34,6 +37,7 @@ from desktop.recording_view import RecordingView
 from desktop.search_actions import SearchActions
 from desktop.search_panel import SearchPanel
 from desktop.settings import AppSettings, Preferences
+from desktop.speaker_actions import SpeakerActions
 from transcription.formats import hms
 
 
@@ -54,11 +58,13 @@ class MainWindow(QMainWindow):
         self.queue = ImportQueuePanel()
         self.player = self.recording_view.player
         self.transcript = self.recording_view.transcript
+        self.events = ArchiveEvents(self)
         self.searching = SearchActions(self)
         self.importing = ImportActions(self)
         self.editing = EditActions(self)
         self.copying = ClipboardActions(self)
         self.exporting = ExportActions(self)
+        self.speaking = SpeakerActions(self)
         self._build_layout()
         self._build_menus()
         self._wire()
@@ -118,11 +124,15 @@ class MainWindow(QMainWindow):
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit = bar.addMenu("&Edit")
+        for action in self.speaking.undo_actions(self):
+            edit.addAction(action)
+        edit.addSeparator()
         self._action(edit, "Copy &Quote with Citation", cp.copy_quote)
         self._action(edit, "Copy &Reference Link", cp.copy_reference)
         edit.addSeparator()
         self._action(edit, "&Correct Segment Text", self.transcript.edit_current)
         self._action(edit, "Set &Speaker…", self.transcript.request_speaker)
+        self._action(edit, "Find Spea&kers in This Recording", self.speaking.find_speakers)
         self._action(edit, "Recording &Details…", lambda: self.editing.edit_details(self.recording_view.recording_id))
 
         view = bar.addMenu("&View")
@@ -150,6 +160,7 @@ class MainWindow(QMainWindow):
         sp.model.more = self.searching.more_hits
         sp.query.setAcceptDrops(False)  # dropped files go to the window (import), not into the query
 
+        self.events.changed.connect(self.refresh)
         self.library.recording_activated.connect(self.open_recording)
         self.library.edit_details_requested.connect(self.editing.edit_details)
         self.library.export_transcript_requested.connect(self.exporting.export_transcript)
@@ -158,8 +169,20 @@ class MainWindow(QMainWindow):
         self.player.error.connect(lambda msg: self.statusBar().showMessage(f"Can't play this file: {msg}", 8000))
         tr.word_clicked.connect(self.player.play_from)
         tr.edit_requested.connect(self.editing.correct_segment)
-        tr.speaker_requested.connect(self.editing.ask_speaker)
-        tr.rename_speaker_requested.connect(self.editing.rename_speaker)
+        sk, voices = self.speaking, self.recording_view.speakers
+        tr.speaker_requested.connect(sk.ask_speaker)
+        tr.rename_speaker_requested.connect(sk.rename)
+        tr.speaker_clicked.connect(sk.speaker_menu)
+        tr.split_requested.connect(sk.split)
+        tr.move_words_requested.connect(sk.move_words)
+        voices.voice_clicked.connect(tr.next_turn)
+        voices.only_voice_changed.connect(tr.show_only)
+        voices.rename_requested.connect(sk.rename)
+        voices.merge_requested.connect(sk.merge)
+        voices.confirm_requested.connect(sk.confirm)
+        voices.reject_requested.connect(sk.reject)
+        voices.find_requested.connect(sk.find_speakers)
+        self.events.changed.connect(sk.refresh)
         tr.copy_quote_requested.connect(self.copying.copy_transcript_quote)
         tr.copy_reference_requested.connect(self.copying.copy_transcript_reference)
         tr.export_clip_requested.connect(self.exporting.export_clip)
@@ -183,6 +206,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Recording {recording_id} is no longer in the archive.", 6000)
             return False
         self.recording_view.show_recording(transcript, views.media_file(self.archive, recording_id), keep_view)
+        self.speaking.show_speakers(recording_id)
         self.library.select_recording(recording_id)
         self.tabs.setCurrentWidget(self.recording_view)
         return True
@@ -199,13 +223,18 @@ class MainWindow(QMainWindow):
             f"Playing “{self.recording_view.title.text()}” from {hms(start)}, just before the match at {hms(seconds)}.")
 
     # ================================================================ one refresh for every view
-    def archive_changed(self, rid: Optional[int] = None) -> None:
-        """Something was indexed or edited: refresh what shows it."""
+    def archive_changed(self, rid: Optional[int] = None, what: str = "archive") -> None:
+        """Something was indexed or edited: tell every view (one change signal)."""
+        if not self.closing:
+            self.events.emit_change(what, rid)
+
+    def refresh(self, change: Change) -> None:
+        """The window's views (search, transcript) follow a change; the speaker panel listens itself."""
         if self.closing:
             return
         self.update_empty_state()
         self.searching.rerun()
-        if rid is not None and self.recording_view.recording_id == rid:
+        if change.concerns(self.recording_view.recording_id):
             self.reload_open_transcript()
 
     def reload_open_transcript(self) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from archive.status import Status
 from desktop.player import PlayerWidget
+from desktop.speaker_panel import SpeakerPanel
 from desktop.transcript_view import TranscriptView
 from transcription.formats import hms
 
@@ -31,8 +32,9 @@ class RecordingView(QWidget):
         self.details.setWordWrap(True)
         self.player = PlayerWidget()
         self.transcript = TranscriptView()
+        self.speakers = SpeakerPanel()
         self.legend = QLabel(
-            "Click a word to hear it · double-click a passage to correct it · "
+            "Click a word to hear it · double-click a passage to correct it · click a name to rename the voice · "
             "<span style='color:#d9480f'>orange, dotted</span> = Whisper was unsure"
         )
         self.legend.setObjectName("transcriptLegend")
@@ -48,7 +50,13 @@ class RecordingView(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.details)
         layout.addWidget(self.player)
-        layout.addWidget(self.transcript, 1)
+        self.body = QSplitter(Qt.Orientation.Vertical)
+        self.body.addWidget(self.speakers)
+        self.body.addWidget(self.transcript)
+        self.body.setStretchFactor(1, 1)
+        self.body.setSizes([140, 500])
+        self.body.setChildrenCollapsible(False)
+        layout.addWidget(self.body, 1)
         layout.addWidget(self.legend)
 
         self.placeholder = QLabel()
@@ -89,8 +97,13 @@ class RecordingView(QWidget):
         self.player.load(media_path)  # no-op when it is already loaded
         self.stack.setCurrentIndex(1)
 
+    def set_speakers(self, rows) -> None:
+        """The speaker table of the recording shown (archive.views.speaker_table)."""
+        self.speakers.set_voices(rows)
+
     def clear(self) -> None:
         self.recording_id = None
+        self.set_speakers([])
         self.player.load(None)
         self.transcript.set_transcript(None)
         self.stack.setCurrentIndex(0)

@@ -3,17 +3,19 @@ laid out and drawn one by one.
 
 * the word being played is highlighted as playback moves; a hit's word is marked;
 * clicking a word emits ``word_clicked(seconds)``; uncertain words get a dotted underline;
-* double-click (or F2) corrects a segment in place, the context menu sets speakers and copies.
+* double-click (or F2) corrects a segment in place, the context menu sets speakers and copies;
+* each passage starts with its speaker's name in the voice's colour (desktop.speaker_style),
+  a suggested name in italics with "?"; clicking the name emits ``speaker_clicked``;
+* the context menu on a word splits the passage there or gives its rest to another voice.
 
 Passive: edits, speakers and copies are emitted as intent signals for the window.
 """
 
 from __future__ import annotations
 
-import zlib
 from typing import Optional
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QKeySequence, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
+from desktop.speaker_style import name_tooltip, shown_name, voice_color
 from desktop.transcript_model import SegmentRole, TranscriptModel
 from transcription.formats import hms
 
@@ -48,7 +51,7 @@ class _SegmentEditor(QPlainTextEdit):
 
 
 class TranscriptDelegate(QStyledItemDelegate):
-    PAD_X, PAD_Y, GAP = 10, 6, 3
+    PAD_X, PAD_Y, GAP, BAR = 10, 6, 3, 3
 
     def __init__(self, view: "TranscriptView"):
         super().__init__(view)
@@ -65,9 +68,23 @@ class TranscriptDelegate(QStyledItemDelegate):
         head_bold.setBold(True)
         return base, head, head_bold
 
+    def name_font(self, seg) -> QFont:
+        font = self.fonts()[2]
+        font.setItalic(bool(seg.suggested))
+        return font
+
+    def name_rect(self, seg, row: QRectF) -> Optional[QRectF]:
+        """Where the speaker's name is drawn in a row (None without a speaker)."""
+        if not seg.speaker:
+            return None
+        fh = QFontMetricsF(self.fonts()[1])
+        x = row.left() + self.PAD_X + fh.horizontalAdvance(hms(seg.start)) + 10
+        width = QFontMetricsF(self.name_font(seg)).horizontalAdvance(shown_name(seg.speaker, seg.suggested))
+        return QRectF(x, row.top() + self.PAD_Y, width, fh.height())
+
     def layout(self, seg, width: float):
         """(header height, [word rects relative to the row], total height) for a width."""
-        key = (seg.id, seg.text, seg.speaker, round(width))
+        key = (seg.id, seg.text, seg.speaker, seg.suggested, round(width))
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -147,10 +164,13 @@ class TranscriptDelegate(QStyledItemDelegate):
         painter.drawText(QPointF(x, y + fh.ascent()), t)
         x += fh.horizontalAdvance(t) + 10
         if seg.speaker:
-            painter.setFont(head_bold)
-            painter.setPen(_speaker_color(seg.speaker))
-            painter.drawText(QPointF(x, y + fh.ascent()), seg.speaker)
-            x += QFontMetricsF(head_bold).horizontalAdvance(seg.speaker) + 10
+            color = voice_color(seg.label or seg.speaker)
+            painter.fillRect(QRectF(left, top + 2, self.BAR, opt.rect.height() - 4), color)
+            name = self.name_rect(seg, QRectF(opt.rect))
+            painter.setFont(self.name_font(seg))
+            painter.setPen(color)
+            painter.drawText(QPointF(name.left(), y + fh.ascent()), shown_name(seg.speaker, seg.suggested))
+            x = name.right() + 10
             painter.setFont(head)
         notes = []
         if seg.edited:
@@ -215,16 +235,14 @@ class TranscriptDelegate(QStyledItemDelegate):
         editor.setGeometry(r)
 
 
-def _speaker_color(name: str) -> QColor:
-    hue = zlib.crc32(name.encode()) % 360
-    return QColor.fromHsl(hue, 140, 70)
-
-
 class TranscriptView(QListView):
     word_clicked = Signal(float)  # seconds: the start of the clicked word
     edit_requested = Signal(int, str)  # segment id, corrected text
     speaker_requested = Signal(list, str)  # segment ids to give a speaker, the first one's speaker ("" if none)
-    rename_speaker_requested = Signal(str)  # a speaker name to rename in this recording
+    speaker_clicked = Signal(int, QPoint)  # row whose speaker name was clicked, global position for a menu
+    rename_speaker_requested = Signal(str)  # the stored speaker (a voice label or a name) to rename
+    split_requested = Signal(int, int)  # segment id, index of the word the second piece starts with
+    move_words_requested = Signal(int, int, str)  # segment id, first word moved, to this voice label ("": ask)
     copy_quote_requested = Signal(list)  # selected rows
     copy_reference_requested = Signal(float)
     export_clip_requested = Signal(float, float)  # start, end of the selected segments
@@ -250,6 +268,8 @@ class TranscriptView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
         self.follow = True  # scroll along with playback
+        self.only_speaker = ""  # show only this speaker's passages ("" = everyone)
+        self.context_menu: Optional[QMenu] = None  # the last one opened
         self._press = None
 
         self.copy_action = QAction("Copy quote with citation", self)
@@ -266,6 +286,7 @@ class TranscriptView(QListView):
     # --- content ----------------------------------------------------------------------
     def set_transcript(self, transcript) -> None:
         self._model.set_transcript(transcript)
+        self._apply_only()
 
     def reload(self, transcript) -> None:
         """A newer version of the transcript shown (an edit, more segments while importing):
@@ -274,6 +295,7 @@ class TranscriptView(QListView):
         pos = bar.value()
         marked = self.marked_word()
         self._model.set_transcript(transcript)
+        self._apply_only()
         if marked is not None:
             self._model.mark(marked.start)
         QTimer.singleShot(0, lambda: bar.setValue(pos))
@@ -281,6 +303,34 @@ class TranscriptView(QListView):
     @property
     def transcript(self):
         return self._model.transcript
+
+    @staticmethod
+    def speaker_key(seg) -> str:
+        """What identifies a passage's speaker: its voice label, else the name given."""
+        return seg.label or seg.speaker or ""
+
+    def show_only(self, key: str) -> None:
+        """Show only the passages of one speaker (a label or a name; "" shows everyone)."""
+        self.only_speaker = key
+        self._apply_only()
+
+    def _apply_only(self) -> None:
+        for row, seg in enumerate(self._model.segments):
+            self.setRowHidden(row, bool(self.only_speaker) and self.speaker_key(seg) != self.only_speaker)
+
+    def next_turn(self, key: str) -> Optional[int]:
+        """Select and show the next turn of a speaker after the current passage (wrapping)."""
+        segs = self._model.segments
+        starts = [r for r, s in enumerate(segs)
+                  if self.speaker_key(s) == key and (r == 0 or self.speaker_key(segs[r - 1]) != key)]
+        if not starts:
+            return None
+        current = self.currentIndex().row() if self.currentIndex().isValid() else -1
+        row = next((r for r in starts if r > current), starts[0])
+        index = self._model.index(row, 0)
+        self.selectionModel().setCurrentIndex(index, self.selectionModel().SelectionFlag.ClearAndSelect)
+        self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+        return row
 
     def segment(self, row: int):
         """The views.SegmentRow shown in ``row``, or None."""
@@ -327,17 +377,37 @@ class TranscriptView(QListView):
         ):
             return
         index = self.indexAt(pos)
-        if index.isValid():
-            i = self.delegate.word_at(index, pos)
-            if i is not None:
-                self.word_clicked.emit(float(self._model.segment(index.row()).words[i].start))
+        if not index.isValid():
+            return
+        if self.on_name(index, pos):
+            self.speaker_clicked.emit(index.row(), self.viewport().mapToGlobal(pos))
+            return
+        i = self.delegate.word_at(index, pos)
+        if i is not None:
+            self.word_clicked.emit(float(self._model.segment(index.row()).words[i].start))
+
+    def on_name(self, index, pos) -> bool:
+        """Is ``pos`` (viewport coordinates) on the speaker's name of the row at ``index``?"""
+        seg = self._model.segment(index.row())
+        rect = self.delegate.name_rect(seg, QRectF(self.visualRect(index))) if seg is not None else None
+        return rect is not None and rect.adjusted(-2, -2, 2, 2).contains(QPointF(pos))
+
+    def name_position(self, row: int) -> QPoint:
+        """The centre of a row's speaker name, in viewport coordinates (for clicks and menus)."""
+        index = self._model.index(row, 0)
+        rect = self.delegate.name_rect(self._model.segment(row), QRectF(self.visualRect(index)))
+        return rect.center().toPoint() if rect is not None else self.visualRect(index).topLeft()
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
         index = self.indexAt(event.position().toPoint())
         cursor = Qt.CursorShape.ArrowCursor
         tip = ""
-        if index.isValid():
+        if index.isValid() and self.on_name(index, event.position().toPoint()):
+            seg = self._model.segment(index.row())
+            cursor = Qt.CursorShape.PointingHandCursor
+            tip = name_tooltip(seg.speaker, seg.label, seg.suggested)
+        elif index.isValid():
             i = self.delegate.word_at(index, event.position().toPoint())
             if i is not None:
                 cursor = Qt.CursorShape.PointingHandCursor
@@ -398,6 +468,25 @@ class TranscriptView(QListView):
         if span is not None:
             self.export_clip_requested.emit(*span)
 
+    def voices(self) -> list[tuple[str, str]]:
+        """(stored speaker, name shown) of every speaker in the transcript, first heard first."""
+        seen: dict[str, str] = {}
+        for seg in self._model.segments:
+            key = seg.label or seg.speaker
+            if key and key not in seen:
+                seen[key] = shown_name(seg.speaker, seg.suggested)
+        return list(seen.items())
+
+    def _voice_menu(self, menu: QMenu, title: str, choose, exclude: Optional[str], enabled: bool) -> None:
+        """A submenu offering every voice of the transcript (and "Someone else…")."""
+        sub = menu.addMenu(title)
+        sub.setEnabled(enabled)
+        for key, name in self.voices():
+            if key != exclude:
+                sub.addAction(name if name == key else f"{name} ({key})", lambda k=key: choose(k))
+        sub.addSeparator()
+        sub.addAction("Someone else…", lambda: choose(""))
+
     def _context_menu(self, pos) -> None:
         index = self.indexAt(pos)
         if not index.isValid():
@@ -405,6 +494,7 @@ class TranscriptView(QListView):
         if not self.selectionModel().isSelected(index):
             self.setCurrentIndex(index)
         seg = self._model.segment(index.row())
+        word = self.delegate.word_at(index, pos)
         editable = bool(self._model.flags(index) & Qt.ItemFlag.ItemIsEditable)
         menu = QMenu(self)
         menu.addAction("Play from here", lambda: self.word_clicked.emit(float(seg.start)))
@@ -416,12 +506,20 @@ class TranscriptView(QListView):
         a = menu.addAction(f"Set speaker for {n} segment{'s' if n != 1 else ''}…", self.request_speaker)
         a.setEnabled(editable)
         if seg.speaker:
-            a = menu.addAction(f"Rename “{seg.speaker}” everywhere in this recording…",
-                               lambda: self.rename_speaker_requested.emit(seg.speaker))
+            key = seg.label or seg.speaker
+            a = menu.addAction(f"Rename “{seg.speaker}”…", lambda: self.rename_speaker_requested.emit(key))
             a.setEnabled(editable)
+        if word:  # a word after the first: the passage can be cut there
+            text = seg.words[word].text.strip()
+            a = menu.addAction(f"Split before “{text}”", lambda: self.split_requested.emit(seg.id, word))
+            a.setEnabled(editable)
+            self._voice_menu(menu, f"Give “{text}…” to the end to", lambda k: self.move_words_requested.emit(seg.id, word, k),
+                             seg.label or seg.speaker, editable)
         menu.addSeparator()
         menu.addAction(self.copy_action)
         menu.addAction(self.reference_action)
         menu.addSeparator()
         menu.addAction("Export clip…", self.request_clip)
-        menu.exec(self.viewport().mapToGlobal(pos))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.context_menu = menu
+        menu.popup(self.viewport().mapToGlobal(pos))

@@ -590,9 +590,8 @@ def test_speakers_for_a_range_of_segments(qtbot, imported):
     rid = imported.archive.catalog.recordings()[0].id
     imported.open_recording(rid)
     ids = [imported.transcript.model().segment(r).id for r in (0, 1)]
-    job = imported.editing.set_speaker(ids, "Mayor Helen Morgan")
-    qtbot.waitUntil(lambda: job.outcome == Outcome.INDEXED, timeout=10000)
-    qtbot.waitUntil(lambda: imported.transcript.model().segment(0).speaker == "Mayor Helen Morgan")
+    imported.speaking.assign(ids, "Mayor Helen Morgan")  # undoable: desktop.speaker_actions
+    qtbot.waitUntil(lambda: imported.transcript.model().segment(0).speaker == "Mayor Helen Morgan", timeout=10000)
     assert imported.transcript.model().segment(1).speaker == "Mayor Helen Morgan"
     assert imported.transcript.model().segment(2).speaker is None
     panel = search(qtbot, imported, "speaker:Morgan order", expect_rows=1)

@@ -1,0 +1,48 @@
+"""How a speaker looks in the app: one stable colour per voice, and suggested names marked.
+
+The colour is keyed on the voice's *label* ("Speaker 2"), not on its name, so a voice keeps
+its colour when it is named or renamed. Every colour reads at WCAG AA (≥ 4.5:1) on white and
+on the transcript's selection colour.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Optional
+
+from PySide6.QtGui import QColor
+
+PALETTE = (
+    "#1864ab",  # blue
+    "#c92a2a",  # red
+    "#2b6e3a",  # green
+    "#862e9c",  # purple
+    "#a0410d",  # rust
+    "#0b7285",  # teal
+    "#c2255c",  # pink
+    "#364fc7",  # indigo
+    "#7a5c00",  # olive
+    "#9c36b5",  # violet
+)
+
+
+def voice_color(key: Optional[str]) -> QColor:
+    """The colour of a voice: "Speaker N" takes the N-th colour, any other key a fixed one."""
+    key = key or ""
+    head, _, tail = key.rpartition(" ")
+    n = int(tail) - 1 if head and tail.isdigit() else zlib.crc32(key.encode())
+    return QColor(PALETTE[n % len(PALETTE)])
+
+
+def shown_name(name: str, suggested: bool) -> str:
+    """A suggested (unconfirmed) name carries a question mark."""
+    return f"{name}?" if suggested else name
+
+
+def name_tooltip(name: str, label: Optional[str], suggested: bool, score: Optional[float] = None) -> str:
+    voice = f" ({label})" if label and label != name else ""
+    if suggested:
+        how = f", match score {score:.2f}" if score is not None else ""
+        return (f"Suggested: this voice{voice} sounds like “{name}” in the roster{how}.\n"
+                "Click to confirm, reject or rename it.")
+    return f"{name}{voice}: click to rename this voice, merge it or move this passage."
