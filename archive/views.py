@@ -125,10 +125,12 @@ class SegmentRow:
     start: float
     end: float
     text: str
-    speaker: Optional[str] = None
+    speaker: Optional[str] = None  # the name people read (archive.transcripts)
     flag: Optional[str] = None
     edited: bool = False
     words: list[WordRow] = field(default_factory=list)
+    label: Optional[str] = None  # the stored speaker: a voice label ("Speaker 2") or a given name
+    suggested: bool = False  # ``speaker`` is a roster match no person confirmed
 
 
 @dataclass
@@ -196,6 +198,8 @@ def transcript(archive, recording_id: int) -> Optional[Transcript]:
             flag=s["flag"],
             edited=bool(s["original_text"]) and s["original_text"] != s["text"],
             words=_word_rows(s),
+            label=s["label"],
+            suggested=s["suggested"],
         )
         for s in data.segments
     ]
@@ -211,3 +215,14 @@ def demo_recording() -> tuple[Path, dict]:
     return DEMO_DIR / meta.get("audio", "council_meeting.opus"), {
         k: meta.get(k) for k in ("title", "body", "date", "kind")
     }
+
+
+# --- speakers -----------------------------------------------------------------------
+
+
+def speaker_table(archive, recording_id: int) -> list:
+    """Who spoke how long in a recording: ``archive.speakers.VoiceRow`` rows (voices in
+    label order, then speakers captions or people named)."""
+    from archive.speakers import speaker_table as table  # the speaker services load with the first recording shown
+
+    return table(archive, recording_id)
