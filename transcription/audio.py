@@ -6,11 +6,18 @@ The ``ffmpeg`` binary is the system one when it is on PATH, otherwise the one th
 Decoding produces 16 kHz mono float32. A whole recording is read straight into one
 preallocated array (never a list of chunks joined afterwards), and :func:`iter_blocks`
 streams a file block by block for work that needs only a window at a time.
+
+Every run of ffmpeg or ffprobe is bounded: it gets a path through :func:`media_arg`
+(absolute, behind ``file:``, as bytes on POSIX: no name reads as an option or a protocol,
+and any name works, valid UTF-8 or not), reads only a regular file
+(:func:`transcription.inputs.check_input`), and is killed past a time limit that grows
+with the audio it decodes (:func:`time_limit`).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -27,12 +34,12 @@ from transcription.errors import (
     CorruptMediaError,
     EmptyFileError,
     FFmpegMissingError,
-    MediaNotFoundError,
-    MediaPermissionError,
+    MediaTimeoutError,
     NoAudioStreamError,
     NotMediaError,
 )
 from transcription.formats import hms
+from transcription.inputs import check_input
 
 SAMPLE_RATE = 16000
 _BYTES_PER_SAMPLE = 4  # float32
@@ -40,6 +47,14 @@ _BYTES_PER_SAMPLE = 4  # float32
 AUDIO_EXTENSIONS = {".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aiff", ".aif"}
 VIDEO_EXTENSIONS = {".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv"}
 MEDIA_EXTENSIONS = AUDIO_EXTENSIONS | VIDEO_EXTENSIONS
+
+PROBE_TIMEOUT = 60.0  # seconds: a probe reads the container's header, no more
+# A decode may take DECODE_BASE seconds plus DECODE_RATE seconds per second of audio
+# (ffmpeg decodes speech codecs a hundred times faster than that, even on a busy machine).
+DECODE_BASE = 60.0
+DECODE_RATE = 1.0
+# A file that declares no length is bounded by its size, at a bit rate under any speech codec's.
+SLOWEST_BYTES_PER_SECOND = 500  # 4 kbit/s
 
 
 @functools.cache
@@ -65,6 +80,48 @@ def ffprobe_exe() -> Optional[str]:
     return shutil.which("ffprobe")
 
 
+def media_arg(path: str | bytes | os.PathLike) -> str | bytes:
+    """A path as ffmpeg and ffprobe are given it, input or output.
+
+    Absolute and behind the ``file:`` protocol, so no name reads as an option (``-x.wav``)
+    or as another protocol (``pipe:3.wav``); bytes on POSIX, where any bytes make a file
+    name, so a name that is not valid UTF-8 passes through ffmpeg-python and subprocess
+    as it is (Windows names are always text).
+    """
+    url = "file:" + os.path.abspath(os.fsdecode(path))
+    return os.fsencode(url) if os.name == "posix" else url
+
+
+def time_limit(path: str | os.PathLike, seconds: Optional[float] = None) -> float:
+    """How long ffmpeg may take to decode ``seconds`` of ``path`` (all of it when None)."""
+    if not seconds or seconds <= 0:
+        seconds = os.path.getsize(path) / SLOWEST_BYTES_PER_SECOND
+    return DECODE_BASE + DECODE_RATE * seconds
+
+
+class _Deadline:
+    """Kills a process still running after ``seconds``; ``expired`` then says so."""
+
+    def __init__(self, proc: subprocess.Popen, seconds: float):
+        self.proc = proc
+        self.seconds = seconds
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._kill)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _kill(self) -> None:
+        if self.proc.poll() is None:
+            self.expired = True
+            self.proc.kill()
+
+    def cancel(self, path: str) -> None:
+        """Stop the clock; raise :class:`MediaTimeoutError` if it had run out."""
+        self._timer.cancel()
+        if self.expired:
+            raise MediaTimeoutError(path, f"stopped after {self.seconds:.0f} s")
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     path: str
@@ -77,19 +134,11 @@ class MediaInfo:
     channels: int = 0
 
 
-def _check_file(path: str) -> None:
-    if not os.path.exists(path):
-        raise MediaNotFoundError(path)
-    if os.path.isdir(path):
-        raise NotMediaError(path, "it is a folder")
-    if not os.access(path, os.R_OK):
-        raise MediaPermissionError(path)
+def _run_probe(path: str, cmd: list) -> subprocess.CompletedProcess:
     try:
-        with open(path, "rb") as fh:
-            if not fh.read(1):
-                raise EmptyFileError(path)
-    except PermissionError as exc:
-        raise MediaPermissionError(path) from exc
+        return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise MediaTimeoutError(path, f"its header took over {PROBE_TIMEOUT:.0f} s to read") from exc
 
 
 _DURATION_RE = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -98,10 +147,13 @@ _INPUT_RE = re.compile(r"Input #0, ([^ ]+), from")
 
 
 def _probe_with_ffprobe(path: str, exe: str) -> MediaInfo:
+    proc = _run_probe(path, [exe, "-v", "error", "-show_format", "-show_streams", "-of", "json", media_arg(path)])
     try:
-        data = ffmpeg.probe(path, cmd=exe)
-    except ffmpeg.Error as exc:
-        raise NotMediaError(path, _last_line(exc.stderr)) from exc
+        data = json.loads(proc.stdout.decode("utf-8", "replace")) if proc.returncode == 0 else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise NotMediaError(path, _last_line(proc.stderr))
     streams = data.get("streams", [])
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     video = any(s.get("codec_type") == "video" and s.get("disposition", {}).get("attached_pic", 0) == 0 for s in streams)
@@ -122,13 +174,7 @@ def _probe_with_ffprobe(path: str, exe: str) -> MediaInfo:
 def _probe_with_ffmpeg(path: str) -> MediaInfo:
     # Without ffprobe, `ffmpeg -i FILE` prints the same header on stderr (and exits 1
     # because no output is named). This is the container header, not progress.
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        check=False,
-    )
+    proc = _run_probe(path, [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", media_arg(path)])
     err = proc.stderr.decode("utf-8", "replace")
     fmt = _INPUT_RE.search(err)
     if not fmt:
@@ -161,7 +207,8 @@ def _probe_with_ffmpeg(path: str) -> MediaInfo:
 def probe(path: str | os.PathLike) -> MediaInfo:
     """Duration and streams of a media file. Raises a typed :class:`AudioError`."""
     path = os.fspath(path)
-    _check_file(path)
+    if check_input(path).st_size == 0:
+        raise EmptyFileError(path)
     exe = ffprobe_exe()
     info = _probe_with_ffprobe(path, exe) if exe else _probe_with_ffmpeg(path)
     if not info.has_audio:
@@ -200,13 +247,14 @@ def _last_line(stderr: bytes | str | None) -> str:
 
 
 def _decode_process(path: str, start: Optional[float], duration: Optional[float]) -> subprocess.Popen:
+    check_input(path)  # a FIFO or a device would never end
     input_args = {}
     if start:
         input_args["ss"] = f"{start:.3f}"
     if duration is not None:
         input_args["t"] = f"{duration:.3f}"
     stream = (
-        ffmpeg.input(path, **input_args)
+        ffmpeg.input(media_arg(path), **input_args)
         .output("pipe:", format="f32le", acodec="pcm_f32le", ac=1, ar=SAMPLE_RATE, map="0:a:0", vn=None)
         .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
     )
@@ -244,6 +292,7 @@ def decode(
     capacity = int((expected_duration + 1.0) * SAMPLE_RATE) + SAMPLE_RATE
     buf = np.empty(capacity, dtype=np.float32)
     proc = _decode_process(path, start, duration)
+    deadline = _Deadline(proc, time_limit(path, expected_duration))
     err = _StderrReader(proc.stderr)
     err.start()
     filled = 0  # bytes
@@ -261,6 +310,7 @@ def decode(
         proc.stdout.close()
         rc = proc.wait()
         err.join()
+        deadline.cancel(path)
     samples = filled // _BYTES_PER_SAMPLE
     if rc != 0 or (err.data and samples == 0):
         if samples == 0:
@@ -270,10 +320,16 @@ def decode(
     return buf[:samples]
 
 
-def iter_blocks(path: str | os.PathLike, block_seconds: float = 30.0) -> Iterator[np.ndarray]:
-    """Stream a file's audio as consecutive 16 kHz mono float32 blocks."""
+def iter_blocks(
+    path: str | os.PathLike, block_seconds: float = 30.0, duration: Optional[float] = None
+) -> Iterator[np.ndarray]:
+    """Stream a file's audio as consecutive 16 kHz mono float32 blocks.
+
+    ``duration`` (the probed length, if known) sets the time the whole stream may take.
+    """
     path = os.fspath(path)
     proc = _decode_process(path, None, None)
+    deadline = _Deadline(proc, time_limit(path, duration))
     err = _StderrReader(proc.stderr)
     err.start()
     nbytes = int(block_seconds * SAMPLE_RATE) * _BYTES_PER_SAMPLE
@@ -292,16 +348,17 @@ def iter_blocks(path: str | os.PathLike, block_seconds: float = 30.0) -> Iterato
             proc.kill()
         proc.wait()
         err.join()
+        deadline.cancel(path)
     if not got_any:
         raise CorruptMediaError(path, _last_line(err.data))
 
 
-def frame_energy(path: str | os.PathLike, frame_seconds: float = 0.1) -> np.ndarray:
+def frame_energy(path: str | os.PathLike, frame_seconds: float = 0.1, duration: Optional[float] = None) -> np.ndarray:
     """RMS energy (dBFS) per frame over the whole file, streamed: a few MB for hours."""
     frame = int(frame_seconds * SAMPLE_RATE)
     parts = []
     carry = np.zeros(0, dtype=np.float32)
-    for block in iter_blocks(path, block_seconds=60.0):
+    for block in iter_blocks(path, block_seconds=60.0, duration=duration):
         data = np.concatenate([carry, block]) if carry.size else block
         n = data.size // frame
         if n:

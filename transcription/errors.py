@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 
 
+def printable(path: str | bytes | os.PathLike) -> str:
+    """A path as text that can be printed, logged and stored: a name that is not valid
+    UTF-8 (any bytes are a valid name on POSIX) keeps its readable part, with U+FFFD for
+    the bytes that are not."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 class AudioError(Exception):
     """Base class: the file could not be used as audio."""
 
@@ -17,7 +24,7 @@ class AudioError(Exception):
 
     @property
     def message(self) -> str:
-        text = f"{self.path}: {self.reason}"
+        text = f"{printable(self.path)}: {self.reason}"
         if self.detail:
             text += f" ({self.detail})"
         return text.replace("\n", " ")
@@ -45,6 +52,20 @@ class NoAudioStreamError(AudioError):
 
 class CorruptMediaError(AudioError):
     reason = "audio is corrupt or truncated"
+
+
+class NotRegularFileError(AudioError):
+    """A FIFO, a device, a socket: reading one could block for ever or never end."""
+
+    reason = "not a regular file"
+
+
+class FileTooLargeError(AudioError):
+    reason = "file too large"
+
+
+class MediaTimeoutError(AudioError):
+    reason = "ffmpeg did not finish reading it in time"
 
 
 class FFmpegMissingError(AudioError):

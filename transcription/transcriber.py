@@ -9,13 +9,23 @@ Whisper worker process per core, each with one thread, each given a chunk of the
 recording cut at a quiet moment. Chunks come back in order and their times are
 already offset to the whole recording. Memory stays bounded because no worker ever
 decodes more than one chunk (at most ``MAX_CHUNK`` seconds) at a time.
+
+Workers die with the process that started them, however it ends (``kill -9``, a crash):
+an orphaned worker would keep its model's few hundred MB for ever. See
+:func:`_die_with_parent`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
+import sys
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +38,8 @@ from transcription import audio
 from transcription.guards import guard
 from transcription.models import resolve_ct2_model
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
+
+log = logging.getLogger(__name__)
 
 ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"
@@ -85,7 +97,7 @@ def plan_chunks(path: str, duration: float, workers: int) -> list[Chunk]:
     if n <= 1:
         return [Chunk(0.0, None)]
     frame = 0.1
-    energy = audio.frame_energy(path, frame_seconds=frame)
+    energy = audio.frame_energy(path, frame_seconds=frame, duration=duration)
     cuts = [0.0]
     for k in range(1, n):
         target = duration * k / n
@@ -155,10 +167,35 @@ def resume_from(chunks: list[Chunk], start: float) -> list[Chunk]:
 # --- worker-process side -------------------------------------------------------------
 
 _worker_engine = None
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """End this worker process when the process that started it ends.
+
+    On Linux the kernel kills it at once (``prctl(PR_SET_PDEATHSIG, SIGKILL)``; strictly,
+    when the *thread* that started the pool ends: in the command line that is the main
+    thread, in the app the import thread, each living as long as its pool). Everywhere, a
+    watchdog thread waits on the parent's sentinel, a pipe the parent holds open until it
+    dies, and ends the process: that also covers a parent that died before the prctl.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            log.warning("prctl(PR_SET_PDEATHSIG) failed: %s", os.strerror(ctypes.get_errno()))
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), name="parent-watchdog", daemon=True).start()
+
+
+def _exit_with_parent(sentinel) -> None:
+    multiprocessing.connection.wait([sentinel])  # readable (EOF) once the parent is gone
+    os._exit(1)
 
 
 def _worker_init(engine_name: str, options: TranscribeOptions, cache_dir: Optional[str]) -> None:
     global _worker_engine
+    _die_with_parent()  # first: loading the model takes a while
     _worker_engine = build_engine(engine_name, options, cache_dir)
 
 
