@@ -39,7 +39,8 @@ from archive.status import PROBING, STORING, JobState, Outcome, Status
 from archive.store import Archive, disk_full
 from archive.vocab import prompt_for
 from transcription.audio import check_complete, is_media_path, probe
-from transcription.errors import AudioError
+from transcription.errors import AudioError, printable
+from transcription.inputs import check_input
 from transcription.types import TranscribeOptions
 
 log = logging.getLogger(__name__)
@@ -89,14 +90,17 @@ def default_meta(path: Path, meta: ImportMeta) -> ImportMeta:
         date = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
     title = meta.title
     if not title:
-        stem = without_dates(path.stem)
-        title = " ".join(re.sub(r"[_\-.]+", " ", stem).split()) or path.stem
+        stem = without_dates(printable(path.stem))
+        title = " ".join(re.sub(r"[_\-.]+", " ", stem).split()) or printable(path.stem)
         title = title[:1].upper() + title[1:]
     return dataclasses.replace(meta, title=title, date=date)
 
 
 def expand_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Optional[str]]]:
-    """Files as given; folders searched recursively for audio/video. Yields (path, error)."""
+    """Files as given; folders searched recursively for audio/video. Yields (path, error).
+
+    The one place an import vets what it is given: only regular files (through symlinks)
+    pass, since a FIFO or a device would hold the import, and the write lock, for ever."""
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
@@ -104,14 +108,16 @@ def expand_inputs(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, Op
                 p for p in path.rglob("*") if p.is_file() and (is_media_path(p) or p.suffix.lower() == BUNDLE_EXTENSION)
             )
             if not found:
-                yield path, f"{path}: no audio or video files in this folder"
+                yield path, f"{printable(path)}: no audio or video files in this folder"
             for p in found:
                 yield p, None
-        elif not path.exists():
-            yield path, f"{path}: file not found"
-        elif path.suffix.lower() in CAPTION_EXTENSIONS:
-            continue  # a caption file is read as the sidecar of its media file
-        else:
+            continue
+        try:
+            check_input(path)
+        except AudioError as exc:  # missing, unreadable, a FIFO, a device
+            yield path, exc.message
+            continue
+        if path.suffix.lower() not in CAPTION_EXTENSIONS:  # a caption file is read as its media's sidecar
             yield path, None
 
 
@@ -261,6 +267,8 @@ class Importer:
             return self._end(path, Outcome.FAILED, error=exc.message if isinstance(exc, AudioError) else str(exc))
         try:
             return self._import_checked(path, meta, link, prompt, info, sidecar, caption_segments)
+        except AudioError as exc:  # swapped for a FIFO since the probe: refused before anything is written
+            return self._end(path, Outcome.FAILED, error=exc.message)
         except sqlite3.Error as exc:  # the catalog could not be written (disk full, I/O error)
             log.warning("importing %s: the catalog could not be written", path, exc_info=True)
             return self._end(path, Outcome.FAILED, error=write_error_message(path, exc, self.archive.root))
@@ -275,6 +283,9 @@ class Importer:
             job = catalog.job_for(existing.id)  # an earlier import of this file was interrupted
             return self._process(existing.id, job)
         filled = default_meta(path, meta)
+        if link and printable(path.resolve()) != str(path.resolve()):  # the catalog keeps text, not bytes
+            return self._end(path, Outcome.FAILED, error=f"{printable(path)}: a name that is not valid UTF-8 cannot be "
+                             "linked; import it without --link (the archive keeps a copy)")
         self._emit(path, STORING, duration=info.duration)
         try:
             stored = path.resolve() if link else media.store(self.archive.media_dir, path, sha)
@@ -314,7 +325,7 @@ class Importer:
                 body=filled.body,
                 kind=filled.kind,
                 date=filled.date,
-                source_path=str(path.resolve()),
+                source_path=printable(path.resolve()),
                 media_path=media_path,
                 linked=1 if link else 0,
                 sha256=sha,
