@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from transcription.errors import AudioError, printable
+from transcription.inputs import read_input
+
 CAPTION_EXTENSIONS = (".srt", ".vtt")
 
 _TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
@@ -19,6 +22,8 @@ _CUE_TIME = re.compile(_TIME + r"\s*-->\s*" + _TIME)
 _VOICE = re.compile(r"<v(?:\.[\w.]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
 _SPEAKER_PREFIX = re.compile(r"^([A-Z][\w.' -]{1,40}):\s+")
+# Ten hours of captions take about 1.5 MB: anything much bigger is not a caption file.
+MAX_CAPTION_BYTES = 16 * 2**20
 
 
 class CaptionError(ValueError):
@@ -43,11 +48,15 @@ def parse_captions(path: str | Path) -> list[CaptionSegment]:
     """Parse an .srt or .vtt file. Raises CaptionError with a one-line reason."""
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raw = path.read_text(encoding="latin-1")
+        data = read_input(path, MAX_CAPTION_BYTES, "captions")
+    except AudioError as exc:  # not a regular file, too large, missing, unreadable
+        raise CaptionError(exc.message) from exc
     except OSError as exc:
-        raise CaptionError(f"{path}: cannot read captions ({exc.strerror})") from exc
+        raise CaptionError(f"{printable(path)}: cannot read captions ({exc.strerror})") from exc
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raw = data.decode("latin-1")
     blocks = re.split(r"\n\s*\n", raw.replace("\r\n", "\n").replace("\r", "\n"))
     out: list[CaptionSegment] = []
     for block in blocks:
@@ -69,7 +78,7 @@ def parse_captions(path: str | Path) -> list[CaptionSegment]:
         if text and end >= start:
             out.append(CaptionSegment(start, end, " ".join(text.split()), speaker))
     if not out:
-        raise CaptionError(f"{path}: no caption cues found (expected SubRip or WebVTT)")
+        raise CaptionError(f"{printable(path)}: no caption cues found (expected SubRip or WebVTT)")
     out.sort(key=lambda s: s.start)
     return out
 

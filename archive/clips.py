@@ -12,7 +12,7 @@ import ffmpeg
 
 from archive.citation import citation
 from archive.exports import ExportError, load_transcript, safe_filename
-from transcription.audio import ffmpeg_exe
+from transcription.audio import ffmpeg_exe, media_arg, time_limit
 
 CLIP_FORMATS = {
     "mp3": {"acodec": "libmp3lame", "audio_bitrate": "128k"},
@@ -82,17 +82,23 @@ def make_clip(
         out = Path(safe_filename(f"{rec.date or ''} {rec.title} {int(start)}s".strip()) + f".{fmt}")
     tags = {"title": f"{rec.title} at {int(start // 60)}:{start % 60:04.1f}", "artist": rec.body or "", "date": rec.date or "",
             "album": rec.title, "comment": cite}
-    stream = ffmpeg.input(str(media), ss=f"{a:.3f}", t=f"{b - a:.3f}").output(
-        str(out), vn=None, ac=1, **CLIP_FORMATS[fmt]
+    target = media_arg(out)  # never read as an option (-o=-foo.mp3), whatever the name
+    stream = ffmpeg.input(media_arg(media), ss=f"{a:.3f}", t=f"{b - a:.3f}").output(
+        filename=target, vn=None, ac=1, **CLIP_FORMATS[fmt]
     )
     args = stream.overwrite_output().get_args()
     # output options (the tags) must come before the output file name
-    at = len(args) - 1 - args[::-1].index(str(out))
+    at = len(args) - 1 - args[::-1].index(target)
     for key, value in tags.items():
         if value:
             args[at:at] = ["-metadata", f"{key}={value}"]
             at += 2
-    proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args], capture_output=True, text=True)
+    limit = time_limit(media, b - a)
+    try:
+        proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace", timeout=limit)
+    except subprocess.TimeoutExpired as exc:
+        raise ExportError(f"ffmpeg did not finish the clip in {limit:.0f} s") from exc
     if proc.returncode != 0:
         raise ExportError(f"ffmpeg could not cut the clip: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
     return out, cite

@@ -108,6 +108,16 @@ def to_csv(data: TranscriptData) -> str:
     return buf.getvalue()
 
 
+# XML 1.0, and so a .docx, cannot hold C0 controls other than tab, newline and carriage
+# return, lone surrogates, U+FFFE or U+FFFF: a title or a segment may (captions, bundles)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+DOCX_PROPERTY_MAX = 255  # characters a document property (title, subject) may hold
+
+
+def xml_text(text: Optional[str]) -> str:
+    return _NOT_XML.sub("", text or "")
+
+
 def write_docx(data: TranscriptData, out: Path) -> None:
     # python-docx (with lxml) is slow to import and only .docx exports need it
     from docx import Document
@@ -115,22 +125,23 @@ def write_docx(data: TranscriptData, out: Path) -> None:
 
     rec = data.recording
     doc = Document()
-    doc.core_properties.title = rec.title
-    doc.core_properties.subject = rec.body or ""
-    doc.add_heading(rec.title, level=1)
+    title = xml_text(rec.title)
+    doc.core_properties.title = title[:DOCX_PROPERTY_MAX]  # the heading below holds all of it
+    doc.core_properties.subject = xml_text(rec.body)[:DOCX_PROPERTY_MAX]
+    doc.add_heading(title, level=1)
     block = doc.add_paragraph()
     for line in _header_lines(rec)[1:]:
         label, value = line.split(": ", 1)
         block.add_run(f"{label}: ").bold = True
-        block.add_run(value + "\n")
+        block.add_run(xml_text(value) + "\n")
     for para in paragraphs(data.speech):
         p = doc.add_paragraph()
         stamp = p.add_run(f"[{formats.hms(para['start'])}] ")
         stamp.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
         stamp.font.size = Pt(9)
         if para["speaker"]:
-            p.add_run(f"{para['speaker']}: ").bold = True
-        p.add_run(para["text"])
+            p.add_run(f"{xml_text(para['speaker'])}: ").bold = True
+        p.add_run(xml_text(para["text"]))
     doc.save(str(out))
 
 

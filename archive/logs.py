@@ -68,7 +68,8 @@ def configure(root: str | os.PathLike, level: int = logging.INFO) -> Path:
     in place of any archive configured before. Returns the log file's path."""
     global _handler
     path = log_path(root)
-    handler = _ArchiveLogHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
+    handler = _ArchiveLogHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                                 errors="backslashreplace", delay=True)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.setLevel(level)
     for name in PACKAGES:

@@ -87,6 +87,9 @@ def resolve_archive_dir(flag: Optional[str], environ=os.environ) -> str:
 def main(argv: Optional[Sequence[str]] = None, open_app: Optional[Callable[[str], int]] = None) -> int:
     """Run a subcommand. With none, call ``open_app(archive_dir)``: the desktop package
     passes its launcher in (archive/ never imports desktop/)."""
+    # a file name that is not valid UTF-8 prints with escapes (as on stderr), never fails
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     args.archive_dir = resolve_archive_dir(args.archive)

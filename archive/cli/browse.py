@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from archive.catalog import KINDS
-from archive.cli.common import EXIT_OK, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json
+from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json
 from archive.status import Status
 
 commands = Commands()
@@ -41,7 +41,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 @commands.command("show", help="show one recording and its transcript")
-@arg("id", type=int)
+@ID
 @JSON
 def cmd_show(args: argparse.Namespace) -> int:
     from transcription.formats import hms
@@ -72,7 +72,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 @commands.command("edit", help="change a recording's title, body, date or kind")
-@arg("id", type=int)
+@ID
 @arg("--title")
 @arg("--body")
 @arg("--date", metavar="YYYY-MM-DD")
@@ -90,7 +90,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 @commands.command("remove", help="remove a recording (catalog, index and stored media)")
-@arg("id", type=int)
+@ID
 def cmd_remove(args: argparse.Namespace) -> int:
     from archive.recordings import remove_recording
 

@@ -83,6 +83,24 @@ def open_archive(args: argparse.Namespace, create: bool = True, *, current_index
     return open_root(args.archive_dir, create=create)
 
 
+MAX_ID = 2**63 - 1  # the largest integer SQLite holds
+
+
+def recording_id(text: str) -> int:
+    """The argparse type of every recording ID: a whole number from 1 to ``MAX_ID``
+    (a bigger one would overflow SQLite), refused with one line and exit 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a recording ID (a whole number from 1 to {MAX_ID})")
+    return value
+
+
+ID = arg("id", type=recording_id, metavar="ID")  # the recording a command acts on
+
+
 def print_json(data) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive.cli.common import EXIT_OK, Commands, UsageError, arg, open_archive
+from archive.cli.common import EXIT_OK, ID, Commands, UsageError, arg, open_archive
 
 commands = Commands()
 register = commands.register
 
 
 @commands.command("export", help="export a recording's transcript (txt, srt, vtt, json, docx, csv)")
-@arg("id", type=int)
+@ID
 @arg("--format", choices=("txt", "srt", "vtt", "json", "docx", "csv"), default="txt")
 @arg("-o", "--output", metavar="FILE", help="write here instead of stdout (docx always needs a file)")
 def cmd_export(args: argparse.Namespace) -> int:
@@ -30,7 +30,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 @commands.command("clip", help="cut an audio clip, tagged with its citation")
-@arg("id", type=int)
+@ID
 @arg("--start", required=True, metavar="S", help="seconds or HH:MM:SS")
 @arg("--end", required=True, metavar="E", help="seconds or HH:MM:SS")
 @arg("-o", "--output", metavar="FILE")
@@ -66,7 +66,7 @@ def cmd_export_catalog(args: argparse.Namespace) -> int:
 
 
 @commands.command("bundle", help="pack one recording (media, corrected transcript, metadata) into a .cabundle")
-@arg("id", type=int)
+@ID
 @arg("-o", "--output", required=True, metavar="FILE.cabundle")
 def cmd_bundle(args: argparse.Namespace) -> int:
     from archive.bundle import write_bundle

@@ -4,11 +4,14 @@ bar per file on stderr and one line per file on stdout."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 from archive.catalog import KINDS
-from archive.cli.common import EXIT_ERROR, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, print_json
+from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, print_json
 from archive.cli.transcribe import ENGINE_ARGS, transcribe_options
 from archive.progress import ProgressBar
 from archive.status import Outcome, Status
@@ -35,6 +38,9 @@ class ImportProgress:
             self.close()
             if event.stage == Outcome.FAILED:
                 print(f"council-archive: error: {event.message}", file=sys.stderr)
+            elif event.stage == Outcome.STOPPED:
+                print(f"council-archive: stopped {os.path.basename(event.path)}: `council-archive resume` "
+                      "finishes it", file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -52,10 +58,31 @@ def run_importer(args: argparse.Namespace, work):
     with open_archive(args) as archive:
         importer = Importer(archive, args.engine, transcribe_options(args), cache_dir=default_cache_dir(), on_event=progress)
         try:
-            return work(importer)
+            with stop_on_sigterm(importer):
+                return work(importer)
         finally:
             progress.close()
             importer.close()
+
+
+@contextlib.contextmanager
+def stop_on_sigterm(importer):
+    """SIGTERM (a plain ``kill``, a logout, a shutdown) stops the import as the app's Stop
+    does: what was committed stays, the job stays open for ``resume``, and the worker
+    processes end. The token is set from a thread of its own: a signal handler runs between
+    two bytecodes of the main thread, which may hold a lock that stopping needs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigterm(signum, frame):
+        threading.Thread(target=importer.stop, name="sigterm-stop", daemon=True).start()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def report(results, as_json: bool) -> int:
@@ -74,7 +101,9 @@ def report(results, as_json: bool) -> int:
             for r in results:  # a single file's error was already printed as it happened
                 if r.status == Outcome.FAILED:
                     print(f"  failed: {r.error}", file=sys.stderr)
-    return EXIT_ERROR if any(r.status in (Outcome.FAILED, Outcome.CANCELLED) for r in results) else EXIT_OK
+    if any(r.status in (Outcome.FAILED, Outcome.CANCELLED) for r in results):
+        return EXIT_ERROR
+    return EXIT_INTERRUPTED if any(r.status == Outcome.STOPPED for r in results) else EXIT_OK
 
 
 @commands.command("import", help="import audio/video files or folders (and .cabundle files) into the archive")
