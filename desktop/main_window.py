@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
         tr.speaker_requested.connect(sk.ask_speaker)
         tr.rename_speaker_requested.connect(sk.rename)
         tr.speaker_clicked.connect(sk.speaker_menu)
+        tr.confirm_requested.connect(sk.confirm)
+        tr.reject_requested.connect(sk.reject)
         tr.split_requested.connect(sk.split)
         tr.move_words_requested.connect(sk.move_words)
         voices.voice_clicked.connect(tr.next_turn)

@@ -76,6 +76,8 @@ class SpeakerActions:
         command = self._commands.pop(job.id, None)
         if command is not None and outcome == Outcome.FAILED:
             command.write_failed()
+            if self.stack.index() and self.stack.command(self.stack.index() - 1) is command:
+                self.stack.undo()  # a failed change is no step to undo (obsolete: it leaves the stack)
 
     def push(self, text: str, do, undo) -> ServiceCommand:
         """Run ``do(archive) -> state`` now (on the writer) and keep it undoable by ``undo(archive, state)``."""

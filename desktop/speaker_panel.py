@@ -248,13 +248,14 @@ class SpeakerPanel(QWidget):
         self.merge_menu.clear()
         other = self.current_label()
         for v in self.model.rows:
-            if v.label != other:
+            if v.label != other and v.voice:
                 name = self.model.display_name(v)
                 text = name if name == v.label else f"{name} ({v.label})"
                 self.merge_menu.addAction(text, lambda keep=v.label: self.merge_requested.emit(keep, other))
 
     def _update_buttons(self) -> None:
-        has = self.current_label() is not None
+        v = self.model.voice(self.view.currentIndex().row()) if self.view.currentIndex().isValid() else None
+        has = v is not None
         self.rename_button.setEnabled(has)
-        self.merge_button.setEnabled(has and len(self.model.rows) > 1)
+        self.merge_button.setEnabled(has and v.voice and sum(r.voice for r in self.model.rows) > 1)
         self.only.setEnabled(has)

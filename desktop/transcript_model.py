@@ -10,6 +10,7 @@ from typing import Optional
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt, Signal
 
+from desktop.speaker_style import shown_name
 from transcription.formats import hms
 
 SegmentRole = Qt.ItemDataRole.UserRole + 1
@@ -78,7 +79,7 @@ class TranscriptModel(QAbstractListModel):
         if seg is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            who = f"{seg.speaker}: " if seg.speaker else ""
+            who = f"{shown_name(seg.speaker, seg.suggested)}: " if seg.speaker else ""
             return f"{hms(seg.start)} {who}{seg.text}"
         if role == Qt.ItemDataRole.EditRole:
             return seg.text

@@ -15,224 +15,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QKeySequence, QPalette, QPen
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QListView,
-    QMenu,
-    QPlainTextEdit,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-)
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu
 
-from desktop.speaker_style import name_tooltip, shown_name, voice_color
-from desktop.transcript_model import SegmentRole, TranscriptModel
+from desktop.speaker_style import name_tooltip, shown_name
+from desktop.transcript_delegate import SELECTED, TranscriptDelegate
+from desktop.transcript_model import TranscriptModel
 from transcription.formats import hms
-
-PLAYING = QColor("#b9d7ff")  # the word being played
-MARKED = QColor("#ffe066")  # the word a search hit points at
-SELECTED = QColor("#e6eef8")  # selected segments: light, so marks and colours stay readable
-UNCERTAIN = QColor("#d9480f")
-
-
-class _SegmentEditor(QPlainTextEdit):
-    """Enter saves, Shift+Enter adds nothing (segments are one paragraph), Esc cancels."""
-
-    committed = Signal()
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.committed.emit()
-            return
-        super().keyPressEvent(event)
-
-
-class TranscriptDelegate(QStyledItemDelegate):
-    PAD_X, PAD_Y, GAP, BAR = 10, 6, 3, 3
-
-    def __init__(self, view: "TranscriptView"):
-        super().__init__(view)
-        self.view = view
-        self._cache: dict = {}
-
-    # --- layout -----------------------------------------------------------------------
-    def fonts(self):
-        base = QFont(self.view.font())
-        base.setPointSizeF(base.pointSizeF() * 1.05)
-        head = QFont(self.view.font())
-        head.setPointSizeF(max(7.0, head.pointSizeF() * 0.9))
-        head_bold = QFont(head)
-        head_bold.setBold(True)
-        return base, head, head_bold
-
-    def name_font(self, seg) -> QFont:
-        font = self.fonts()[2]
-        font.setItalic(bool(seg.suggested))
-        return font
-
-    def name_rect(self, seg, row: QRectF) -> Optional[QRectF]:
-        """Where the speaker's name is drawn in a row (None without a speaker)."""
-        if not seg.speaker:
-            return None
-        fh = QFontMetricsF(self.fonts()[1])
-        x = row.left() + self.PAD_X + fh.horizontalAdvance(hms(seg.start)) + 10
-        width = QFontMetricsF(self.name_font(seg)).horizontalAdvance(shown_name(seg.speaker, seg.suggested))
-        return QRectF(x, row.top() + self.PAD_Y, width, fh.height())
-
-    def layout(self, seg, width: float):
-        """(header height, [word rects relative to the row], total height) for a width."""
-        key = (seg.id, seg.text, seg.speaker, seg.suggested, round(width))
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        base, head, _ = self.fonts()
-        fm, fh = QFontMetricsF(base), QFontMetricsF(head)
-        header_h = fh.height() + self.GAP
-        x0, x1 = self.PAD_X, max(self.PAD_X + 50, width - self.PAD_X)
-        space = fm.horizontalAdvance(" ")
-        line_h = fm.lineSpacing() + 1
-        x, y = x0, self.PAD_Y + header_h
-        rects = []
-        for w in seg.words:
-            text = w.text.strip()
-            adv = fm.horizontalAdvance(text)
-            if x > x0 and x + adv > x1:
-                x, y = x0, y + line_h
-            rects.append(QRectF(x, y, adv, fm.height()))
-            x += adv + space
-        height = y + line_h + self.PAD_Y
-        out = (header_h, rects, height)
-        if len(self._cache) > 4000:
-            self._cache.clear()
-        self._cache[key] = out
-        return out
-
-    def width(self) -> float:
-        return float(self.view.viewport().width())
-
-    def sizeHint(self, option, index) -> QSize:
-        seg = index.data(SegmentRole)
-        if seg is None:
-            return super().sizeHint(option, index)
-        _, _, height = self.layout(seg, self.width())
-        return QSize(int(self.width()), int(height + 0.999))
-
-    def word_at(self, index, point) -> Optional[int]:
-        """Index of the word under ``point`` (viewport coordinates), or None."""
-        seg = index.data(SegmentRole)
-        if seg is None:
-            return None
-        rect = self.view.visualRect(index)
-        _, rects, _ = self.layout(seg, self.width())
-        local = QPointF(point.x() - rect.left(), point.y() - rect.top())
-        for i, r in enumerate(rects):
-            if r.adjusted(-2, -2, 2, 2).contains(local):
-                return i
-        return None
-
-    # --- painting ---------------------------------------------------------------------
-    def paint(self, painter, option, index) -> None:
-        seg = index.data(SegmentRole)
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        if seg is None:
-            return
-        model = index.model()
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        pal = opt.palette
-        text_color = pal.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        dim = QColor(text_color)
-        dim.setAlphaF(0.6)
-        base, head, head_bold = self.fonts()
-        header_h, rects, _ = self.layout(seg, self.width())
-        top, left = opt.rect.top(), opt.rect.left()
-
-        painter.save()
-        # header: time, speaker, notes
-        painter.setFont(head)
-        fh = QFontMetricsF(head)
-        x = left + self.PAD_X
-        y = top + self.PAD_Y
-        painter.setPen(pal.color(QPalette.ColorRole.Link))
-        t = hms(seg.start)
-        painter.drawText(QPointF(x, y + fh.ascent()), t)
-        x += fh.horizontalAdvance(t) + 10
-        if seg.speaker:
-            color = voice_color(seg.label or seg.speaker)
-            painter.fillRect(QRectF(left, top + 2, self.BAR, opt.rect.height() - 4), color)
-            name = self.name_rect(seg, QRectF(opt.rect))
-            painter.setFont(self.name_font(seg))
-            painter.setPen(color)
-            painter.drawText(QPointF(name.left(), y + fh.ascent()), shown_name(seg.speaker, seg.suggested))
-            x = name.right() + 10
-            painter.setFont(head)
-        notes = []
-        if seg.edited:
-            notes.append("corrected")
-        if seg.flag:
-            notes.append(f"not searchable: {seg.flag}")
-        if notes:
-            painter.setPen(dim)
-            painter.drawText(QPointF(x, y + fh.ascent()), " · ".join(notes))
-
-        # words
-        painter.setFont(base)
-        fm = QFontMetricsF(base)
-        marked = model.marked if model.marked and model.marked[0] == index.row() else None
-        playing = model.playing if model.playing and model.playing[0] == index.row() else None
-        for i, (w, r) in enumerate(zip(seg.words, rects)):
-            r = r.translated(left, top)
-            if marked and marked[1] == i:
-                painter.fillRect(r.adjusted(-2, -1, 2, 1), MARKED)
-            elif playing and playing[1] == i:
-                painter.fillRect(r.adjusted(-2, -1, 2, 1), PLAYING)
-            on_color = (marked and marked[1] == i) or (playing and playing[1] == i)
-            color = QColor("#000000") if on_color else (dim if seg.flag else text_color)
-            if w.uncertain and not on_color:
-                color = UNCERTAIN
-            painter.setPen(color)
-            painter.drawText(QPointF(r.left(), r.top() + fm.ascent()), w.text.strip())
-            if w.uncertain:
-                pen = QPen(UNCERTAIN, 1.2, Qt.PenStyle.DotLine)
-                painter.setPen(pen)
-                yline = r.top() + fm.ascent() + 2.5
-                painter.drawLine(QPointF(r.left(), yline), QPointF(r.right(), yline))
-        painter.restore()
-
-    # --- editing ----------------------------------------------------------------------
-    def createEditor(self, parent, option, index):
-        editor = _SegmentEditor(parent)
-        editor.setFont(self.fonts()[0])
-        editor.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        editor.document().setDocumentMargin(2)
-        editor.setObjectName("segmentEditor")
-        editor.committed.connect(lambda: self._commit(editor))
-        return editor
-
-    def _commit(self, editor) -> None:
-        self.commitData.emit(editor)
-        self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
-
-    def setEditorData(self, editor, index) -> None:
-        editor.setPlainText(index.data(Qt.ItemDataRole.EditRole) or "")
-        editor.selectAll()
-
-    def setModelData(self, editor, model, index) -> None:
-        model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
-
-    def updateEditorGeometry(self, editor, option, index) -> None:
-        """Over the segment's words (its time and speaker stay visible above it)."""
-        seg = index.data(SegmentRole)
-        header_h = self.layout(seg, self.width())[0] if seg is not None else 0
-        r = option.rect.adjusted(self.PAD_X - 6, int(self.PAD_Y + header_h - 3), -4, -2)
-        r.setHeight(max(r.height(), int(QFontMetricsF(self.fonts()[0]).lineSpacing() + 8)))
-        editor.setGeometry(r)
 
 
 class TranscriptView(QListView):
@@ -241,6 +31,8 @@ class TranscriptView(QListView):
     speaker_requested = Signal(list, str)  # segment ids to give a speaker, the first one's speaker ("" if none)
     speaker_clicked = Signal(int, QPoint)  # row whose speaker name was clicked, global position for a menu
     rename_speaker_requested = Signal(str)  # the stored speaker (a voice label or a name) to rename
+    confirm_requested = Signal(str)  # a voice label whose suggested name is right
+    reject_requested = Signal(str)  # ... or wrong
     split_requested = Signal(int, int)  # segment id, index of the word the second piece starts with
     move_words_requested = Signal(int, int, str)  # segment id, first word moved, to this voice label ("": ask)
     copy_quote_requested = Signal(list)  # selected rows
@@ -507,7 +299,11 @@ class TranscriptView(QListView):
         a.setEnabled(editable)
         if seg.speaker:
             key = seg.label or seg.speaker
-            a = menu.addAction(f"Rename “{seg.speaker}”…", lambda: self.rename_speaker_requested.emit(key))
+            if seg.suggested:
+                menu.addAction(f"✓ Yes, this is {seg.speaker}", lambda: self.confirm_requested.emit(key)).setEnabled(editable)
+                menu.addAction(f"✗ No, not {seg.speaker}", lambda: self.reject_requested.emit(key)).setEnabled(editable)
+            a = menu.addAction(f"Rename “{shown_name(seg.speaker, seg.suggested)}”…",
+                               lambda: self.rename_speaker_requested.emit(key))
             a.setEnabled(editable)
         if word:  # a word after the first: the passage can be cut there
             text = seg.words[word].text.strip()
