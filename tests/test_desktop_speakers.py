@@ -202,6 +202,16 @@ def test_each_turn_starts_with_its_voice_name_in_a_colour_that_survives_a_rename
     qtbot.waitUntil(lambda: panel_names(window)["Speaker 1"].name == "Helen Morgan")
     assert speakers.roster_list(window.archive) == []  # here only: no voiceprint went to the roster
 
+    # a name another voice already has: one line in the status bar, nothing changed, nothing to undo
+    assert window.speaking.stack.count() == 1
+    click_panel_cell(qtbot, window, "Speaker 2", NAME)
+    qtbot.mouseClick(window.recording_view.speakers.rename_button, Qt.MouseButton.LeftButton)
+    answer_name_dialog(qtbot, window, "Helen Morgan", roster=False)
+    qtbot.waitUntil(lambda: "merge the two voices" in window.statusBar().currentMessage(), timeout=10000)
+    assert "\n" not in window.statusBar().currentMessage()
+    assert window.speaking.stack.count() == 1 and window.speaking.stack.undoText().startswith("Name Speaker 1")
+    assert panel_names(window)["Speaker 2"].name is None
+
 
 def test_a_roster_name_is_suggested_in_the_next_meeting_and_one_click_confirms_or_rejects_it(
         qtbot, voiced, make_media):
