@@ -208,7 +208,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Recording {recording_id} is no longer in the archive.", 6000)
             return False
         self.recording_view.show_recording(transcript, views.media_file(self.archive, recording_id), keep_view)
-        self.speaking.show_speakers(recording_id)
+        if not keep_view:  # (a newer version of the one shown: the speaker panel follows the change signal)
+            self.speaking.show_speakers(recording_id)
         self.library.select_recording(recording_id)
         self.tabs.setCurrentWidget(self.recording_view)
         return True

@@ -54,8 +54,9 @@ class RecordingView(QWidget):
         self.body.addWidget(self.speakers)
         self.body.addWidget(self.transcript)
         self.body.setStretchFactor(1, 1)
-        self.body.setSizes([140, 500])
         self.body.setChildrenCollapsible(False)
+        self.body.splitterMoved.connect(self._sized_by_hand)
+        self._hand_sized = False  # the person dragged the handle: keep their split
         layout.addWidget(self.body, 1)
         layout.addWidget(self.legend)
 
@@ -99,7 +100,26 @@ class RecordingView(QWidget):
 
     def set_speakers(self, rows) -> None:
         """The speaker table of the recording shown (archive.views.speaker_table)."""
+        before = self.speakers.model.rowCount()
         self.speakers.set_voices(rows)
+        if len(rows) != before:
+            self._fit_speakers()
+
+    def _fit_speakers(self) -> None:
+        """The panel takes the height of up to four voices, at most 40 % of the space
+        it shares with the transcript, unless the person set the split."""
+        total = sum(self.body.sizes())
+        if self._hand_sized or total <= 0:
+            return
+        want = min(self.speakers.preferred_height(), int(total * 0.4), self.speakers.maximumHeight())
+        self.body.setSizes([want, max(1, total - want)])
+
+    def _sized_by_hand(self, _pos: int, _index: int) -> None:
+        self._hand_sized = True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_speakers()
 
     def clear(self) -> None:
         self.recording_id = None

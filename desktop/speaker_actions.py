@@ -22,7 +22,7 @@ from archive import views
 from archive.status import Outcome
 from desktop.archive_events import Change
 from desktop.speaker_dialogs import RenameVoiceDialog
-from desktop.speaker_style import shown_name
+from desktop.speaker_style import shown_name, voice_title
 from desktop.speaker_undo import ServiceCommand
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ class SpeakerActions:
         undo = self.stack.createUndoAction(parent, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.stack.createRedoAction(parent, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        first = QKeySequence("Ctrl+Shift+Z")  # shown in the menu, on every platform
+        redo.setShortcuts([first] + [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo) if k != first])
         return [undo, redo]
 
     # --- reading ----------------------------------------------------------------------
@@ -199,7 +200,10 @@ class SpeakerActions:
     # --- asking -----------------------------------------------------------------------
     def ask_name(self, title: str, label: str, then, *, is_voice: bool, current: str = "") -> RenameVoiceDialog:
         """The naming dialog; ``then(name, for_roster)`` when accepted."""
-        known = sorted({v.display for v in self.table(self.rid)} | set(views.speakers(self.window.archive)))
+        from archive.speakers import roster_list
+
+        named = {v.name for v in self.table(self.rid) if v.name}
+        known = sorted(named | {e.name for e in roster_list(self.window.archive) if not e.offered}, key=str.casefold)
         dialog = RenameVoiceDialog(current or label, label, known, is_voice=is_voice, parent=self.window)
         dialog.setWindowTitle(title)
         dialog.accepted.connect(lambda: then(dialog.chosen_name(), dialog.for_roster()))
@@ -246,13 +250,12 @@ class SpeakerActions:
             merge = menu.addMenu(f"Merge “{shown}” into")
             for o in others:
                 if o.voice:
-                    merge.addAction(f"{o.display} ({o.label})" if o.name else o.label,
+                    merge.addAction(voice_title(shown_name(o.display, o.suggested), o.label),
                                     lambda keep=o.label: self.merge(keep, v.label))
             merge.setEnabled(not merge.isEmpty())
         give = menu.addMenu("Give this passage to")
         for o in others:
-            give.addAction(o.display if o.display == o.label else f"{o.display} ({o.label})",
-                           lambda k=o.label: self.assign([seg.id], k))
+            give.addAction(voice_title(shown_name(o.display, o.suggested), o.label), lambda k=o.label: self.assign([seg.id], k))
         give.addSeparator()
         give.addAction("Someone else…", lambda: self.ask_speaker([seg.id], ""))
         menu.addSeparator()

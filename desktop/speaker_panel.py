@@ -32,12 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.speaker_style import name_tooltip, shown_name, voice_color
+from desktop.speaker_style import name_tooltip, shown_name, voice_color, voice_title
 from transcription.formats import hms
 
 COLUMNS = ("Speaker", "Talk time", "Share", "Turns", "", "")
 NAME, TALK, SHARE, TURNS, CONFIRM, REJECT = range(len(COLUMNS))
-LabelRole = Qt.ItemDataRole.UserRole + 1
 
 
 def duration_text(seconds: float) -> str:
@@ -88,11 +87,9 @@ class SpeakerModel(QAbstractTableModel):
         if v is None:
             return None
         col = index.column()
-        if role == LabelRole:
-            return v.label
         if role == Qt.ItemDataRole.DisplayRole:
             if col == NAME:
-                return self.display_name(v) if not v.name or v.name == v.label else f"{self.display_name(v)}  ({v.label})"
+                return voice_title(self.display_name(v), v.label)
             if col == TALK:
                 return duration_text(v.talk_time or 0.0)
             if col == SHARE:
@@ -144,6 +141,7 @@ class SpeakerPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
         self.view.setShowGrid(False)
         self.view.setAlternatingRowColors(True)
         header = self.view.horizontalHeader()
@@ -200,11 +198,21 @@ class SpeakerPanel(QWidget):
         self.find_button.setVisible(not n)
         self.setMaximumHeight(16777215 if n else self.summary.sizeHint().height() + 16)
         row = self.model.row_of(current) if current else None
-        if row is not None:
-            self.view.selectRow(row)
-        elif self.only.isChecked():
+        if row is None and self.only.isChecked():
             self.only.setChecked(False)
+        if n:
+            self.view.selectRow(row if row is not None else 0)
+        suggested = any(v.suggested for v in self.model.rows)
+        for col in (CONFIRM, REJECT):
+            self.view.setColumnHidden(col, not suggested)
         self._update_buttons()
+
+    def preferred_height(self, rows: int = 4) -> int:
+        """Tall enough for the summary, the buttons and up to ``rows`` voices."""
+        shown = min(rows, self.model.rowCount())
+        table = self.view.horizontalHeader().sizeHint().height() + shown * self.view.verticalHeader().defaultSectionSize()
+        spacing = self.layout().spacing() * 2
+        return self.summary.sizeHint().height() + table + 2 * self.view.frameWidth() + self.buttons.sizeHint().height() + spacing
 
     def current_label(self) -> Optional[str]:
         v = self.model.voice(self.view.currentIndex().row()) if self.view.currentIndex().isValid() else None
@@ -249,9 +257,8 @@ class SpeakerPanel(QWidget):
         other = self.current_label()
         for v in self.model.rows:
             if v.label != other and v.voice:
-                name = self.model.display_name(v)
-                text = name if name == v.label else f"{name} ({v.label})"
-                self.merge_menu.addAction(text, lambda keep=v.label: self.merge_requested.emit(keep, other))
+                self.merge_menu.addAction(voice_title(self.model.display_name(v), v.label),
+                                          lambda keep=v.label: self.merge_requested.emit(keep, other))
 
     def _update_buttons(self) -> None:
         v = self.model.voice(self.view.currentIndex().row()) if self.view.currentIndex().isValid() else None

@@ -39,6 +39,11 @@ def shown_name(name: str, suggested: bool) -> str:
     return f"{name}?" if suggested else name
 
 
+def voice_title(shown: str, label: Optional[str]) -> str:
+    """A voice in a list or a menu: "Ana Rivera (Speaker 2)", or just its label."""
+    return shown if not label or shown == label else f"{shown} ({label})"
+
+
 def name_tooltip(name: str, label: Optional[str], suggested: bool, score: Optional[float] = None) -> str:
     voice = f" ({label})" if label and label != name else ""
     if suggested:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu
 
-from desktop.speaker_style import name_tooltip, shown_name
+from desktop.speaker_style import name_tooltip, shown_name, voice_title
 from desktop.transcript_delegate import SELECTED, TranscriptDelegate
 from desktop.transcript_model import TranscriptModel
 from transcription.formats import hms
@@ -275,7 +275,7 @@ class TranscriptView(QListView):
         sub.setEnabled(enabled)
         for key, name in self.voices():
             if key != exclude:
-                sub.addAction(name if name == key else f"{name} ({key})", lambda k=key: choose(k))
+                sub.addAction(voice_title(name, key), lambda k=key: choose(k))
         sub.addSeparator()
         sub.addAction("Someone else…", lambda: choose(""))
 
