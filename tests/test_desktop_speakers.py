@@ -412,3 +412,14 @@ def test_speaker_panel_stays_usable_in_a_small_window(qtbot, voiced):
     assert panel.view.height() >= panel.view.verticalHeader().defaultSectionSize() * 2
     assert window.transcript.height() > panel.height()
     assert panel.rename_button.isVisibleTo(window) and panel.merge_button.isVisibleTo(window)
+
+
+def test_changes_asked_for_during_an_import_run_after_it_in_the_order_asked(qtbot, open_window, demo_copy):
+    window = open_window(FakeTranscriber(delay=0.05))
+    import_via_dialog(qtbot, window, demo_copy)
+    qtbot.waitUntil(lambda: window.imports.running is not None and window.imports.running.is_import)
+    ran = []
+    jobs = [window.imports.run_edit(f"edit {n}", lambda _archive, n=n: ran.append(n)) for n in range(4)]
+    assert window.imports.busy
+    qtbot.waitUntil(lambda: all(job.finished for job in jobs), timeout=30000)
+    assert ran == [0, 1, 2, 3]  # an undo never runs before the change it undoes
