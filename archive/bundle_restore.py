@@ -130,8 +130,11 @@ def _commit(archive, bundle: Bundle, stored: Path, duration: Optional[float]) ->
             words = [SimpleNamespace(start=w["start"], end=w["end"], word=w["text"], probability=w["probability"])
                      for w in seg["words"]]
             sid = catalog.add_segment(tid, i, SimpleNamespace(**{**seg, "words": words}))
+            # a speaker in a transcript never diarized was given by a person or by captions
+            # (all of them, in a version 1 bundle): diarizing it later must not change it
+            given = 1 if seg["speaker"] and not t["diarized"] else 0
             catalog.update_segment(sid, original_text=seg["original_text"], source=seg["source"],
-                                   speaker_set=seg["speaker_set"])
+                                   speaker_set=seg["speaker_set"] or given)
         catalog.finish_transcript(tid)
         db["transcripts"].update(tid, {"diarized": t["diarized"]})
         _add_voices(db, rid, record["voices"])
