@@ -88,6 +88,7 @@ def to_json(data: TranscriptData) -> str:
                 "original_text": s["original_text"],
                 "corrected": s["text"] != s["original_text"],
                 "flag": s["flag"],
+                "doubtful": s["doubtful"],
                 "avg_logprob": s["avg_logprob"],
                 "words": [
                     {"start": w["start"], "end": w["end"], "word": w["text"], "probability": w["probability"]} for w in s["words"]

@@ -31,12 +31,12 @@ from archive.bundle import BundleError
 from archive.bundle_restore import restore as restore_bundle
 from archive.cancel import CancelToken
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
-from archive.catalog import NO_SPEECH
 from archive.dates import date_from_name, without_dates
 from archive.diarizing import SpeakerOptions, SpeakerStage
 from archive.recordings import index_recording, remove_recording
 from archive.status import PROBING, STORING, JobState, Outcome, Status
 from archive.store import Archive, disk_full
+from archive.transcripts import transcript_note
 from archive.vocab import prompt_for
 from transcription.audio import check_complete, is_media_path, probe
 from transcription.errors import AudioError, printable
@@ -434,8 +434,8 @@ class Importer:
             if hasattr(segments, "close"):
                 segments.close()
         self.cancel_token.check()
-        speech = any(not s["flag"] for s in catalog.segments(transcript_id))
-        catalog.update_recording(rid, language=info.language or None, note=None if speech else NO_SPEECH)
+        note = transcript_note(catalog.segments(transcript_id))  # no speech, or hard audio
+        catalog.update_recording(rid, language=info.language or None, note=note)
         catalog.finish_transcript(transcript_id)
 
     def _store_captions(self, rid: int, captions: Path) -> None:

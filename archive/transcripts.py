@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from archive import voices
-from archive.catalog import Catalog, Recording
+from archive.catalog import NO_SPEECH, Catalog, Recording
+from transcription.guards import whisper_doubted
+
+HARD_AUDIO = "hard audio: much of this transcript is uncertain"
 
 
 @dataclass
@@ -20,7 +23,7 @@ class TranscriptData:
     # segment rows in order, each with "words" (its word rows in order), "speaker" (the name
     # people read: the voice's name, confirmed or suggested, else its label or the name a
     # person or the captions gave), "label" (the stored speaker: a voice label or that name)
-    # and "suggested" (the name is an unconfirmed roster match)
+    # "suggested" (the name is an unconfirmed roster match) and "doubtful" (see doubtful())
     segments: list[dict]
 
     @property
@@ -53,6 +56,22 @@ def read_transcript(catalog: Catalog, recording_id: int, *, unfinished: bool = F
     return TranscriptData(rec, transcript, segments)
 
 
+def doubtful(seg: dict) -> bool:
+    """Whisper doubted this segment was speech (the VAD heard some): it is indexed like any
+    other and shown as uncertain; only flagged segments stay out of the index."""
+    return not seg.get("flag") and whisper_doubted(seg.get("no_speech_prob"), seg.get("avg_logprob"))
+
+
+def transcript_note(segments: list[dict]) -> Optional[str]:
+    """The recording's note for a finished transcript: no speech at all, or speech that is
+    mostly doubtful (by time), else None."""
+    speech = [s for s in segments if not s.get("flag")]
+    if not speech:
+        return NO_SPEECH
+    doubted = sum(s["end"] - s["start"] for s in speech if doubtful(s))
+    return HARD_AUDIO if doubted > 0.5 * sum(s["end"] - s["start"] for s in speech) else None
+
+
 def _with_speaker(seg: dict, words: list[dict], named: dict[str, voices.VoiceName]) -> dict:
     label = seg["speaker"]
     voice = named.get(label) if label else None
@@ -62,4 +81,5 @@ def _with_speaker(seg: dict, words: list[dict], named: dict[str, voices.VoiceNam
         "label": label,
         "speaker": voice.name if voice else label,
         "suggested": bool(voice and voice.suggested),
+        "doubtful": doubtful(seg),
     }

@@ -112,10 +112,11 @@ class WordRow:
     end: float
     text: str  # as stored (usually with a leading space)
     probability: float = 1.0
+    doubtful: bool = False  # in a segment Whisper doubted was speech (archive.transcripts.doubtful)
 
     @property
     def uncertain(self) -> bool:
-        return self.probability is not None and self.probability < LOW_CONFIDENCE
+        return self.doubtful or (self.probability is not None and self.probability < LOW_CONFIDENCE)
 
 
 @dataclass
@@ -175,11 +176,11 @@ class Transcript:
         return reference(self.recording.id, seconds)
 
 
-def _word_rows(seg: dict) -> list[WordRow]:
+def _word_rows(seg: dict, doubtful: bool) -> list[WordRow]:
     # captions have no word times: their words are spread over the segment
     words = seg["words"] or spread_words(seg["text"], seg["start"], seg["end"])
-    return [WordRow(w["start"], w["end"], w["text"], w["probability"] if w["probability"] is not None else 1.0)
-            for w in words]
+    return [WordRow(w["start"], w["end"], w["text"], w["probability"] if w["probability"] is not None else 1.0,
+                    doubtful) for w in words]
 
 
 def transcript(archive, recording_id: int) -> Optional[Transcript]:
@@ -196,8 +197,8 @@ def transcript(archive, recording_id: int) -> Optional[Transcript]:
             text=s["text"],
             speaker=s["speaker"],
             flag=s["flag"],
-            edited=bool(s["original_text"]) and s["original_text"] != s["text"],
-            words=_word_rows(s),
+            edited=(edited := bool(s["original_text"]) and s["original_text"] != s["text"]),
+            words=_word_rows(s, s["doubtful"] and not edited),  # a person's correction is not in doubt
             label=s["label"],
             suggested=s["suggested"],
         )

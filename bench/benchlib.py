@@ -54,3 +54,16 @@ def proc_kb(path: str, key: str) -> int:
 def tree_rss_kb(pid: int) -> int:
     """Summed resident memory (kB) of ``pid`` and every process below it."""
     return sum(proc_kb(f"/proc/{p}/status", "VmRSS:") for p in descendants(pid))
+
+
+def replace_section(path, heading: str, text: str) -> None:
+    """Replace the ``heading`` section of a Markdown file (up to the next heading of the
+    same level), or append ``text`` at the end when there is none."""
+    current = path.read_text()
+    if heading + "\n" not in current:
+        path.write_text(current.rstrip() + "\n\n" + text)
+        return
+    level = heading.split(" ", 1)[0] + " "
+    before, _, rest = current.partition(heading + "\n")
+    after = rest[rest.index("\n" + level) + 1:] if "\n" + level in rest else ""
+    path.write_text(before + text + ("\n" + after if after else ""))

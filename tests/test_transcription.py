@@ -100,7 +100,8 @@ def test_progress_and_cancel(transcriber, shared_audio):
 def test_initial_prompt_is_passed_through(transcriber, shared_audio):
     # the prompt steers spelling; here it must at least not break transcription
     segments, _ = run(transcriber, shared_audio / "jfk.flac", initial_prompt="Kennedy inaugural address.")
-    assert wer(reference(shared_audio / "jfk.flac"), " ".join(s.text for s in segments)) <= 0.05
+    # flagged text (e.g. "Thank you." invented over the applause) stays out of the index
+    assert wer(reference(shared_audio / "jfk.flac"), " ".join(s.text for s in segments if not s.flag)) <= 0.05
 
 
 def test_demo_meeting_against_its_script(transcriber, demo):

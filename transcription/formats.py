@@ -162,6 +162,7 @@ def to_json(segments: Iterable[Segment], info: TranscriptionInfo) -> str:
                 "end": s.end,
                 "text": s.text,
                 **({"flag": s.flag} if s.flag else {}),
+                **({"doubtful": True} if s.doubtful else {}),
                 "words": [
                     {"start": w.start, "end": w.end, "word": w.word, "probability": w.probability}
                     for w in s.words

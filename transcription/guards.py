@@ -8,6 +8,11 @@
 
 Flagged segments are not dropped: they keep their text and get ``segment.flag`` set,
 so a transcript view can show them greyed out while the search index leaves them out.
+
+* **Doubtful speech**: a segment Whisper's own no-speech rule would have skipped (it
+  doubted there was speech and was unsure of its words) where the VAD heard speech. It is
+  not flagged: it keeps ``flag`` None, gets ``segment.doubtful``, is indexed, and is shown
+  as uncertain. Only loops and stock phrases stay out of the index.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
-from transcription.engines.base import COMPRESSION_RATIO_THRESHOLD
+from transcription.engines.base import COMPRESSION_RATIO_THRESHOLD, LOG_PROB_THRESHOLD, NO_SPEECH_THRESHOLD
 from transcription.types import Segment
 
 REPETITION = "repetition"
@@ -89,6 +94,13 @@ def _doubtful(seg: Segment) -> bool:
     return seg.no_speech_prob >= 0.3 or seg.avg_logprob <= -0.8
 
 
+def whisper_doubted(no_speech_prob: float | None, avg_logprob: float | None) -> bool:
+    """Whisper's own no-speech rule, which skips such a window when it is on."""
+    if no_speech_prob is None or avg_logprob is None:  # e.g. captions
+        return False
+    return no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD
+
+
 def classify(seg: Segment) -> str | None:
     if seg.compression_ratio > COMPRESSION_RATIO_THRESHOLD or is_repetition_loop(seg.text):
         return REPETITION
@@ -97,13 +109,12 @@ def classify(seg: Segment) -> str | None:
         return HALLUCINATION
     if norm in _LONE_NOISE and _doubtful(seg):
         return HALLUCINATION
-    if seg.no_speech_prob >= 0.6 and seg.avg_logprob <= -1.0:
-        return HALLUCINATION
     return None
 
 
 def guard(segments: Iterable[Segment], max_same: int = 2) -> Iterator[Segment]:
-    """Flag suspicious segments in a stream (lazy: one segment of look-back).
+    """Flag suspicious segments in a stream (lazy: one segment of look-back) and mark
+    doubtful ones.
 
     A segment text that repeats more than ``max_same`` times in a row is a loop:
     the first copies stay, the rest are flagged as repetition.
@@ -118,4 +129,5 @@ def guard(segments: Iterable[Segment], max_same: int = 2) -> Iterator[Segment]:
         last_norm = norm
         if run > max_same and seg.flag is None:
             seg.flag = REPETITION
+        seg.doubtful = seg.flag is None and whisper_doubted(seg.no_speech_prob, seg.avg_logprob)
         yield seg

@@ -33,6 +33,9 @@ class Segment:
     # None for ordinary speech; otherwise why this text is not trusted
     # ("repetition", "hallucination"). Flagged segments are kept visible but not indexed.
     flag: Optional[str] = None
+    # Whisper doubted there was speech here (its no-speech rule) but the VAD heard some:
+    # kept, indexed and shown as uncertain (see transcription.guards).
+    doubtful: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -7,6 +7,7 @@ import argparse
 from archive.catalog import KINDS
 from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json
 from archive.status import Status
+from archive.transcripts import doubtful
 
 commands = Commands()
 register = commands.register
@@ -34,7 +35,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in recs:
         status = r.status if r.status != Status.TRANSCRIBING else f"transcribing {r.progress:.0%}"
         if r.note:
-            status += " (no speech)" if r.note.startswith("no speech") else ""
+            status += next((f" ({label})" for label in ("no speech", "hard audio") if r.note.startswith(label)), "")
         print(f"#{r.id:<4} {r.date or '----------'}  {duration(r.duration)}  {r.kind or '':7} {status:12} {r.title}"
               + (f" — {r.body}" if r.body else ""))
     return EXIT_OK
@@ -66,7 +67,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print()
         for seg in segments:
             speaker = f"{seg['speaker']}: " if seg["speaker"] else ""
-            flag = f" [{seg['flag']}: not indexed]" if seg["flag"] else ""
+            flag = f" [{seg['flag']}: not indexed]" if seg["flag"] else " [uncertain]" if doubtful(seg) else ""
             print(f"[{hms(seg['start'])}] {speaker}{seg['text']}{flag}")
     return EXIT_OK
 

@@ -1,4 +1,9 @@
-"""The default engine: faster-whisper (CTranslate2), int8 on CPU, word timestamps on."""
+"""The default engine: faster-whisper (CTranslate2), int8 on CPU, word timestamps on.
+
+Its Silero VAD decides where the speech is (also for the openai-whisper engine). With the
+VAD on, Whisper's own no-speech rule is off: a window Whisper doubts is still transcribed
+and comes back marked, never silently skipped (see :mod:`transcription.guards`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from transcription.engines.base import (
     NO_SPEECH_THRESHOLD,
     TEMPERATURES,
 )
+from transcription.engines.gaps import fill_gaps
 from transcription.models import is_english_only, resolve_ct2_model
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
@@ -25,7 +31,6 @@ DECODE_GUARDS = dict(
     condition_on_previous_text=False,
     compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
     log_prob_threshold=LOG_PROB_THRESHOLD,
-    no_speech_threshold=NO_SPEECH_THRESHOLD,
     temperature=TEMPERATURES,
 )
 
@@ -40,6 +45,54 @@ def disable_onnxruntime_telemetry() -> None:
         onnxruntime.disable_telemetry_events()
     except (ImportError, AttributeError):  # pragma: no cover - depends on the onnxruntime build
         log.warning("cannot switch off onnxruntime's telemetry events (ORT_DISABLE_TELEMETRY is set)", exc_info=True)
+
+
+VAD_PARAMETERS = {"min_silence_duration_ms": 500, "speech_pad_ms": 300}
+# Silero's speech probability on telephone-band audio runs lower: a lower threshold finds
+# the short replies ("Here.") it otherwise misses there (docs/benchmarks.md, Speech coverage).
+NARROW_BAND_VAD_THRESHOLD = 0.35
+# Power above 4.2 kHz against the 0.3-3.4 kHz speech band below which audio is narrow-band
+# (phone, radio, 8 kHz sources: -50 to -60 dB; full-band speech: -8 to -25 dB).
+NARROW_BAND_DB = -35.0
+
+
+def no_speech_threshold(options: TranscribeOptions) -> float | None:
+    """Whisper's rule skips a window it doubts holds speech. With the VAD on, the VAD has
+    found speech there, so nothing is skipped (the doubt is kept as a mark instead); with
+    the VAD off, Whisper's rule is the only thing that keeps text off silence."""
+    return None if options.vad else NO_SPEECH_THRESHOLD
+
+
+def band_ratio_db(audio: np.ndarray, frame: int = 1024) -> float:
+    """Power in 4.2-7.5 kHz relative to 0.3-3.4 kHz, over the louder half of the frames."""
+    n = len(audio) // frame
+    if n == 0:
+        return 0.0
+    step = max(1, n // 2000)  # at most ~2000 frames: cheap on a 10-minute chunk
+    frames = audio[: n * frame].reshape(n, frame)[::step].astype(np.float32)
+    power = np.abs(np.fft.rfft(frames * np.hanning(frame).astype(np.float32), axis=1)) ** 2
+    energy = power.sum(axis=1)
+    spectrum = power[energy >= np.median(energy)].mean(axis=0)
+    freqs = np.fft.rfftfreq(frame, 1 / SAMPLE_RATE)
+    high = spectrum[(freqs > 4200) & (freqs < 7500)].sum()
+    speech = spectrum[(freqs > 300) & (freqs < 3400)].sum()
+    return float(10 * np.log10(high / speech + 1e-20)) if speech > 0 else 0.0
+
+
+def vad_parameters(audio: np.ndarray) -> dict:
+    """Silero VAD settings for this audio: a lower speech threshold on narrow-band audio."""
+    if band_ratio_db(audio) < NARROW_BAND_DB:
+        return {**VAD_PARAMETERS, "threshold": NARROW_BAND_VAD_THRESHOLD}
+    return dict(VAD_PARAMETERS)
+
+
+def speech_spans(audio: np.ndarray, parameters: dict | None = None) -> list[tuple[float, float]]:
+    """Where the VAD hears speech, in seconds from the start of ``audio``."""
+    disable_onnxruntime_telemetry()
+    from faster_whisper.vad import VadOptions, get_speech_timestamps  # heavy (onnxruntime)
+
+    options = VadOptions(**(parameters if parameters is not None else vad_parameters(audio)))
+    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in get_speech_timestamps(audio, options)]
 
 
 class FasterWhisperEngine:
@@ -78,38 +131,55 @@ class FasterWhisperEngine:
             language=language or "", duration=duration, engine=self.name, model=self.model_label
         )
 
+        def decode(samples: np.ndarray, at: float, vad: dict | None) -> Iterator[Segment]:
+            segments, fw_info = self.model.transcribe(
+                samples,
+                language=language or info.language or None,
+                beam_size=options.beam_size,
+                word_timestamps=options.word_timestamps,
+                vad_filter=vad is not None,
+                vad_parameters=vad,
+                initial_prompt=options.initial_prompt or None,
+                no_speech_threshold=no_speech_threshold(options),
+                **DECODE_GUARDS,
+            )
+            if not info.language:
+                info.language = fw_info.language
+                info.language_probability = fw_info.language_probability
+            return (_segment(seg, at) for seg in segments if seg.text.strip())
+
+        def listen(start: float, end: float) -> Iterator[Segment]:
+            """Transcribe ``start``-``end`` (seconds of the recording) on its own."""
+            return decode(audio[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)], start, None)
+
         def generate() -> Iterator[Segment]:
             if duration <= 0:
                 return
-            segments, fw_info = self.model.transcribe(
-                audio,
-                language=language,
-                beam_size=options.beam_size,
-                word_timestamps=options.word_timestamps,
-                vad_filter=options.vad,
-                vad_parameters={"min_silence_duration_ms": 500, "speech_pad_ms": 300},
-                initial_prompt=options.initial_prompt or None,
-                **DECODE_GUARDS,
-            )
-            info.language = fw_info.language
-            info.language_probability = fw_info.language_probability
-            for seg in segments:
-                text = seg.text.strip()
-                if not text:
-                    continue
-                words = [
-                    Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word, round(w.probability, 4))
-                    for w in (seg.words or [])
-                    if w.word.strip()
-                ]
-                yield Segment(
-                    start=round(seg.start + offset, 3),
-                    end=round(seg.end + offset, 3),
-                    text=text,
-                    words=words,
-                    avg_logprob=seg.avg_logprob,
-                    no_speech_prob=seg.no_speech_prob,
-                    compression_ratio=seg.compression_ratio,
-                )
+            if not options.vad:
+                yield from decode(audio, offset, None)
+                return
+            vad = vad_parameters(audio)
+            segments = decode(audio, offset, vad)
+            tight = {**vad, "speech_pad_ms": 0, "min_silence_duration_ms": 100}
+            speech = [(a + offset, b + offset) for a, b in speech_spans(audio, tight)]
+            yield from fill_gaps(segments, speech, listen)
 
         return generate(), info
+
+
+def _segment(seg, offset: float) -> Segment:
+    """One of faster-whisper's segments as ours, ``offset`` seconds later."""
+    words = [
+        Word(round(w.start + offset, 3), round(w.end + offset, 3), w.word, round(w.probability, 4))
+        for w in (seg.words or [])
+        if w.word.strip()
+    ]
+    return Segment(
+        start=round(seg.start + offset, 3),
+        end=round(seg.end + offset, 3),
+        text=seg.text.strip(),
+        words=words,
+        avg_logprob=seg.avg_logprob,
+        no_speech_prob=seg.no_speech_prob,
+        compression_ratio=seg.compression_ratio,
+    )

@@ -4,10 +4,16 @@ The bundled model is CTranslate2 (faster-whisper's format); it is converted once
 an openai-whisper checkpoint and cached (see :mod:`transcription.convert`).
 ``whisper`` and ``torch`` are imported lazily: importing this module is cheap and works
 without the ``openai`` extra installed.
+
+openai-whisper has no VAD of its own. With ``options.vad`` on, Whisper's no-speech rule
+is off here too and faster-whisper's Silero VAD takes its place: a segment Whisper doubts
+is dropped only where the VAD hears no speech (as faster-whisper never transcribes that
+audio at all); over speech it is kept and marked (see :mod:`transcription.guards`).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Iterator
 
@@ -18,13 +24,21 @@ from transcription.convert import alignment_heads, ensure_openai_checkpoint
 from transcription.engines.base import (
     COMPRESSION_RATIO_THRESHOLD,
     LOG_PROB_THRESHOLD,
-    NO_SPEECH_THRESHOLD,
     TEMPERATURES,
 )
+from transcription.engines.faster_whisper import no_speech_threshold, speech_spans
 from transcription.audio import SAMPLE_RATE
+from transcription.guards import whisper_doubted
 from transcription.models import DEFAULT_MODEL, bundled_model_dir
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
+log = logging.getLogger(__name__)
+
+def _over_silence(seg: dict, speech: list[tuple[float, float]]) -> bool:
+    """Whisper doubted this segment and the VAD hears no speech under it."""
+    if not whisper_doubted(seg["no_speech_prob"], seg["avg_logprob"]):
+        return False
+    return not any(start < seg["end"] and seg["start"] < end for start, end in speech)
 
 
 def _set_alignment_heads(model, heads) -> None:
@@ -129,13 +143,17 @@ class OpenAIWhisperEngine:
             condition_on_previous_text=False,
             compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
             logprob_threshold=LOG_PROB_THRESHOLD,
-            no_speech_threshold=NO_SPEECH_THRESHOLD,
+            no_speech_threshold=no_speech_threshold(options),
             word_timestamps=options.word_timestamps,
             fp16=False,
         )
+        speech = speech_spans(audio) if options.vad else None
         for seg in result["segments"]:
             text = seg["text"].strip()
             if not text:
+                continue
+            if speech is not None and _over_silence(seg, speech):
+                log.debug("%.1f-%.1f s: no speech by Whisper and the VAD: %r", seg["start"], seg["end"], text)
                 continue
             words = [
                 Word(
