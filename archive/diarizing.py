@@ -90,7 +90,7 @@ def skip_reason(catalog, transcript: Optional[dict]) -> Optional[str]:
     if transcript is None or not transcript["complete"]:
         return "not transcribed yet"
     segments = catalog.segments(transcript["id"])
-    if transcript["source"] == "captions" and any(s["speaker"] for s in segments):
+    if transcript["source"] == "captions" and not transcript["diarized"] and any(s["speaker"] for s in segments):
         return "its captions name the speakers"
     if not any(not s["flag"] for s in segments):
         return "no speech to find speakers in"

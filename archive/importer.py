@@ -77,7 +77,7 @@ class ImportEvent:
     # Status.QUEUED, then PROBING and STORING, Status.TRANSCRIBING, DIARIZING and INDEXING on
     # the way, and the file's Outcome at the end
     stage: str
-    progress: float = 0.0  # 0..1 within the transcribing stage
+    progress: float = 0.0  # 0..1 within the stage (transcribing, diarizing)
     recording_id: Optional[int] = None
     duration: Optional[float] = None
     message: Optional[str] = None

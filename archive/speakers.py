@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -120,90 +121,74 @@ def name_voice(archive, recording_id: int, label: str, name: str, *, roster: boo
     under that name (merged with the entry if there is one), so later imports suggest it;
     ``roster=False`` names it here only. Returns the name as stored."""
     name = rosters.clean_name(name)
-    with archive.writing():
-        db = archive.db
-        with db.atomic():
-            voice = _voice(archive, recording_id, label)
-            for other in voices.voices(db, recording_id):
-                if other["id"] != voice["id"] and (other["name"] or "").casefold() == name.casefold():
-                    if not other["suggested"]:
-                        raise SpeakerError(f"{other['label']} is already {other['name']} in recording {recording_id}: "
-                                           f"merge the two voices instead")
-                    _clear(db, other)  # the suggestion was wrong: this is the person
-            if roster and rosters.entry(db, name) is not None:
-                name = rosters.entry(db, name)["name"]
-            if voice["roster_id"] is not None and not voice["suggested"] and (not roster or voice["name"] != name):
-                rosters.leave(db, voice)
-                voice = {**voice, "roster_id": None}
-            roster_id = rosters.join(db, voice, name) if roster else None
-            db["voices"].update(voice["id"], {
-                "name": name, "suggested": 0, "roster_id": roster_id, "updated": now(),
-                "score": voice["score"] if voice["name"] == name else None})
-            archive.catalog.mark_index_pending([recording_id])
-        index_recording(archive, recording_id)
+    with _changing(archive, recording_id) as db:
+        voice = _voice(archive, recording_id, label)
+        for other in voices.voices(db, recording_id):
+            if other["id"] != voice["id"] and (other["name"] or "").casefold() == name.casefold():
+                if not other["suggested"]:
+                    raise SpeakerError(f"{other['label']} is already {other['name']} in recording {recording_id}: "
+                                       f"merge the two voices instead")
+                _clear(db, other)  # the suggestion was wrong: this is the person
+        if roster and rosters.entry(db, name) is not None:
+            name = rosters.entry(db, name)["name"]
+        if voice["roster_id"] is not None and not voice["suggested"] and (not roster or voice["name"] != name):
+            rosters.leave(db, voice)
+            voice = {**voice, "roster_id": None}
+        roster_id = rosters.join(db, voice, name) if roster else None
+        db["voices"].update(voice["id"], {
+            "name": name, "suggested": 0, "roster_id": roster_id, "updated": now(),
+            "score": voice["score"] if voice["name"] == name else None})
     return name
 
 
 def confirm_voice(archive, recording_id: int, label: str) -> None:
     """A suggested name becomes the voice's name, and its print joins the roster entry."""
-    with archive.writing():
-        db = archive.db
-        with db.atomic():
-            voice = _voice(archive, recording_id, label)
-            if not voice["name"]:
-                raise SpeakerError(f"{voice['label']} has no name to confirm in recording {recording_id}")
-            if not voice["suggested"]:
-                return
-            entry = rosters.entry(db, voice["name"]) if voice["roster_id"] is not None else None
-            roster_id = rosters.join(db, voice, entry["name"]) if entry is not None else None
-            db["voices"].update(voice["id"], {"suggested": 0, "roster_id": roster_id, "updated": now()})
-            archive.catalog.mark_index_pending([recording_id])
-        index_recording(archive, recording_id)
+    with _changing(archive, recording_id) as db:
+        voice = _voice(archive, recording_id, label)
+        if not voice["name"]:
+            raise SpeakerError(f"{voice['label']} has no name to confirm in recording {recording_id}")
+        if not voice["suggested"]:
+            return
+        entry = rosters.entry(db, voice["name"]) if voice["roster_id"] is not None else None
+        roster_id = rosters.join(db, voice, entry["name"]) if entry is not None else None
+        db["voices"].update(voice["id"], {"suggested": 0, "roster_id": roster_id, "updated": now()})
 
 
 def reject_voice(archive, recording_id: int, label: str) -> None:
     """The voice's name is wrong: it is unknown again (a confirmed name also leaves the roster)."""
-    with archive.writing():
-        db = archive.db
-        with db.atomic():
-            voice = _voice(archive, recording_id, label)
-            if not voice["name"]:
-                raise SpeakerError(f"{voice['label']} has no name to reject in recording {recording_id}")
-            rosters.leave(db, voice)
-            _clear(db, voice)
-            archive.catalog.mark_index_pending([recording_id])
-        index_recording(archive, recording_id)
+    with _changing(archive, recording_id) as db:
+        voice = _voice(archive, recording_id, label)
+        if not voice["name"]:
+            raise SpeakerError(f"{voice['label']} has no name to reject in recording {recording_id}")
+        rosters.leave(db, voice)
+        _clear(db, voice)
 
 
 def merge_voices(archive, recording_id: int, keep_label: str, other_label: str) -> None:
     """Two voices are one person: ``other``'s segments and turns become ``keep``'s and the
     prints merge (by talk time). ``keep`` keeps its name, else takes ``other``'s."""
-    with archive.writing():
-        db = archive.db
-        with db.atomic():
-            keep = _voice(archive, recording_id, keep_label)
-            other = _voice(archive, recording_id, other_label)
-            if keep["id"] == other["id"]:
-                raise SpeakerError(f"cannot merge {keep['label']} with itself")
-            transcript = archive.catalog.current_transcript(recording_id)
-            db.execute("UPDATE segments SET speaker = ? WHERE transcript_id = ? AND speaker = ?",
-                       [keep["label"], transcript["id"], other["label"]])
-            db.execute("UPDATE speaker_turns SET label = ? WHERE recording_id = ? AND label = ?",
-                       [keep["label"], recording_id, other["label"]])
-            prints = [(voices.from_blob(v["embedding"]), max(float(v["talk_time"] or 0.0), 1e-3)) for v in (keep, other)]
-            prints = [(p, w) for p, w in prints if p is not None]
-            fields = {"talk_time": float(keep["talk_time"] or 0.0) + float(other["talk_time"] or 0.0),
-                      "turns": int(keep["turns"] or 0) + int(other["turns"] or 0), "updated": now()}
-            if prints:
-                fields["embedding"] = voices.to_blob(merge_voiceprints([p for p, _ in prints], [w for _, w in prints]))
-            if not keep["name"] and other["name"]:
-                fields.update({k: other[k] for k in ("name", "suggested", "score", "roster_id")})
-            else:
-                rosters.leave(db, other)
-            db["voices"].update(keep["id"], fields)
-            db.execute("DELETE FROM voices WHERE id = ?", [other["id"]])
-            archive.catalog.mark_index_pending([recording_id])
-        index_recording(archive, recording_id)
+    with _changing(archive, recording_id) as db:
+        keep = _voice(archive, recording_id, keep_label)
+        other = _voice(archive, recording_id, other_label)
+        if keep["id"] == other["id"]:
+            raise SpeakerError(f"cannot merge {keep['label']} with itself")
+        transcript = archive.catalog.current_transcript(recording_id)
+        db.execute("UPDATE segments SET speaker = ? WHERE transcript_id = ? AND speaker = ?",
+                   [keep["label"], transcript["id"], other["label"]])
+        db.execute("UPDATE speaker_turns SET label = ? WHERE recording_id = ? AND label = ?",
+                   [keep["label"], recording_id, other["label"]])
+        prints = [(voices.from_blob(v["embedding"]), max(float(v["talk_time"] or 0.0), 1e-3)) for v in (keep, other)]
+        prints = [(p, w) for p, w in prints if p is not None]
+        fields = {"talk_time": float(keep["talk_time"] or 0.0) + float(other["talk_time"] or 0.0),
+                  "turns": int(keep["turns"] or 0) + int(other["turns"] or 0), "updated": now()}
+        if prints:
+            fields["embedding"] = voices.to_blob(merge_voiceprints([p for p, _ in prints], [w for _, w in prints]))
+        if not keep["name"] and other["name"]:
+            fields.update({k: other[k] for k in ("name", "suggested", "score", "roster_id")})
+        else:
+            rosters.leave(db, other)
+        db["voices"].update(keep["id"], fields)
+        db.execute("DELETE FROM voices WHERE id = ?", [other["id"]])
 
 
 # --- passages -----------------------------------------------------------------------
@@ -380,6 +365,17 @@ def restore(archive, state: SpeakerState) -> None:
 
 
 # --- helpers ------------------------------------------------------------------------
+
+
+@contextmanager
+def _changing(archive, recording_id: int):
+    """The write lock and one transaction that marks the recording for re-indexing (a
+    crash before the index commits leaves the mark), then the re-index."""
+    with archive.writing():
+        with archive.db.atomic():
+            yield archive.db
+            archive.catalog.mark_index_pending([recording_id])
+        index_recording(archive, recording_id)
 
 def _recording(archive, recording_id: int):
     rec = archive.catalog.recording(recording_id)

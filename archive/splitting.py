@@ -157,11 +157,17 @@ class Layout:
         self.db.execute("DELETE FROM segments WHERE id = ?", [second["id"]])
 
     def write(self) -> None:
-        """Renumber the transcript's rows in the laid-out order (0, 1, ...); a row whose
-        ``source`` no other row shares is whole again (``source`` NULL)."""
+        """Renumber the transcript's rows in the laid-out order (0, 1, ...), and their
+        ``source``: each run of pieces gets the index of the original segment it is, and a
+        piece left alone is whole again (NULL), so values never go stale after a join."""
         self.db.execute("UPDATE segments SET idx = -1 - idx WHERE transcript_id = ? AND idx >= 0", [self.transcript_id])
         self.db.conn.executemany("UPDATE segments SET idx = ? WHERE id = ?", [(i, sid) for i, sid in enumerate(self.order)])
-        self.db.execute(
-            "UPDATE segments SET source = NULL WHERE transcript_id = ? AND source IS NOT NULL AND source NOT IN "
-            "(SELECT source FROM segments WHERE transcript_id = ? AND source IS NOT NULL GROUP BY source HAVING count(*) > 1)",
-            [self.transcript_id, self.transcript_id])
+        rows = [dict(zip(("id", "source"), r)) for r in self.db.execute(
+            "SELECT id, source FROM segments WHERE transcript_id = ? ORDER BY idx", [self.transcript_id]).fetchall()]
+        groups = original_groups(rows)
+        sizes: dict[int, int] = {}
+        for n in groups.values():
+            sizes[n] = sizes.get(n, 0) + 1
+        self.db.conn.executemany("UPDATE segments SET source = ? WHERE id = ?", [
+            (source, r["id"]) for r in rows
+            if (source := groups[r["id"]] if sizes[groups[r["id"]]] > 1 else None) != r["source"]])

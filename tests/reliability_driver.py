@@ -13,6 +13,8 @@ POINT is one of
   index      indexing: documents handed to the Whoosh writer, not committed (both the
              archive's write lock and Whoosh's write lock are held)
   lock       just after the archive's write lock is taken
+  diarize    finding speakers: the diarizer has run and its speakers are written, not
+             committed (the catalog's transaction is open)
 """
 
 from __future__ import annotations
@@ -76,6 +78,16 @@ def install(point: str, marker: str, after: int) -> None:
             return result
 
         IndexWriter.add_recording = add_recording
+    elif point == "diarize":
+        import archive.diarizing as diarizing
+
+        original_split = diarizing._split
+
+        def split_then_pause(*args, **kwargs):
+            original_split(*args, **kwargs)
+            pause_here(marker)
+
+        diarizing._split = split_then_pause
     elif point == "lock":
         import archive.store as store
 
@@ -94,7 +106,7 @@ def install(point: str, marker: str, after: int) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pause", required=True, choices=("copy", "segment", "index", "lock"))
+    ap.add_argument("--pause", required=True, choices=("copy", "segment", "index", "lock", "diarize"))
     ap.add_argument("--marker", required=True)
     ap.add_argument("--after", type=int, default=3, help="segments to commit before pausing (segment)")
     ap.add_argument("args", nargs=argparse.REMAINDER)

@@ -275,6 +275,19 @@ def test_split_a_passage_assign_it_and_undo_everything(archive, audio):
         speakers.join_segments(archive, before[0]["id"], before[3]["id"])
 
 
+def test_the_original_segmentation_stays_recoverable_when_whole_segments_are_joined(archive, audio):
+    four = script() + [segment(("adjourned", 9.0, 9.4), ("now", 9.5, 9.8))]
+    rid = run_import(archive, audio(), segments=four, speakers=SpeakerOptions(enabled=False))
+    a, b, c, d = (s["id"] for s in rows(archive, rid))
+    speakers.split_segment(archive, c, 1)
+    speakers.join_segments(archive, a, b)  # two of Whisper's segments made one by a person
+    speakers.split_segment(archive, d, 1)
+    after = rows(archive, rid)
+    assert [(s["text"].strip(), s["source"]) for s in after] == [
+        ("good evening thank you so moved", None), ("seconded", 1), ("carried", 1), ("adjourned", 2), ("now", 2)]
+    assert [[p["id"] for p in g] for g in original_segments(after)] == [[a], [c, after[2]["id"]], [d, after[4]["id"]]]
+
+
 def test_a_caption_cue_without_word_times_can_be_split(archive, audio, tmp_path):
     srt = tmp_path / "cues.srt"
     srt.write_text("1\n00:00:01,000 --> 00:00:04,000\nGood evening and welcome all.\n\n")
