@@ -7,7 +7,7 @@ import argparse
 from archive.catalog import KINDS
 from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json
 from archive.status import Status
-from archive.transcripts import doubtful
+from archive.transcripts import doubtful, read_transcript
 
 commands = Commands()
 register = commands.register
@@ -51,8 +51,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         rec = archive.catalog.recording(args.id)
         if rec is None:
             raise CommandError(f"no recording {args.id}")
-        transcript = archive.catalog.current_transcript(rec.id)
-        segments = archive.catalog.segments(transcript["id"]) if transcript else []
+        data = read_transcript(archive.catalog, rec.id)  # speakers by name (archive.voices)
+        transcript = data.transcript
+        segments = [{k: v for k, v in seg.items() if k != "words"} for seg in data.segments]
     if args.json:
         print_json({**rec.__dict__, "transcript": transcript, "segments": segments})
         return EXIT_OK
@@ -66,7 +67,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{'Engine':9} {transcript['engine']} {transcript['model'] or ''}".rstrip())
         print()
         for seg in segments:
-            speaker = f"{seg['speaker']}: " if seg["speaker"] else ""
+            speaker = f"{seg['speaker']}{'?' if seg['suggested'] else ''}: " if seg["speaker"] else ""  # ?: suggested
             flag = f" [{seg['flag']}: not indexed]" if seg["flag"] else " [uncertain]" if doubtful(seg) else ""
             print(f"[{hms(seg['start'])}] {speaker}{seg['text']}{flag}")
     return EXIT_OK

@@ -12,6 +12,7 @@ import threading
 
 from archive.catalog import KINDS
 from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, print_json
+from archive.cli.speakers import SPEAKER_ARGS, speaker_options
 from archive.cli.transcribe import ENGINE_ARGS, transcribe_options
 from archive.progress import ProgressBar
 from archive.status import Outcome, Status
@@ -25,14 +26,18 @@ class ImportProgress:
 
     def __init__(self):
         self.bar = None
-        self.path = None
+        self.path = None  # (file, stage) of the bar
 
     def __call__(self, event) -> None:
-        if event.stage == Status.TRANSCRIBING:
-            if self.path != event.path:
+        if event.stage == Status.DIARIZING and event.message:  # a note: no speakers found, or how to enable them
+            self.close()
+            print(f"council-archive: {os.path.basename(event.path)}: {event.message}", file=sys.stderr)
+        elif event.stage in (Status.TRANSCRIBING, Status.DIARIZING):
+            if self.path != (event.path, event.stage):
                 self.close()
-                self.path = event.path
-                self.bar = ProgressBar(total=event.duration or 0.0, label=os.path.basename(event.path))
+                self.path = (event.path, event.stage)
+                label = os.path.basename(event.path) + (" (speakers)" if event.stage == Status.DIARIZING else "")
+                self.bar = ProgressBar(total=event.duration or 0.0, label=label)
             self.bar.update_to(event.progress * (event.duration or 0.0))
         elif event.stage in tuple(Outcome):
             self.close()
@@ -49,14 +54,16 @@ class ImportProgress:
         self.path = None
 
 
-def run_importer(args: argparse.Namespace, work):
-    """``work(importer)`` on the archive, with a progress bar; its import results."""
+def run_importer(args: argparse.Namespace, work, speakers=None):
+    """``work(importer)`` on the archive, with a progress bar; its import results.
+    ``speakers``: the :class:`archive.diarizing.SpeakerOptions` (None: as each job asked)."""
     from archive.importer import Importer
     from transcription.transcriber import default_cache_dir
 
     progress = ImportProgress()
     with open_archive(args) as archive:
-        importer = Importer(archive, args.engine, transcribe_options(args), cache_dir=default_cache_dir(), on_event=progress)
+        importer = Importer(archive, args.engine, transcribe_options(args), cache_dir=default_cache_dir(), on_event=progress,
+                            speakers=speakers)
         try:
             with stop_on_sigterm(importer):
                 return work(importer)
@@ -115,6 +122,7 @@ def report(results, as_json: bool) -> int:
 @ENGINE_ARGS
 @arg("--captions", metavar="FILE", help="an .srt/.vtt transcript to index instead of transcribing")
 @arg("--link", action="store_true", help="leave media where it is instead of copying it into the archive")
+@SPEAKER_ARGS
 @JSON
 def cmd_import(args: argparse.Namespace) -> int:
     from archive.importer import ImportMeta
@@ -125,17 +133,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         meta = ImportMeta(**metadata(given, prefix="--"))  # the rules edit and bundles follow too
     except SchemaError as exc:
         raise UsageError(str(exc)) from exc
+    speakers = speaker_options(args)
     results = run_importer(
-        args, lambda importer: importer.import_paths(args.paths, meta, captions=args.captions, link=args.link, prompt=args.prompt)
+        args, lambda importer: importer.import_paths(args.paths, meta, captions=args.captions, link=args.link, prompt=args.prompt),
+        speakers=speakers,
     )
     return report(results, args.json)
 
 
 @commands.command("resume", help="finish imports that an earlier run left unfinished")
 @ENGINE_ARGS
+@SPEAKER_ARGS
 @JSON
 def cmd_resume(args: argparse.Namespace) -> int:
-    results = run_importer(args, lambda importer: importer.resume())
+    speakers = speaker_options(args, given_only=True)  # no flag: as each job's import asked
+    results = run_importer(args, lambda importer: importer.resume(), speakers=speakers)
     if not results and not args.json:
         print("nothing to resume")
         return EXIT_OK
