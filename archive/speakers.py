@@ -205,10 +205,7 @@ def assign_segments(archive, segment_ids: Iterable[int], label_or_name: Optional
         recordings = set()
         with archive.db.atomic():
             for sid in ids:
-                seg = catalog.segment(sid)
-                if seg is None:
-                    raise SpeakerError(f"no segment {sid}")
-                rid = catalog.recording_of(seg)
+                rid = _recording_of_segment(catalog, sid)
                 recordings.add(rid)
                 catalog.update_segment(sid, speaker=_stored_speaker(catalog.db, rid, value), speaker_set=int(value is not None))
             catalog.mark_index_pending(recordings)
@@ -222,32 +219,26 @@ def split_segment(archive, segment_id: int, word_index: int) -> tuple[int, int]:
     go with their piece; a segment without word times gets them spread first). Returns
     the two pieces' ids; the first is the segment's own. :func:`join_segments` undoes it."""
     catalog = archive.catalog
-    with archive.writing():
-        with archive.db.atomic():
-            seg = catalog.segment(segment_id)
-            if seg is None:
-                raise SpeakerError(f"no segment {segment_id}")
+    with _changing(archive, _recording_of_segment(catalog, segment_id)) as db:
+        seg = catalog.segment(segment_id)
+        words = catalog.words(segment_id)
+        if not words:
+            catalog.replace_words(segment_id, spread_words(seg["text"] or "", seg["start"], seg["end"]))
             words = catalog.words(segment_id)
-            if not words:
-                catalog.replace_words(segment_id, spread_words(seg["text"] or "", seg["start"], seg["end"]))
-                words = catalog.words(segment_id)
-            if not 0 < word_index < len(words):
-                raise SpeakerError(f"segment {segment_id} has {len(words)} words: split before word 1 to {len(words) - 1}, "
-                                   f"not {word_index}")
-            rows = catalog.segments(seg["transcript_id"])
-            source = seg["source"] if seg["source"] is not None else original_groups(rows)[segment_id]
-            layout = Layout(archive.db, seg["transcript_id"])
-            pieces = []
-            for row in rows:
-                if row["id"] == segment_id:
-                    pieces = layout.cut(row, words, [(seg["speaker"], word_index), (seg["speaker"], len(words) - word_index)],
-                                        source)
-                else:
-                    layout.keep(row["id"])
-            layout.write()
-            rid = catalog.recording_of(seg)
-            catalog.mark_index_pending([rid])
-        index_recording(archive, rid)
+        if not 0 < word_index < len(words):
+            raise SpeakerError(f"segment {segment_id} has {len(words)} words: split before word 1 to {len(words) - 1}, "
+                               f"not {word_index}")
+        rows = catalog.segments(seg["transcript_id"])
+        source = seg["source"] if seg["source"] is not None else original_groups(rows)[segment_id]
+        layout = Layout(db, seg["transcript_id"])
+        pieces = []
+        for row in rows:
+            if row["id"] == segment_id:
+                pieces = layout.cut(row, words, [(seg["speaker"], word_index), (seg["speaker"], len(words) - word_index)],
+                                    source)
+            else:
+                layout.keep(row["id"])
+        layout.write()
     return pieces[0], pieces[1]
 
 
@@ -255,23 +246,19 @@ def join_segments(archive, first_id: int, second_id: int) -> int:
     """Join a segment with the one right after it (undoes :func:`split_segment`); the
     joined segment keeps the first's id and speaker. Returns its id."""
     catalog = archive.catalog
-    with archive.writing():
-        with archive.db.atomic():
-            first, second = catalog.segment(first_id), catalog.segment(second_id)
-            if first is None or second is None:
-                raise SpeakerError(f"no segment {first_id if first is None else second_id}")
-            if second["transcript_id"] != first["transcript_id"] or second["idx"] != first["idx"] + 1:
-                raise SpeakerError(f"segment {second_id} does not follow segment {first_id}")
-            layout = Layout(archive.db, first["transcript_id"])
-            for row in catalog.segments(first["transcript_id"]):
-                if row["id"] == second_id:
-                    layout.join(first, second)
-                else:
-                    layout.keep(row["id"])
-            layout.write()
-            rid = catalog.recording_of(first)
-            catalog.mark_index_pending([rid])
-        index_recording(archive, rid)
+    with _changing(archive, _recording_of_segment(catalog, first_id)) as db:
+        first, second = catalog.segment(first_id), catalog.segment(second_id)
+        if second is None:
+            raise SpeakerError(f"no segment {second_id}")
+        if second["transcript_id"] != first["transcript_id"] or second["idx"] != first["idx"] + 1:
+            raise SpeakerError(f"segment {second_id} does not follow segment {first_id}")
+        layout = Layout(db, first["transcript_id"])
+        for row in catalog.segments(first["transcript_id"]):
+            if row["id"] == second_id:
+                layout.join(first, second)
+            else:
+                layout.keep(row["id"])
+        layout.write()
     return first_id
 
 
@@ -395,6 +382,13 @@ def _voice(archive, recording_id: int, label: str) -> dict:
             return found[0]
     known = ", ".join(v["label"] for v in rows) or "none: run `council-archive diarize` first"
     raise SpeakerError(f"recording {recording_id} has no voice {label!r} (voices: {known})")
+
+
+def _recording_of_segment(catalog, segment_id: int) -> int:
+    seg = catalog.segment(segment_id)
+    if seg is None:
+        raise SpeakerError(f"no segment {segment_id}")
+    return catalog.recording_of(seg)
 
 
 def _clear(db, voice: dict) -> None:
