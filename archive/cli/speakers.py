@@ -19,6 +19,7 @@ from archive.cli.common import (
     open_archive,
     print_json,
     recording_id,
+    say,
 )
 from archive.progress import ProgressBar
 
@@ -109,11 +110,11 @@ def cmd_diarize(args: argparse.Namespace) -> int:
             if args.json:
                 return
             if result.status == "failed":
-                print(f"council-archive: error: {result.message}", file=sys.stderr)
+                say(f"council-archive: error: {result.message}", file=sys.stderr)
             elif result.status == "diarized":
-                print(f"diarized #{result.recording_id}: {result.voices} voice{'s' * (result.voices != 1)}")
+                say(f"diarized #{result.recording_id}: {result.voices} voice{'s' * (result.voices != 1)}")
             elif not (args.all and result.message and result.message.startswith("already")):
-                print(f"skipped  #{result.recording_id}: {result.message}")
+                say(f"skipped  #{result.recording_id}: {result.message}")
 
         results = diarize_recordings(archive, ids, diarizer, options, redo=args.redo, progress=progress, on_result=report)
     if args.json:
@@ -142,16 +143,16 @@ def cmd_speakers(args: argparse.Namespace) -> int:
             return _print_table(speakers.speaker_table(archive, rid), args.json)
         if action == "name":
             name = speakers.name_voice(archive, rid, labels[0], " ".join(rest[2:]), roster=not args.here_only)
-            print(f"#{rid} {labels[0]} is {name}" + (" (here only)" if args.here_only else " (in the roster)"))
+            say(f"#{rid} {labels[0]} is {name}" + (" (here only)" if args.here_only else " (in the roster)"))
         elif action == "confirm":
             speakers.confirm_voice(archive, rid, labels[0])
-            print(f"#{rid} {labels[0]}: name confirmed")
+            say(f"#{rid} {labels[0]}: name confirmed")
         elif action == "reject":
             speakers.reject_voice(archive, rid, labels[0])
-            print(f"#{rid} {labels[0]}: name removed")
+            say(f"#{rid} {labels[0]}: name removed")
         else:
             speakers.merge_voices(archive, rid, labels[0], labels[1])
-            print(f"#{rid} {labels[1]} merged into {labels[0]}")
+            say(f"#{rid} {labels[1]} merged into {labels[0]}")
     return EXIT_OK
 
 
@@ -165,7 +166,7 @@ def _print_table(rows, as_json: bool) -> int:
         print_json([r.to_dict() for r in rows])
         return EXIT_OK
     if not rows:
-        print("no speakers yet: run `council-archive diarize ID` to find who spoke")
+        say("no speakers yet: run `council-archive diarize ID` to find who spoke")
         return EXIT_OK
     from transcription.formats import hms
 
@@ -173,7 +174,7 @@ def _print_table(rows, as_json: bool) -> int:
         name = (r.name or "?") + ("?" if r.suggested else "")
         score = f" ({r.score:.2f})" if r.suggested and r.score is not None else ""
         label = r.label if r.voice else "-"
-        print(f"{label:11} {name + score:28} {hms(r.talk_time)}  {r.turns:3} turn{'s' if r.turns != 1 else ' '}  {r.first_words}")
+        say(f"{label:11} {name + score:28} {hms(r.talk_time)}  {r.turns:3} turn{'s' if r.turns != 1 else ' '}  {r.first_words}")
     return EXIT_OK
 
 
@@ -192,23 +193,23 @@ def cmd_roster(args: argparse.Namespace) -> int:
             entries = speakers.roster_list(archive)
         elif action == "rename":
             count = speakers.roster_rename(archive, rest[0], rest[1])
-            print(f"renamed {rest[0]} to {rest[1]} ({count} voice{'s' * (count != 1)})")
+            say(f"renamed {rest[0]} to {rest[1]} ({count} voice{'s' * (count != 1)})")
         elif action == "remove":
             speakers.roster_remove(archive, rest[0])
-            print(f"removed {rest[0]} from the roster (voices keep their names)")
+            say(f"removed {rest[0]} from the roster (voices keep their names)")
         else:
             speakers.roster_accept(archive, rest[0])
-            print(f"{rest[0]} now names voices in later imports")
+            say(f"{rest[0]} now names voices in later imports")
     if action != "list":
         return EXIT_OK
     if args.json:
         print_json([e.to_dict() for e in entries])
     elif not entries:
-        print("the roster is empty: name a voice with `council-archive speakers name ID LABEL NAME`")
+        say("the roster is empty: name a voice with `council-archive speakers name ID LABEL NAME`")
     else:
         from transcription.formats import hms
 
         for e in entries:
-            print(f"{e.name:28} {hms(e.talk_time)}  {e.recordings:3} recording{'s' if e.recordings != 1 else ' '}  "
+            say(f"{e.name:28} {hms(e.talk_time)}  {e.recordings:3} recording{'s' if e.recordings != 1 else ' '}  "
                 f"{e.voices:3} voice{'s' if e.voices != 1 else ' '}" + ("  (offered by a bundle: accept to use)" if e.offered else ""))
     return EXIT_OK
