@@ -241,24 +241,19 @@ class SenkoDiarizer:
         max_speakers: Optional[int] = None,
         progress: Progress = None,
     ) -> tuple[Iterator[SpeakerTurn], DiarizationInfo]:
-        found = self.analyse(audio, num_speakers, min_speakers, max_speakers, progress)
+        found = self.analyse(audio, progress, num_speakers=num_speakers, min_speakers=min_speakers,
+                             max_speakers=max_speakers)
         if progress:
             progress(1.0)
         out, info = finish(found.turns(), found.voiceprints(), found.duration, self.name, self.model_label,
                            join_gap=self.join_gap)
         return iter(out), info
 
-    def analyse(
-        self,
-        audio: AudioInput,
-        num_speakers: Optional[int] = None,
-        min_speakers: Optional[int] = None,
-        max_speakers: Optional[int] = None,
-        progress: Progress = None,
-    ) -> Analysis:
+    def analyse(self, audio: AudioInput, progress: Progress = None, **counts: Optional[int]) -> Analysis:
         """Speech, pieces, their embeddings and cluster labels (what :meth:`diarize` turns into
-        turns and voiceprints; ``bench/speakers.py`` keeps it to compare voiceprint rules)."""
-        num, low, high = check_counts(num_speakers, min_speakers, max_speakers)
+        turns and voiceprints; ``bench/speakers.py`` keeps it to compare voiceprint rules).
+        ``counts``: ``num_speakers``, ``min_speakers``, ``max_speakers`` as for :meth:`diarize`."""
+        num, low, high = check_counts(counts.get("num_speakers"), counts.get("min_speakers"), counts.get("max_speakers"))
         samples = load_audio(audio, store=np.float16)
         with self._lock, self._limits():
             spans = speech_spans(samples)
