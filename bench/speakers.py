@@ -177,7 +177,7 @@ def import_runs(folder: Path, minutes: float) -> dict:
     out = {"minutes": minutes}
     for key, extra in (("without", ["--no-speakers"]), ("with", [])):
         archive = folder / f"archive-{key}"
-        cmd = [sys.executable, "-m", "archive.cli", "--archive", str(archive), "import", str(path), *extra]
+        cmd = [sys.executable, "-m", "desktop.launcher", "--archive", str(archive), "import", str(path), *extra]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=4 * 3600)
         seconds = time.perf_counter() - t0

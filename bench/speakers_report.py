@@ -138,12 +138,14 @@ def speed_section(long: dict) -> list[str]:
             f"{long['cold']['load_and_warm']:.0f} s with an empty numba cache, {long['warm']['load_and_warm']:.0f} s "
             f"once the cache in the user's cache folder is filled (of which loading {long['warm']['load']:.0f} s).", "",
             "Goals: ≤ 0.05× real time for diarization alone, ≤ 2 GB for a 4-hour meeting. CAM++ on CPU takes most "
-            "of the time (a 1.5 s piece every 0.6 s of speech); VAD is under a tenth of it. Memory: a path is decoded "
-            "10 minutes at a time into float16 samples (0.46 GB for 4 hours instead of 0.92 GB in float32, and no "
-            "cleaned copies), the VAD runs 10 minutes at a time (faster-whisper's VAD pads and re-batches its input: "
-            "two more copies of the whole recording when given it at once), features are made 16 pieces at a time; "
-            "the rest is the models (~0.5 GB) and UMAP + HDBSCAN over the embeddings. The import stage runs after "
-            "transcription, so it has both cores; while Whisper workers hold them it would be given one thread.", ""]
+            "of the time (a 1.5 s piece every 0.6 s of speech); VAD is under a tenth of it. Memory: a file is read "
+            "twice, 10 minutes at a time (`transcription.diarize.base.Source`): once for the VAD (faster-whisper's "
+            "VAD pads and re-batches its input, two more copies of whatever it is given), once for the features, "
+            "made 16 pieces at a time; so only a block or two of audio is held, whatever the length (float16 "
+            "samples were tried too: half the memory, but voiceprints moved by up to 0.02 in cosine). The rest is "
+            "the models (~0.5 GB), the embeddings (0.8 KB a piece) and UMAP + HDBSCAN over them. The import stage "
+            "runs after transcription, so it has both cores; while Whisper workers hold them it would be given one "
+            "thread.", ""]
     return out
 
 

@@ -301,19 +301,24 @@ def test_fbank_frames_and_mel_peak_of_a_tone():
     assert nearest == 27 and int(fbank(tone.unsqueeze(0))[0].mean(0).argmax()) == nearest
 
 
-def test_audio_is_used_as_given_when_clean_and_a_path_is_decoded_into_half_the_memory(tmp_path, shared_audio):
-    from transcription.diarize.base import load_audio
+def test_audio_is_used_as_given_when_clean_and_a_file_is_read_a_block_at_a_time(tmp_path, shared_audio, monkeypatch):
+    from transcription.diarize import base
 
     clean = np.linspace(-1, 1, 2 * RATE, dtype=np.float32)
-    assert load_audio(clean) is clean  # no copy of a long recording
+    assert base.load_audio(clean) is clean and base.Source(clean).samples is clean  # no copy of a long recording
     dirty = clean.astype(np.float64)
     dirty[:3] = [np.nan, np.inf, 7.0]
-    cleaned = load_audio(dirty)
+    cleaned = base.load_audio(dirty)
     assert cleaned.dtype == np.float32 and cleaned[:3].tolist() == [0.0, 1.0, 1.0] and np.isnan(dirty[0])
     path = voices.Mix(voices.clip(shared_audio, "kennedy")).write(tmp_path / "kennedy.wav")
-    half = load_audio(path, store=np.float16)
-    assert half.dtype == np.float16 and abs(len(half) - 11 * RATE) < RATE // 10
-    assert np.abs(half.astype(np.float32) - load_audio(path)).max() < 2e-3
+    monkeypatch.setattr(base, "BLOCK", 3.0)
+    source = base.Source(path)
+    for _ in range(2):  # a file is decoded again on each pass
+        firsts, parts = zip(*source.blocks())
+        assert firsts == (0, 3 * RATE, 6 * RATE, 9 * RATE) and np.array_equal(np.concatenate(parts), base.load_audio(path))
+    assert source.duration == 11.0
+    with pytest.raises(TooShortError):
+        base.Source(clean[: RATE // 2])
 
 
 def test_speech_found_a_block_at_a_time_is_the_speech_found_at_once(monkeypatch, shared_audio):

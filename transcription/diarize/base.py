@@ -1,7 +1,7 @@
 """The diarizer interface and what every engine shares.
 
-An engine takes 16 kHz mono float32 audio (or a path, decoded by :func:`load_audio`)
-and returns ``(turns, info)``: an iterator of
+An engine takes 16 kHz mono float32 audio (or a path: :func:`load_audio` decodes it
+whole, :class:`Source` block by block) and returns ``(turns, info)``: an iterator of
 :class:`SpeakerTurn` in time order and a :class:`DiarizationInfo` with one
 :class:`SpeakerVoice` (label, voiceprint, talk time) per speaker. The whole recording
 is clustered at once, so the work is done when ``diarize`` returns; ``progress`` (a
@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Optional, Protocol, Un
 
 import numpy as np
 
-from transcription.audio import SAMPLE_RATE, iter_blocks, probe
+from transcription.audio import SAMPLE_RATE, decode, iter_blocks, probe
 from transcription.diarize.errors import SpeakerCountError, TooShortError
 from transcription.diarize.types import DiarizationInfo, SpeakerTurn, SpeakerVoice
 
@@ -23,7 +23,7 @@ AudioInput = Union[np.ndarray, str, os.PathLike]
 Progress = Optional[Callable[[float], None]]
 
 MIN_DURATION = 1.0  # seconds of audio below which there is nothing to diarize
-BLOCK = 600.0  # seconds of audio decoded, cleaned and run through the VAD at a time
+BLOCK = 600.0  # seconds of audio decoded and cleaned at a time by Source
 LABEL = "Speaker {}"
 
 
@@ -41,27 +41,43 @@ class Diarizer(Protocol):
     ) -> tuple[Iterator[SpeakerTurn], DiarizationInfo]: ...
 
 
-def load_audio(audio: AudioInput, store: type = np.float32) -> np.ndarray:
-    """16 kHz mono samples within [-1, 1].
-
-    A path is decoded :data:`BLOCK` s at a time into one array of ``store`` (float16 holds
-    a 4-hour recording in 0.46 GB instead of 0.92 GB). An array is used as it is when it is
-    clean (finite, within [-1, 1]), else cleaned in a float32 copy; the caller's array is
-    never changed. Raises :class:`TooShortError` below :data:`MIN_DURATION`, and the media
-    errors of :mod:`transcription.errors` for a file that cannot be decoded.
-    """
-    if isinstance(audio, (str, os.PathLike)):
-        samples = _decode_into(audio, store)
-    else:
-        samples = np.asarray(audio)
-        if samples.ndim != 1:
-            raise ValueError(f"audio must be mono (1-D), got shape {samples.shape}")
-        if samples.dtype not in (np.float32, np.float16) or not _clean(samples):
-            samples = _cleaned(samples.astype(np.float32))
-    duration = len(samples) / SAMPLE_RATE
-    if duration < MIN_DURATION:
-        raise TooShortError(duration, MIN_DURATION)
+def load_audio(audio: AudioInput) -> np.ndarray:
+    """16 kHz mono float32 samples within [-1, 1], all at once (see :class:`Source` for a
+    long recording). An array is used as it is when it is clean (finite, within [-1, 1]),
+    else cleaned in a copy; the caller's array is never changed. Raises
+    :class:`TooShortError` below :data:`MIN_DURATION`, and the media errors of
+    :mod:`transcription.errors` for a file that cannot be decoded."""
+    samples = _cleaned(decode(audio)) if isinstance(audio, (str, os.PathLike)) else _checked(audio)
+    _long_enough(len(samples) / SAMPLE_RATE)
     return samples
+
+
+class Source:
+    """Audio read :data:`BLOCK` s at a time, as many times as needed: a file is decoded again
+    on each pass, so only a block or two of a 4-hour recording is ever held; an array is
+    read in place (cleaned in a copy if it must be, as :func:`load_audio`)."""
+
+    def __init__(self, audio: AudioInput):
+        if isinstance(audio, (str, os.PathLike)):
+            self.path, self.samples = os.fspath(audio), None
+            self.duration = probe(self.path).duration
+        else:
+            self.path, self.samples = None, _checked(audio)
+            self.duration = len(self.samples) / SAMPLE_RATE
+        _long_enough(self.duration)
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """``(first sample, float32 block)`` in order; after a whole pass :attr:`duration`
+        is what was decoded."""
+        if self.samples is not None:
+            yield from blocks(self.samples)
+            return
+        first = 0
+        for block in iter_blocks(self.path, BLOCK, self.duration):
+            yield first, _cleaned(np.array(block))
+            first += len(block)
+        self.duration = first / SAMPLE_RATE
+        _long_enough(self.duration)
 
 
 def blocks(samples: np.ndarray, seconds: Optional[float] = None) -> Iterator[tuple[int, np.ndarray]]:
@@ -71,20 +87,18 @@ def blocks(samples: np.ndarray, seconds: Optional[float] = None) -> Iterator[tup
         yield first, np.asarray(samples[first:first + size], dtype=np.float32)
 
 
-def _decode_into(path, store: type) -> np.ndarray:
-    duration = probe(path).duration
-    out = np.empty(int((duration + 1.0) * SAMPLE_RATE), dtype=store)
-    filled = 0
-    for block in iter_blocks(path, BLOCK, duration):
-        if filled + len(block) > len(out):
-            out = np.resize(out, filled + len(block) + 60 * SAMPLE_RATE)  # the container under-reported
-        out[filled:filled + len(block)] = _cleaned(np.array(block))
-        filled += len(block)
-    return out[:filled]
+def _long_enough(duration: float) -> None:
+    if duration < MIN_DURATION:
+        raise TooShortError(duration, MIN_DURATION)
 
 
-def _clean(samples: np.ndarray) -> bool:
-    return all(np.isfinite(b).all() and (not b.size or np.abs(b).max() <= 1.0) for _, b in blocks(samples))
+def _checked(audio) -> np.ndarray:
+    samples = np.asarray(audio)
+    if samples.ndim != 1:
+        raise ValueError(f"audio must be mono (1-D), got shape {samples.shape}")
+    clean = samples.dtype == np.float32 and all(
+        np.isfinite(b).all() and (not b.size or np.abs(b).max() <= 1.0) for _, b in blocks(samples))
+    return samples if clean else _cleaned(samples.astype(np.float32))
 
 
 def _cleaned(samples: np.ndarray) -> np.ndarray:

