@@ -132,16 +132,14 @@ def measure(segments: list[dict], speech: list, reference: str) -> dict:
 def vad_recall(samples: np.ndarray, clean: list) -> dict:
     """Share of the clean version's speech the VAD finds here: Silero's default threshold,
     and the settings the engine picks for this audio."""
-    from transcription.engines.faster_whisper import speech_spans, vad_parameters
+    from transcription.engines.faster_whisper import tight_speech, vad_parameters
 
-    tight = {"speech_pad_ms": 0, "min_silence_duration_ms": 100}
-    chosen = {**vad_parameters(samples), **tight}
-    default = {**chosen, "threshold": 0.5}
+    chosen = vad_parameters(samples)
     whole = degrade.total(clean)
     return {
         "threshold": chosen.get("threshold", 0.5),
-        "recall_default": degrade.overlap(speech_spans(samples, default), clean) / whole,
-        "recall": degrade.overlap(speech_spans(samples, chosen), clean) / whole,
+        "recall_default": degrade.overlap(tight_speech(samples, {**chosen, "threshold": 0.5}), clean) / whole,
+        "recall": degrade.overlap(tight_speech(samples, chosen), clean) / whole,
     }
 
 

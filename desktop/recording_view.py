@@ -90,6 +90,8 @@ class RecordingView(QWidget):
             details += " · transcribing…" if rec.status != Status.FAILED else " · import failed"
         if media_path is None:
             details += " · media file missing: the transcript is still searchable"
+        if rec.note:  # e.g. "hard audio: much of this transcript is uncertain"
+            details += f" · {rec.note}"
         self.details.setText(details)
         if keep_view:
             self.transcript.reload(transcript)

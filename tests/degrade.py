@@ -140,9 +140,9 @@ def vad_speech(samples: np.ndarray) -> list[Span]:
     """Where the VAD hears speech, tight: the engine's settings for this audio (its
     narrow-band threshold included) without padding, split at pauses over 0.1 s, so that
     pauses between sentences do not count as speech."""
-    from transcription.engines.faster_whisper import speech_spans, vad_parameters
+    from transcription.engines.faster_whisper import tight_speech, vad_parameters
 
-    return speech_spans(samples, {**vad_parameters(samples), "speech_pad_ms": 0, "min_silence_duration_ms": 100})
+    return tight_speech(samples, vad_parameters(samples))
 
 
 def coverage(segments: Iterable, speech: Sequence[Span]) -> float:

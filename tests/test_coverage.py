@@ -26,7 +26,8 @@ from archive.search import SearchRequest, search
 from archive.transcripts import HARD_AUDIO, read_transcript, transcript_note
 from archive.catalog import NO_SPEECH
 from transcription import audio
-from transcription.engines.faster_whisper import NARROW_BAND_VAD_THRESHOLD, speech_spans, vad_parameters
+from transcription.engines.faster_whisper import (
+    NARROW_BAND_VAD_THRESHOLD, VAD_PARAMETERS, tight_speech, vad_parameters)
 from transcription.engines.gaps import fill_gaps
 from transcription.engines.openai_whisper import _over_silence
 from transcription.guards import HALLUCINATION, REPETITION, guard, is_repetition_loop, whisper_doubted
@@ -63,10 +64,10 @@ def test_whisper_doubts_only_when_both_signs_agree():
 
 
 def test_openai_engine_drops_doubted_text_only_where_the_vad_hears_nothing():
-    doubted = {"start": 10.0, "end": 12.0, **DOUBT}
+    doubted = seg("and the bus on the field", 10.0, 12.0, **DOUBT)
     assert _over_silence(doubted, [(0.0, 5.0), (20.0, 25.0)])
     assert not _over_silence(doubted, [(11.5, 14.0)])
-    assert not _over_silence({**doubted, "avg_logprob": -0.2}, [])
+    assert not _over_silence(dataclasses.replace(doubted, avg_logprob=-0.2), [])
 
 
 # --- speech passed over, heard again -----------------------------------------------------
@@ -186,10 +187,9 @@ def test_narrow_band_audio_gets_the_lower_vad_threshold_and_more_of_its_speech(d
     narrow = audio.decode(str(degrade.make(demo["path"], "narrow", tmp_path)))
     assert "threshold" not in vad_parameters(clean)
     assert vad_parameters(narrow)["threshold"] == NARROW_BAND_VAD_THRESHOLD
-    tight = {"speech_pad_ms": 0, "min_silence_duration_ms": 100}
-    truth = speech_spans(clean, tight)
-    found = speech_spans(narrow, {**vad_parameters(narrow), **tight})
-    at_default = speech_spans(narrow, tight)
+    truth = tight_speech(clean, vad_parameters(clean))
+    found = tight_speech(narrow, vad_parameters(narrow))
+    at_default = tight_speech(narrow, VAD_PARAMETERS)
     recall = degrade.overlap(found, truth) / degrade.total(truth)
     assert recall >= 0.95 and recall > degrade.overlap(at_default, truth) / degrade.total(truth)
 

@@ -1,4 +1,5 @@
-"""Transcribe a media file: probe, cut into chunks at silences, run the engine, guard.
+"""Transcribe a media file: probe, cut into chunks at silences, run the engine, guard,
+cut into sentences (:mod:`transcription.segmenting`).
 
 ``Transcriber.transcribe(path)`` returns ``(segments, info)`` like faster-whisper:
 ``segments`` is a lazy iterator, progress is ``segment.end / info.duration`` (or the
@@ -37,6 +38,7 @@ import platformdirs
 from transcription import audio
 from transcription.guards import guard
 from transcription.models import resolve_ct2_model
+from transcription.segmenting import sentences
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
 
 log = logging.getLogger(__name__)
@@ -301,7 +303,9 @@ class Transcriber:
             model=self.model_label,
         )
         workers = opts.workers or self.workers
-        return guard(split_at_pauses(self._segments(path, media, opts, info, workers, start))), info
+        # sentence-sized segments, each final when it comes: an import that stores them one by
+        # one and resumes from the last one's end never stores a boundary that would change
+        return sentences(guard(split_at_pauses(self._segments(path, media, opts, info, workers, start)))), info
 
     def _segments(self, path, media, opts, info, workers, start=0.0) -> Iterator[Segment]:
         chunks = resume_from(plan_chunks(path, media.duration, workers), start)

@@ -95,6 +95,13 @@ def speech_spans(audio: np.ndarray, parameters: dict | None = None) -> list[tupl
     return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in get_speech_timestamps(audio, options)]
 
 
+def tight_speech(audio: np.ndarray, parameters: dict, offset: float = 0.0) -> list[tuple[float, float]]:
+    """Speech spans ``offset`` seconds later, without padding and split at pauses over 0.1 s:
+    where to look for speech that no segment covers."""
+    tight = {**parameters, "speech_pad_ms": 0, "min_silence_duration_ms": 100}
+    return [(start + offset, end + offset) for start, end in speech_spans(audio, tight)]
+
+
 class FasterWhisperEngine:
     name = "faster-whisper"
 
@@ -160,9 +167,7 @@ class FasterWhisperEngine:
                 return
             vad = vad_parameters(audio)
             segments = decode(audio, offset, vad)
-            tight = {**vad, "speech_pad_ms": 0, "min_silence_duration_ms": 100}
-            speech = [(a + offset, b + offset) for a, b in speech_spans(audio, tight)]
-            yield from fill_gaps(segments, speech, listen)
+            yield from fill_gaps(segments, tight_speech(audio, vad, offset), listen)
 
         return generate(), info
 

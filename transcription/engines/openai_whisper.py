@@ -8,7 +8,8 @@ without the ``openai`` extra installed.
 openai-whisper has no VAD of its own. With ``options.vad`` on, Whisper's no-speech rule
 is off here too and faster-whisper's Silero VAD takes its place: a segment Whisper doubts
 is dropped only where the VAD hears no speech (as faster-whisper never transcribes that
-audio at all); over speech it is kept and marked (see :mod:`transcription.guards`).
+audio at all); over speech it is kept and marked (see :mod:`transcription.guards`), and
+speech Whisper passed over is heard again (:mod:`transcription.engines.gaps`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from transcription.engines.base import (
     LOG_PROB_THRESHOLD,
     TEMPERATURES,
 )
-from transcription.engines.faster_whisper import no_speech_threshold, speech_spans
+from transcription.engines.faster_whisper import no_speech_threshold, speech_spans, tight_speech, vad_parameters
+from transcription.engines.gaps import fill_gaps
 from transcription.audio import SAMPLE_RATE
 from transcription.guards import whisper_doubted
 from transcription.models import DEFAULT_MODEL, bundled_model_dir
@@ -34,11 +36,11 @@ from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, W
 
 log = logging.getLogger(__name__)
 
-def _over_silence(seg: dict, speech: list[tuple[float, float]]) -> bool:
+def _over_silence(seg: Segment, speech: list[tuple[float, float]]) -> bool:
     """Whisper doubted this segment and the VAD hears no speech under it."""
-    if not whisper_doubted(seg["no_speech_prob"], seg["avg_logprob"]):
+    if not whisper_doubted(seg.no_speech_prob, seg.avg_logprob):
         return False
-    return not any(start < seg["end"] and seg["start"] < end for start, end in speech)
+    return not any(start < seg.end and seg.start < end for start, end in speech)
 
 
 def _set_alignment_heads(model, heads) -> None:
@@ -130,6 +132,26 @@ class OpenAIWhisperEngine:
             torch.set_num_threads(options.cpu_threads)
         if not info.language:
             info.language, info.language_probability = self._detect_language(audio)
+        if not options.vad:
+            yield from self._decode(audio, options, info, offset)
+            return
+        vad = vad_parameters(audio)
+        speech = [(a + offset, b + offset) for a, b in speech_spans(audio, vad)]
+        heard = []
+        for seg in self._decode(audio, options, info, offset):
+            if _over_silence(seg, speech):
+                log.debug("%.1f-%.1f s: no speech by Whisper and the VAD: %r", seg.start, seg.end, seg.text)
+            else:
+                heard.append(seg)
+
+        def listen(start: float, end: float) -> Iterator[Segment]:
+            """Transcribe ``start``-``end`` (seconds of the recording) on its own."""
+            piece = audio[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)]
+            return self._decode(piece, options, info, start)
+
+        yield from fill_gaps(heard, tight_speech(audio, vad, offset), listen)
+
+    def _decode(self, audio: np.ndarray, options: TranscribeOptions, info: TranscriptionInfo, offset: float) -> Iterator[Segment]:
         beam_size = options.beam_size if options.beam_size > 1 else None
         result = self.model.transcribe(
             audio,
@@ -147,13 +169,9 @@ class OpenAIWhisperEngine:
             word_timestamps=options.word_timestamps,
             fp16=False,
         )
-        speech = speech_spans(audio) if options.vad else None
         for seg in result["segments"]:
             text = seg["text"].strip()
             if not text:
-                continue
-            if speech is not None and _over_silence(seg, speech):
-                log.debug("%.1f-%.1f s: no speech by Whisper and the VAD: %r", seg["start"], seg["end"], text)
                 continue
             words = [
                 Word(
