@@ -96,6 +96,16 @@ def test_speech_a_segment_touches_or_too_short_is_not_heard_again():
     assert heard == [] and [s.text for s in out] == ["one", "two"]
 
 
+def test_the_uncovered_part_of_speech_a_segment_touches_is_heard_again_from_a_second():
+    heard = []
+    segments = [seg("one", 0.0, 2.0), seg("two", 5.0, 7.0), seg("three", 7.5, 9.0)]
+    # Whisper's "two" starts a hair before the end of the speech it passed over;
+    # "three" leaves 0.5 s of its speech uncovered (loose timing, not lost speech)
+    speech = [(2.5, 5.02), (6.9, 7.0), (7.0, 9.5)]
+    list(fill_gaps(segments, speech, lambda a, b: heard.append((round(a, 3), round(b, 3))) or []))
+    assert heard == [(2.3, 5.0)]
+
+
 def test_filling_gaps_is_lazy():
     def endless():
         i = 0

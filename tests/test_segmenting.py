@@ -14,7 +14,7 @@ import pytest
 
 from archive.opening import open_archive
 from archive.transcripts import read_transcript
-from transcription.segmenting import MAX_SENTENCE, ends_sentence, sentences
+from transcription.segmenting import EDGE, MAX_SENTENCE, ends_sentence, sentences
 from transcription.types import Segment, Word
 
 
@@ -38,13 +38,18 @@ def texts(segments) -> list[str]:
 
 
 def test_a_long_segment_is_split_at_its_sentence_ends():
-    long = seg("The motion carries. We now turn to item four, the budget. Is there discussion?", 10.0)
+    text = "The motion carries. We now turn to item four, the budget. Is there discussion?"
+    long = seg(text, 10.0, pauses={3: 1.0})  # a second's pause after the first sentence
+    long = dataclasses.replace(long, start=long.start - 0.3, end=long.end + 0.4)  # Whisper's times are wider
     out = list(sentences([long]))
     assert texts(out) == ["The motion carries.", "We now turn to item four, the budget.", "Is there discussion?"]
     assert [w.word for s in out for w in s.words] == [w.word for w in long.words]
-    for s in out:
-        assert (s.start, s.end) == (s.words[0].start, s.words[-1].end)
-        assert (s.avg_logprob, s.no_speech_prob) == (long.avg_logprob, long.no_speech_prob)
+    # Whisper's own times at its segment's edges; cuts in the pauses, EDGE into a long one
+    assert (out[0].start, out[-1].end) == pytest.approx((long.start, long.end))
+    assert out[0].end == pytest.approx(out[0].words[-1].end + EDGE)
+    assert out[1].start == pytest.approx(out[1].words[0].start - EDGE)
+    assert out[1].end == out[2].start == pytest.approx((out[1].words[-1].end + out[2].words[0].start) / 2)
+    assert all((s.avg_logprob, s.no_speech_prob) == (long.avg_logprob, long.no_speech_prob) for s in out)
 
 
 def test_fragments_join_into_their_sentence():

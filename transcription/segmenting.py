@@ -33,6 +33,7 @@ MAX_SENTENCE = 20.0
 MIN_SEGMENT = 1.0
 ISOLATED = 1.0
 PAUSE = 2.0
+EDGE = 0.3
 
 _END = re.compile(r"[.?!…][\"'”’)\]]*$")
 _ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "vs.", "etc.", "e.g.", "i.e.", "a.m.", "p.m."}
@@ -71,13 +72,30 @@ def _build(run: _Run) -> Segment:
     main = next(s for s in run.sources if id(s) == source)
     if len(run.words) == len(main.words) and all(s is main for s in run.sources):
         return main
+    start, end = _edges(run)
     return dataclasses.replace(
-        main,
-        start=run.words[0].start,
-        end=run.words[-1].end,
-        text="".join(w.word for w in run.words).strip(),
-        words=list(run.words),
+        main, start=start, end=end, text="".join(w.word for w in run.words).strip(), words=list(run.words)
     )
+
+
+def _edges(run: _Run) -> tuple[float, float]:
+    """Start and end of a run of words. Where it begins or ends a segment it came from, that
+    segment's time; where it was cut out of one, its word's time moved into the pause by up
+    to ``EDGE`` seconds (never past the pause's middle): Whisper's word times run short of
+    the sound, and the pause is where a sentence really ends."""
+    first, last = run.sources[0], run.sources[-1]
+    head, tail = run.words[0], run.words[-1]
+    i = next(k for k, w in enumerate(first.words) if w is head)
+    j = next(k for k, w in enumerate(last.words) if w is tail)
+    if i == 0:
+        start = min(head.start, first.start)
+    else:
+        start = min(head.start, max(head.start - EDGE, (first.words[i - 1].end + head.start) / 2))
+    if j == len(last.words) - 1:
+        end = max(tail.end, last.end)
+    else:
+        end = max(tail.end, min(tail.end + EDGE, (tail.end + last.words[j + 1].start) / 2))
+    return round(start, 3), round(end, 3)
 
 
 def _best_cut(words: list[Word], max_len: float) -> int:

@@ -2,9 +2,11 @@
 
 Whisper sometimes returns nothing for a stretch of speech inside a window: its timestamps
 jump past a short reply ("I vote yes.") or the last words before the window ends. On hard
-audio this loses whole utterances without a trace. Each run of VAD speech spans that no
-segment touches is transcribed again, on its own, and what Whisper hears there takes its
-place in the stream. Lazy: a run is handled when the first segment after it arrives.
+audio this loses whole utterances without a trace. VAD speech between two segments is
+transcribed again, on its own, and what Whisper hears there takes its place in the stream:
+a stretch no segment touches from ``MIN_GAP`` seconds, the uncovered part of one a segment
+touches from ``MIN_PART`` (shorter, it is Whisper's loose timing, not lost speech). Lazy:
+the speech before a segment is handled when that segment arrives.
 
 The spans should be tight (no padding, split at short pauses), so that a segment whose
 times fall a little short of its speech does not count as missing it.
@@ -18,7 +20,8 @@ from typing import Callable, Iterable, Iterator
 
 from transcription.types import Segment
 
-MIN_GAP = 0.3  # seconds of untouched speech worth a second listen
+MIN_GAP = 0.3  # seconds of speech no segment touches worth a second listen
+MIN_PART = 1.0  # ... of the uncovered part of speech a segment touches (less is Whisper's timing)
 PAD = 0.2  # seconds of audio either side of it, short of the neighbouring segments
 
 
@@ -28,22 +31,31 @@ def fill_gaps(
     listen: Callable[[float, float], Iterable[Segment]],
 ) -> Iterator[Segment]:
     """``segments`` in time order, with ``listen(start, end)``'s segments put in between
-    for every run of ``speech`` spans (same time base) that no segment overlaps."""
+    wherever ``speech`` (spans in the same time base) lies outside every segment."""
     spans = deque(sorted(speech))
     heard_to = -math.inf  # the end of the last segment so far
 
     def missed(before: float) -> Iterator[Segment]:
-        run = None  # the untouched spans between two segments, heard again as one
-        while spans and spans[0][1] <= before:
+        """The speech between the last segment and ``before``, heard again as one run."""
+        run, untouched, uncovered = None, 0.0, 0.0
+        while spans and spans[0][0] < before:
             start, end = spans.popleft()
-            run = (run[0] if run else start, end)
-        if run and run[1] - run[0] >= MIN_GAP:
+            if end > before:  # it runs on under the next segment: the rest waits
+                spans.appendleft((before, end))
+            lo, hi = max(start, heard_to), min(end, before)
+            if hi > lo:
+                run = (run[0] if run else lo, hi)
+                uncovered += hi - lo
+                untouched += hi - lo if start > heard_to and end < before else 0.0
+        if run and (untouched >= MIN_GAP or uncovered >= MIN_PART):
             yield from listen(max(run[0] - PAD, heard_to, 0.0), min(run[1] + PAD, before))
 
     for seg in segments:
         yield from missed(seg.start)
-        while spans and spans[0][0] < seg.end:  # this segment touches them
-            spans.popleft()
         heard_to = max(heard_to, seg.end)
+        while spans and spans[0][1] <= heard_to:  # covered by this segment
+            spans.popleft()
+        if spans and spans[0][0] < heard_to:
+            spans[0] = (heard_to, spans[0][1])
         yield seg
     yield from missed(math.inf)
