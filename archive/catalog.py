@@ -196,6 +196,16 @@ def m004_speakers(db: Database) -> None:
     db["speaker_turns"].create_index(["recording_id", "start"])
 
 
+@migrations()
+def m005_index_pending(db: Database) -> None:
+    """Recordings whose index may be older than their catalog rows: an edit marks its
+    recording in the same transaction as the change and clears the mark once the index
+    has committed, so a crash in between (kill -9) leaves the mark for the next writer
+    and for ``check`` (:mod:`archive.recordings`)."""
+    db["recordings"].add_column("index_pending", int, not_null_default=0)
+    db["recordings"].create_index(["index_pending"])
+
+
 NO_SPEECH = "no speech found (silence or music); nothing to index"
 
 
@@ -294,6 +304,20 @@ class Catalog:
             self.db.execute("DELETE FROM voices WHERE recording_id = ?", [recording_id])
             self.db.execute("DELETE FROM speaker_turns WHERE recording_id = ?", [recording_id])
             self.db.execute("DELETE FROM recordings WHERE id = ?", [recording_id])
+
+    def mark_index_pending(self, recording_ids: Iterable[int], pending: bool = True) -> None:
+        """Mark (or unmark) recordings whose index documents may be out of date. A row
+        that already says so is not written (clearing no mark writes nothing: a full disk)."""
+        for rid in recording_ids:
+            self.db.execute("UPDATE recordings SET index_pending = ? WHERE id = ? AND index_pending != ?",
+                            [int(pending), rid, int(pending)])
+
+    def index_pending(self) -> list[int]:
+        """Recordings an interrupted edit left marked (see m005_index_pending); none in a
+        catalog an older version made and that is opened read-only (not migrated)."""
+        if "index_pending" not in self.db["recordings"].columns_dict:
+            return []
+        return [r[0] for r in self.db.execute("SELECT id FROM recordings WHERE index_pending = 1 ORDER BY id").fetchall()]
 
     def bodies(self) -> list[str]:
         return [

@@ -12,6 +12,7 @@ import ffmpeg
 
 from archive.citation import citation
 from archive.exports import ExportError, load_transcript, safe_filename
+from archive.outputs import output_path
 from transcription.audio import ffmpeg_exe, media_arg, time_limit
 
 CLIP_FORMATS = {
@@ -52,6 +53,11 @@ def quote_between(segments: list[dict], start: float, end: float) -> tuple[str, 
     return "".join(words).strip(), speaker
 
 
+def default_clip_name(rec, start: float, fmt: str) -> str:
+    """The file name a clip gets when none is given: date, title and start second."""
+    return safe_filename(f"{rec.date or ''} {rec.title} {int(start)}s".strip()) + f".{fmt}"
+
+
 def make_clip(
     archive,
     recording_id: int,
@@ -78,8 +84,7 @@ def make_clip(
     b = min(duration, end + max(0.0, pad)) if duration else end + max(0.0, pad)
     quote, speaker = quote_between(data.segments, start, end)
     cite = citation(quote or "(no transcript)", speaker=speaker, body=rec.body, title=rec.title, date=rec.date, seconds=start)
-    if out is None:
-        out = Path(safe_filename(f"{rec.date or ''} {rec.title} {int(start)}s".strip()) + f".{fmt}")
+    out = output_path(archive, out if out is not None else Path(default_clip_name(rec, start, fmt)))
     tags = {"title": f"{rec.title} at {int(start // 60)}:{start % 60:04.1f}", "artist": rec.body or "", "date": rec.date or "",
             "album": rec.title, "comment": cite}
     target = media_arg(out)  # never read as an option (-o=-foo.mp3), whatever the name

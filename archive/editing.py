@@ -1,5 +1,8 @@
 """Human edits: metadata, corrected segment text, speakers. Each is written under the
 archive's write lock and re-indexed at once, so corrected words become searchable.
+The change marks its recording "index pending" in the same transaction; the mark goes
+once the index has committed, so an edit killed in between is re-indexed later
+(:func:`archive.recordings.index_pending_recordings`) and ``check`` reports it meanwhile.
 
 Corrections keep Whisper's text in ``original_text``. Word timings are carried over
 to the corrected words by aligning the two word sequences; inserted words get times
@@ -10,8 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from archive import schema
-from archive import speakers
+from archive import schema, speakers
 from archive.alignment import align_words
 from archive.recordings import index_recording
 
@@ -27,10 +29,11 @@ def correct_segment(archive, segment_id: int, text: str) -> dict:
         if seg is None:
             raise ValueError(f"no segment {segment_id}")
         words = align_words(catalog.words(segment_id), text, seg["start"], seg["end"])
+        rid = catalog.recording_of(seg)
         with archive.db.atomic():
             catalog.update_segment(segment_id, text=text, original_text=seg["original_text"] or seg["text"])
             catalog.replace_words(segment_id, words)
-        rid = catalog.recording_of(seg)
+            catalog.mark_index_pending([rid])  # until the index has it (see index_recording)
         index_recording(archive, rid)
     return catalog.segment(segment_id)
 
@@ -66,5 +69,7 @@ def edit_recording(archive, recording_id: int, **fields) -> None:
         if archive.catalog.recording(recording_id) is None:
             raise ValueError(f"no recording {recording_id}")
         if allowed:
-            archive.catalog.update_recording(recording_id, **allowed)
+            with archive.db.atomic():
+                archive.catalog.update_recording(recording_id, **allowed)
+                archive.catalog.mark_index_pending([recording_id])  # until the index has it
             index_recording(archive, recording_id)

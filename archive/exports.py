@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from archive.citation import citation
+from archive.outputs import output_path
 from archive.catalog import Recording
 from archive.transcripts import TranscriptData, read_transcript
 from transcription import formats
@@ -26,13 +27,18 @@ class ExportError(ValueError):
     pass
 
 
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes a name: room left for an extension
+
+
 def safe_filename(name: str, default: str = "recording", max_len: int = 80) -> str:
-    """A file name from a title: no path separators, no traversal, no control characters."""
+    """A file name from a title: no path separators, no traversal, no control characters;
+    at most ``max_len`` characters and MAX_NAME_BYTES bytes of UTF-8 (never half a character)."""
     name = unicodedata.normalize("NFKC", name or "")
     name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]+", " ", name)
     name = " ".join(name.split()).strip(" .")
     name = name.replace("..", ".")
-    return (name[:max_len].rstrip(" .") or default)
+    name = name[:max_len].encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore")
+    return name.rstrip(" .") or default
 
 
 def load_transcript(archive, recording_id: int) -> TranscriptData:
@@ -150,6 +156,8 @@ def export_transcript(archive, recording_id: int, fmt: str, out: Optional[Path])
     """Write to ``out`` (or return the text, for stdout). docx needs a file."""
     if fmt not in TRANSCRIPT_FORMATS:
         raise ExportError(f"unknown format {fmt!r} (choose from {', '.join(TRANSCRIPT_FORMATS)})")
+    if out is not None:
+        out = output_path(archive, out)
     data = load_transcript(archive, recording_id)
     if data.transcript is None:
         raise ExportError(f"recording {recording_id} has no transcript yet (status: {data.recording.status})")
@@ -199,10 +207,12 @@ def result_rows(hits: Iterable[Any]) -> Iterable[dict]:
         }
 
 
-def write_results(hits: Iterable[Any], out: Path) -> int:
+def write_results(archive, hits: Iterable[Any], out: Path) -> int:
+    """Write search hits as a dataset (csv or jsonl, from the name) outside ``archive``."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in RESULT_FORMATS:
         raise ExportError(f"results export must end in .csv or .jsonl, not {out.name!r}")
+    out = output_path(archive, out)
     n = 0
     with open(out, "w", encoding="utf-8", newline="") as fh:
         if fmt == "csv":
@@ -235,14 +245,22 @@ def catalog_rows(archive) -> list[dict]:
     return rows
 
 
-def export_catalog(archive, fmt: str) -> str:
+def export_catalog(archive, fmt: str, out: Optional[Path] = None) -> Optional[str]:
+    """Every recording's metadata as csv or json: written to ``out``, or returned (stdout)."""
+    if fmt not in ("csv", "json"):
+        raise ExportError(f"unknown catalog format {fmt!r} (choose csv or json)")
+    if out is not None:
+        out = output_path(archive, out)
     rows = catalog_rows(archive)
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    if fmt == "csv":
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=[*CATALOG_FIELDS, "transcript_engine", "transcript_model"])
         writer.writeheader()
         writer.writerows(rows)
-        return buf.getvalue()
-    raise ExportError(f"unknown catalog format {fmt!r} (choose csv or json)")
+        text = buf.getvalue()
+    if out is None:
+        return text
+    out.write_text(text, encoding="utf-8")
+    return None

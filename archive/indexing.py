@@ -6,6 +6,7 @@ The catalog is the source of truth: :func:`reindex` rebuilds the index from it, 
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
@@ -14,6 +15,7 @@ from archive import media
 from archive.alignment import align_words, words_fit
 from archive.recordings import recording_doc
 from archive.status import Status
+from archive.store import ArchiveError, disk_full
 
 ORPHANED = "orphaned-media"  # repair moves media no recording refers to here (never deletes it)
 
@@ -21,14 +23,24 @@ CHECK_FIELDS = ("index_without_catalog", "catalog_without_media", "media_without
 
 
 def reindex(archive, progress=None) -> int:
-    """Rebuild the whole index from the catalog. Returns the number of recordings indexed."""
+    """Rebuild the whole index from the catalog (caller holds the write lock). Returns the
+    number of recordings indexed.
+
+    The new index is built beside the current one, which readers keep searching, and
+    swapped in only when it is complete; a failure (a full disk) leaves the current one
+    as it was and raises ArchiveError with one line."""
     recs = [r for r in archive.catalog.recordings() if archive.catalog.current_transcript(r.id)]
-    index = archive.reset_index()
-    with index.writer() as writer:
-        for i, rec in enumerate(recs, 1):
-            writer.add_recording(recording_doc(archive.catalog, rec))
-            if progress:
-                progress(i, len(recs))
+    try:
+        with archive.building_index() as index, index.writer() as writer:
+            for i, rec in enumerate(recs, 1):
+                writer.add_recording(recording_doc(archive.catalog, rec))
+                if progress:
+                    progress(i, len(recs))
+    except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or disk_full(archive.root)
+        reason = "the disk is full" if full else (exc.strerror or str(exc))
+        raise ArchiveError(f"cannot rebuild the search index of {archive.root} (the old one is kept): {reason}") from exc
+    archive.catalog.mark_index_pending(archive.catalog.index_pending(), False)
     for rec in recs:
         if rec.status != Status.INDEXED:
             archive.catalog.update_recording(rec.id, status=Status.INDEXED, progress=1.0, error=None)
@@ -43,8 +55,10 @@ class CheckReport:
     index_out_of_date: list[int] = field(default_factory=list)
     not_indexed: list[int] = field(default_factory=list)
     partial_media: list[str] = field(default_factory=list)
-    # not an inconsistency, but worth saying: imports a crash left for `resume`
+    # not an inconsistency, but worth saying: imports a crash left for `resume`, or that
+    # a live import (``busy``: a writer holds the lock) is still making
     unfinished: list[int] = field(default_factory=list)
+    busy: bool = False
 
     @property
     def clean(self) -> bool:
@@ -55,7 +69,8 @@ class CheckReport:
             "index_without_catalog": "in the index but not in the catalog: recording",
             "catalog_without_media": "media file missing for recording",
             "media_without_catalog": "media file not in the catalog:",
-            "index_out_of_date": "index text differs from the transcript of recording",
+            "index_out_of_date": "index differs from the catalog (text, speakers, times, title, body, date or kind) "
+                                 "for recording",
             "not_indexed": "transcribed but missing from the index: recording",
             "partial_media": "half-copied media left by a crash:",
         }
@@ -64,18 +79,27 @@ class CheckReport:
                 yield f"{label} {item}"
 
     def notes(self) -> Iterator[str]:
+        if self.busy:
+            yield "an import or edit is running (the archive's write lock is held): check again when it finishes"
         for rid in self.unfinished:
-            yield f"import of recording {rid} is unfinished: run `council-archive resume` to finish it"
+            if self.busy:
+                yield f"recording {rid} is not finished yet"
+            else:
+                yield f"import of recording {rid} is unfinished: run `council-archive resume` to finish it"
 
     def to_dict(self) -> dict:
-        fields = (*CHECK_FIELDS, "partial_media", "unfinished")
+        fields = (*CHECK_FIELDS, "partial_media", "unfinished", "busy")
         return {f: getattr(self, f) for f in fields} | {"clean": self.clean}
 
 
 def check(archive) -> CheckReport:
-    report = CheckReport()
+    """Compare catalog, index and media. Every recording's index documents are compared
+    field by field with what the catalog makes of it (:func:`recording_doc`), and a
+    recording an interrupted edit left marked is out of date whatever the comparison says."""
+    report = CheckReport(busy=archive.writer_busy())
     catalog = archive.catalog
     recs = {r.id: r for r in catalog.recordings()}
+    pending = set(catalog.index_pending())
     indexed_ids = archive.index.recording_ids()
     report.index_without_catalog = sorted(indexed_ids - set(recs))
     stored = set()
@@ -89,18 +113,18 @@ def check(archive) -> CheckReport:
             report.unfinished.append(rec.id)
             continue
         doc = recording_doc(catalog, rec)
-        expected = {s.segment_id: s.text for s in doc.segments}
         if rec.id not in indexed_ids:
-            if expected:
+            if doc.segments:
                 report.not_indexed.append(rec.id)
             continue
-        if archive.index.segment_texts(rec.id) != expected:
+        if rec.id in pending or not archive.index.holds(doc):
             report.index_out_of_date.append(rec.id)
     if archive.media_dir.exists():
         for entry in sorted(os.listdir(archive.media_dir)):
             if not entry.startswith(".") and entry not in stored:
                 report.media_without_catalog.append(entry)
-    report.partial_media = [p.name for p in media.partial_files(archive.media_dir)]
+    if not report.busy:  # else the live import's copy in progress
+        report.partial_media = [p.name for p in media.partial_files(archive.media_dir)]
     return report
 
 
@@ -109,15 +133,17 @@ def repair(archive, report: Optional[CheckReport] = None) -> list[str]:
     report = report or check(archive)
     done = []
     if report.index_without_catalog or report.index_out_of_date or report.not_indexed:
+        stale = sorted(set(report.index_out_of_date) | set(report.not_indexed))
         with archive.index.writer() as writer:
             for rid in report.index_without_catalog:
                 writer.delete_recording(rid)
                 done.append(f"removed recording {rid} from the index (not in the catalog)")
-            for rid in sorted(set(report.index_out_of_date) | set(report.not_indexed)):
+            for rid in stale:
                 realigned = _realign_words(archive, rid)
                 writer.add_recording(recording_doc(archive.catalog, archive.catalog.recording(rid)))
                 done.append(f"re-indexed recording {rid} from the catalog"
                             + (f" (word times re-aligned to the text of {realigned} segment(s))" if realigned else ""))
+        archive.catalog.mark_index_pending(stale, False)
     for name in report.partial_media:
         (archive.media_dir / name).unlink(missing_ok=True)
         done.append(f"deleted half-copied media {name}")

@@ -67,3 +67,19 @@ def write_lock(lock_path: str, timeout: float = 10.0, poll: float = 0.1) -> Iter
             _unlock(fd)
     finally:
         os.close(fd)
+
+
+def lock_held(lock_path: str) -> bool:
+    """True when a writer holds the lock now. Takes it for an instant if it is free (a
+    writer that starts meanwhile waits, as for any writer); never creates the lock file."""
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        if not _try_lock(fd):
+            return True
+        _unlock(fd)
+        return False
+    finally:
+        os.close(fd)

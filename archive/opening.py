@@ -1,16 +1,23 @@
 """Opening an archive: the one place that decides to rebuild its search index.
 
 :class:`archive.store.Archive` only says that its index needs rebuilding (an older
-version built it); :func:`open_archive` rebuilds it from the catalog, the source of
-truth, before anything searches. The CLI, the desktop app and tests open archives here.
+version built it); :func:`ensure_index` rebuilds it from the catalog, the source of
+truth, before anything searches, the same way ``reindex`` does (a new index beside the
+old one, swapped in when complete). It also re-indexes the recordings an interrupted
+edit left marked. The CLI, the desktop app and tests open archives here.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 from archive.indexing import reindex
+from archive.locking import ArchiveBusyError
+from archive.recordings import index_pending_recordings
 from archive.store import Archive, IndexNeedsRebuild
+
+log = logging.getLogger(__name__)
 
 REBUILD_LOCK_TIMEOUT = 60.0  # seconds to wait for another writer before rebuilding
 
@@ -21,13 +28,32 @@ def ensure_index(archive: Archive) -> bool:
     written (a read-only archive), ArchiveBusyError if the writer lock stays taken."""
     try:
         archive.index
-        return False
     except IndexNeedsRebuild:
         if archive.read_only:
             raise
-    with archive.writing(timeout=REBUILD_LOCK_TIMEOUT):
-        reindex(archive)
-    return True
+        with archive.writing(timeout=REBUILD_LOCK_TIMEOUT):
+            reindex(archive)
+        return True
+    _finish_interrupted_edits(archive)
+    return False
+
+
+def _finish_interrupted_edits(archive: Archive) -> None:
+    """Re-index what an edit killed before its index commit left marked. Only when no
+    writer is at work: a live edit holds the lock (its mark is not stale), and the next
+    opening does it otherwise; ``check`` reports the marks meanwhile."""
+    if archive.read_only or not archive.catalog.index_pending():
+        return
+    try:
+        with archive.writing(timeout=0):
+            done = index_pending_recordings(archive)
+    except ArchiveBusyError:
+        log.info("recordings %s wait for re-indexing: a writer is at work", archive.catalog.index_pending())
+        return
+    except Exception:  # e.g. a full disk: reading goes on; the marks stay for later and for `check`
+        log.warning("cannot re-index the recordings an interrupted edit left", exc_info=True)
+        return
+    log.warning("re-indexed recordings %s, whose edit was interrupted", done)
 
 
 def open_archive(root: str | os.PathLike, *, create: bool = True) -> Archive:

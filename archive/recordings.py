@@ -31,13 +31,25 @@ def recording_doc(catalog: Catalog, rec: Recording) -> RecordingDoc:
 
 
 def index_recording(archive, recording_id: int) -> None:
-    """Upsert one recording's documents (caller holds the archive's write lock)."""
+    """Upsert one recording's documents (caller holds the archive's write lock), then
+    clear its "index pending" mark (an edit sets it with its change)."""
     rec = archive.catalog.recording(recording_id)
     with archive.index.writer() as writer:
         if rec is None:
             writer.delete_recording(recording_id)
         else:
             writer.add_recording(recording_doc(archive.catalog, rec))
+    if rec is not None:
+        archive.catalog.mark_index_pending([recording_id], False)
+
+
+def index_pending_recordings(archive) -> list[int]:
+    """Re-index the recordings an interrupted edit left marked (caller holds the write
+    lock). Returns their ids."""
+    pending = archive.catalog.index_pending()
+    for rid in pending:
+        index_recording(archive, rid)
+    return pending
 
 
 def remove_recording(archive, recording_id: int) -> None:

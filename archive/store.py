@@ -18,7 +18,7 @@ from typing import Iterator, Optional
 from sqlite_utils import Database
 
 from archive.catalog import Catalog, Recording, open_db
-from archive.locking import write_lock
+from archive.locking import lock_held, write_lock
 
 log = logging.getLogger(__name__)
 
@@ -71,25 +71,27 @@ class Archive:
     LOCK = ".write.lock"
 
     def __init__(self, root: str | os.PathLike, *, create: bool = True):
+        """Open the archive at ``root``; with ``create``, make one there if there is none
+        (only an import, or the app, creates an archive). Without it, a folder that holds
+        no archive is refused and left as it is."""
         self.root = Path(root).expanduser().resolve()
+        catalog_path = self.root / self.CATALOG
+        if not create and not catalog_path.is_file():
+            raise ArchiveError(f"no archive at {self.root}")
         if not self.root.exists():
-            if not create:
-                raise ArchiveError(f"no archive at {self.root}")
             try:
                 self.root.mkdir(parents=True, mode=0o700)
             except OSError as exc:
                 raise ArchiveError(f"cannot create the archive folder {self.root}: {exc.strerror}") from exc
+        elif not self.root.is_dir():
+            raise ArchiveError(f"{'cannot create an' if create else 'no'} archive at {self.root}: it is not a folder")
         self.read_only_reason: Optional[str] = None
         if not os.access(self.root, os.W_OK):
             self.read_only = True
             self.read_only_reason = "is read-only"
         else:
             self.read_only = False
-            try:
-                os.chmod(self.root, 0o700)  # private by default: only the user can look inside
-            except OSError:
-                log.warning("cannot make the archive folder %s private", self.root, exc_info=True)
-        catalog_path = self.root / self.CATALOG
+            self._make_private()
         try:
             if self.read_only:
                 self.db = open_catalog_read_only(catalog_path)
@@ -137,14 +139,41 @@ class Archive:
                 ) from exc
         return self._index
 
-    def reset_index(self):
-        """Replace the index with a new, empty one (``reindex`` then fills it)."""
+    @contextmanager
+    def building_index(self):
+        """A new, empty search index to fill, beside the current one (which readers keep
+        using); it replaces the current one atomically when the block ends without
+        error, and is removed on error. The caller holds the write lock."""
         from index import SearchIndex  # see ``index`` above
 
-        if self._index is not None:
-            self._index.close()
-        self._index = SearchIndex.create(self.root / self.INDEX)
-        return self._index
+        with SearchIndex.building(self.root / self.INDEX) as fresh:
+            yield fresh
+        # self._index, if open, follows the new generation at its next use
+
+    def writer_busy(self) -> bool:
+        """True while another import or edit holds the write lock (nothing waits)."""
+        return lock_held(str(self.root / self.LOCK))
+
+    def _make_private(self) -> None:
+        """Only the user may read the archive: its folders 0700, the catalog (and SQLite's
+        -wal and -shm, which take the catalog's mode) and the index 0600. Done on every
+        writable open, so archives made by earlier versions become private too."""
+        from index.generations import make_private  # light: no Whoosh
+
+        catalog = self.root / self.CATALOG
+        try:
+            os.chmod(self.root, 0o700)
+            if not catalog.exists():  # SQLite would make it with the umask's mode
+                os.close(os.open(catalog, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            for path in (catalog, *(self.root / f"{self.CATALOG}{suffix}" for suffix in ("-wal", "-shm"))):
+                if path.is_file() and path.stat().st_mode & 0o777 != 0o600:
+                    os.chmod(path, 0o600)
+            if (self.root / self.MEDIA).is_dir():
+                os.chmod(self.root / self.MEDIA, 0o700)
+        except OSError:
+            log.warning("cannot make the archive %s private", self.root, exc_info=True)
+        if (self.root / self.INDEX).is_dir():
+            make_private(self.root / self.INDEX)
 
     @contextmanager
     def writing(self, timeout: float = 10.0) -> Iterator["Archive"]:

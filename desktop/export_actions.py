@@ -152,8 +152,7 @@ class ExportActions:
         return self.export_clip(float(hit.start), float(hit.end), int(hit.recording_id))
 
     def export_clip(self, start: float, end: float, recording_id: Optional[int] = None) -> Optional[Path]:
-        from archive.clips import make_clip
-        from archive.exports import safe_filename
+        from archive.clips import default_clip_name, make_clip
 
         archive = self.window.archive
         rid = recording_id if recording_id is not None else self.window.recording_view.recording_id
@@ -164,7 +163,7 @@ class ExportActions:
         options = self.ask_clip_options(start, end, rec)
         if options is None:
             return None
-        default = safe_filename(f"{rec.date or ''} {rec.title} {int(options.start)}s".strip()) + f".{options.fmt}"
+        default = default_clip_name(rec, options.start, options.fmt)
         filters = sorted(CLIP_FILTERS, key=lambda f: f[1] != options.fmt)  # the chosen format first
         path = self.ask_save_path("Export clip", default, filters)
         if not path:
@@ -195,7 +194,7 @@ class ExportActions:
         if not path:
             return None
         out = Path(path)
-        n = self._run("Exporting the results", lambda: write_results(searching.all_hits(request), out))
+        n = self._run("Exporting the results", lambda: write_results(self.window.archive, searching.all_hits(request), out))
         if n is None:
             return None
         self._say(f"Saved {n} hit{'s' if n != 1 else ''} for “{request.query.strip()}” to {out}", 8000)

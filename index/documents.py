@@ -66,37 +66,48 @@ def _tail(lay: Layout | None, n_words: int):
     return text, lay.chars[:k], lay.starts[:k], lay.ends[:k]
 
 
-def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS,
-                      numbers: bool = True) -> Iterator[dict]:
+def _stored(doc: RecordingDoc, overlap_words: int) -> Iterator[tuple]:
+    """Per segment: (segment, layout, overlap text, the stored tuple "d")."""
     rid = int(doc.recording_id)
-    srid = str(rid)
-    date_int = to_date_int(doc.date)
-    year = "%04d" % (date_int // 10000) if date_int else None
     date_s = doc.date or None
     title = doc.title or ""
     segs = doc.segments
     layouts = [layout(s) for s in segs]
-    seg_an = [analyze(lay.text, numbers) for lay in layouts]    # analyzed once
-    sort_prefix = date_sort_prefix(date_int, rid)
     for i, seg in enumerate(segs):
         lay = layouts[i]
         nxt = segs[i + 1] if i + 1 < len(segs) else None
         tail_text, tchars, tstarts, tends = _tail(
             layouts[i + 1] if nxt is not None else None, overlap_words)
-        own_terms, own_surf = seg_an[i]
+        tail_start = nxt.start if nxt is not None else seg.end
+        d = (rid, int(seg.segment_id), float(seg.start), float(seg.end), title, doc.body,
+             doc.kind, date_s, seg.speaker, seg.text, lay.disp,
+             encode_words(lay.chars, lay.starts, lay.ends, seg.start),
+             tail_text, float(tail_start),
+             encode_words(tchars, tstarts, tends, tail_start))
+        yield seg, lay, tail_text, d
+
+
+def stored_rows(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS) -> Iterator[tuple]:
+    """The stored tuple ("d") of each of ``doc``'s segments, as the index keeps it."""
+    for _, _, _, d in _stored(doc, overlap_words):
+        yield d
+
+
+def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS,
+                      numbers: bool = True) -> Iterator[dict]:
+    srid = str(int(doc.recording_id))
+    date_int = to_date_int(doc.date)
+    year = "%04d" % (date_int // 10000) if date_int else None
+    title = doc.title or ""
+    sort_prefix = date_sort_prefix(date_int, int(doc.recording_id))
+    for seg, lay, tail_text, d in _stored(doc, overlap_words):
+        own_terms, own_surf = analyze(lay.text, numbers)
         if tail_text:
             # the overlap is analyzed on its own, exactly as snippets.locate
             # re-reads it (a number cut at its end reads the same both ways)
             tail_terms, tail_surf = analyze(tail_text, numbers)
         else:
             tail_terms, tail_surf = [], []
-        tail_start = nxt.start if nxt is not None else seg.end
-        sid = int(seg.segment_id)
-        d = (rid, sid, float(seg.start), float(seg.end), title, doc.body, doc.kind,
-             date_s, seg.speaker, seg.text, lay.disp,
-             encode_words(lay.chars, lay.starts, lay.ends, seg.start),
-             tail_text, float(tail_start),
-             encode_words(tchars, tstarts, tends, tail_start))
         value = (lay.text, tail_text, own_terms, tail_terms)
         fields = {
             "rid": srid,
@@ -114,6 +125,6 @@ def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS,
         if seg.speaker:
             fields["speaker"] = seg.speaker
         if date_int:
-            fields["date"] = date_s
+            fields["date"] = d[7]
             fields["year"] = year
         yield fields

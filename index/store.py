@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.query import And
 
-from . import collect
+from . import collect, generations
 from ._whoosh_internals import current_searcher, new_writer
 from .analysis import gram_mode
-from .documents import segment_documents, stored_dict
+from .documents import segment_documents, stored_dict, stored_rows
+from .generations import INDEX_NAME, META_FILE
 from .engine import Evaluator
 from .model import (Hit, IndexBusyError, IndexVersionError, QueryError, RecordingDoc,
                     SearchResults)
@@ -30,15 +32,18 @@ from .variants import group_index
 
 log = logging.getLogger(__name__)
 
-INDEX_NAME = "segments"
-META_FILE = "council_index.json"
 MAX_LIMIT = 1000
 # "Did you mean" is offered when a search finds fewer hits than this
 SUGGEST_BELOW = 3
 
 
 class SearchIndex:
-    """A Whoosh index of transcript segments at ``path`` (created if missing).
+    """A Whoosh index of transcript segments in the folder ``path`` (created if missing).
+
+    The folder holds generations of the index (:mod:`index.generations`): a
+    :meth:`building` block makes a new one beside the current one and swaps it in
+    atomically. An open SearchIndex follows the swap at its next search or writer;
+    until then it keeps reading the generation it has open.
 
     ``common_grams`` (True/"both", "either" = Lucene rule, False/"off") and
     ``spoken_numbers`` (numbers canonicalized at analysis time: "three" = "3";
@@ -48,8 +53,21 @@ class SearchIndex:
 
     def __init__(self, path: str | os.PathLike, *, common_grams=True,
                  spoken_numbers: bool = True):
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(path)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._settings = (common_grams, bool(spoken_numbers))
+        self._lock = threading.RLock()
+        self._searcher = None
+        # "numpy" (engine.Evaluator) or "whoosh" (Whoosh matchers/collectors,
+        # the slow reference path used by tests and the benchmark baseline)
+        self.engine = "numpy"
+        self._open()
+
+    def _open(self):
+        """Open the current generation (creating the index if there is none)."""
+        self._token = generations.token(self.folder)
+        self.path = generations.current(self.folder)
+        self.path.mkdir(exist_ok=True, mode=0o700)
         # No mmap: Whoosh's compound-segment reader would copy every mmapped
         # segment file into a BytesIO when a searcher opens (the whole index
         # in RAM, ~0.3 s per re-open at 1,000 h); plain reads are as fast here.
@@ -64,41 +82,55 @@ class SearchIndex:
                     f"the search index at {self.path} can't be opened ({e}); "
                     "rebuild it") from None
         else:
+            common_grams, numbers = self._settings
             mode = gram_mode(common_grams)
-            self._ix = storage.create_index(build_schema(mode, bool(spoken_numbers)),
+            self._ix = storage.create_index(build_schema(mode, numbers),
                                             indexname=INDEX_NAME)
-            self._write_meta(mode, bool(spoken_numbers))
+            self._write_meta(mode, numbers)
+            generations.make_private(self.path)
         self.schema = self._ix.schema
         self.gram_mode = self.schema["text"].gram_mode
         self.spoken_numbers = bool(getattr(self.schema["text"], "numbers", True))
         pschema = parser_schema(self.schema)
         self._parser = make_parser(pschema)
         self._exact_parser = make_parser(pschema, "exact")
-        self._searcher = None
         self._cache = collect.ColumnCache()
-        # "numpy" (engine.Evaluator) or "whoosh" (Whoosh matchers/collectors,
-        # the slow reference path used by tests and the benchmark baseline)
-        self.engine = "numpy"
-        self._lock = threading.RLock()
+
+    def _follow(self):
+        """Re-open on the current generation if a rebuild swapped in a new one."""
+        if generations.token(self.folder) == self._token:
+            return
+        with self._lock:
+            if generations.token(self.folder) == self._token:
+                return
+            self._close_ix()
+            self._open()
 
     # -- lifecycle ---------------------------------------------------------
 
     @classmethod
     def create(cls, path, *, common_grams=True, spoken_numbers=True) -> "SearchIndex":
-        """Wipe the index at ``path`` and create a fresh, empty one (only the
-        index's own files are removed; anything else in the folder stays)."""
-        p = Path(path)
-        if p.is_dir():
-            for child in p.iterdir():
-                name = child.name
-                if not (name == META_FILE or name.startswith(INDEX_NAME)
-                        or name.startswith("_" + INDEX_NAME)):
-                    continue
-                if child.is_dir():
-                    shutil.rmtree(child, ignore_errors=True)
-                else:
-                    child.unlink()
-        return cls(p, common_grams=common_grams, spoken_numbers=spoken_numbers)
+        """Replace the index at ``path`` with a fresh, empty one (atomically, as
+        :meth:`building` does; anything else in the folder stays)."""
+        with cls.building(path, common_grams=common_grams, spoken_numbers=spoken_numbers):
+            pass
+        return cls(path)
+
+    @classmethod
+    @contextmanager
+    def building(cls, path, *, common_grams=True, spoken_numbers=True) -> Iterator["SearchIndex"]:
+        """A new, empty index beside the current one in the folder ``path``, to fill.
+
+        When the block ends without error it replaces the current index in one
+        atomic step; on error (a full disk) it is removed and the current index is
+        left as it was. Readers keep the current index until the swap. The caller
+        holds the one writer's lock (the archive's)."""
+        with generations.building(Path(path)) as gen:
+            fresh = cls(gen, common_grams=common_grams, spoken_numbers=spoken_numbers)
+            try:
+                yield fresh
+            finally:
+                fresh.close()
 
     def _meta_path(self) -> Path:
         return self.path / META_FILE
@@ -120,12 +152,15 @@ class SearchIndex:
                 f"(schema {meta.get('schema_version')!r}, need {SCHEMA_VERSION}); "
                 "rebuild it")
 
+    def _close_ix(self):
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self._ix.close()
+
     def close(self):
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
-            self._ix.close()
+            self._close_ix()
 
     def __enter__(self):
         return self
@@ -139,6 +174,7 @@ class SearchIndex:
         Only one writer can be open at a time (across processes too): if the
         lock can't be had within ``timeout`` seconds, IndexBusyError.
         """
+        self._follow()
         return IndexWriter(self, limitmb=limitmb, timeout=timeout)
 
     # -- reading -----------------------------------------------------------
@@ -146,6 +182,7 @@ class SearchIndex:
     def _current_searcher(self):
         """Searcher on the latest commit (cheap generation check per call;
         a new searcher, never ``refresh()``: see _whoosh_internals)."""
+        self._follow()
         s = current_searcher(self._ix, self._searcher)
         if s is not self._searcher:
             self._searcher = s
@@ -174,6 +211,20 @@ class SearchIndex:
                 d = stored_dict(s.stored_fields(docnum)["d"])
                 out[d["sid"]] = d["text"]
             return out
+
+    def holds(self, doc: RecordingDoc) -> bool:
+        """True when the index holds exactly ``doc``: the same segments, each with the
+        same stored fields (text, speaker, times, word times, the next segment's
+        overlap, title, body, kind, date). What is searched is made from the same
+        document at the same time, so this is what ``check`` compares."""
+        expected = {row[1]: row for row in stored_rows(doc)}
+        with self._lock:
+            s = self._current_searcher()
+            found = {}
+            for docnum in s.document_numbers(rid=str(int(doc.recording_id))):
+                d = tuple(s.stored_fields(docnum)["d"])
+                found[d[1]] = d
+        return found == expected
 
     def search(self, query: str, *, body=None, speaker=None, kind=None,
                date_from: str | None = None, date_to: str | None = None,
@@ -368,6 +419,8 @@ class IndexWriter:
         if not self._closed:
             self._closed = True
             self._w.commit()
+            generations.make_private(self._index.path)
+            generations.clean(self._index.folder)  # old generations go with the next writer
 
     def cancel(self):
         if not self._closed:

@@ -60,7 +60,12 @@ def run(capsys, *args) -> tuple[int, str, list[str]]:
 
 
 def test_failures_end_in_one_line_and_their_exit_code(tmp_path, capsys):
+    from archive.store import Archive
+
     archive = tmp_path / "archive"
+    assert run(capsys, "--archive", archive, "list") == (EXIT_ERROR, "", [f"council-archive: error: no archive at {archive}"])
+    assert not archive.exists()  # only import (or the app) makes one
+    Archive(archive).close()
     assert run(capsys, "--archive", archive, "list")[:2] == (EXIT_OK, "The archive is empty. Add meetings with: council-archive import FILE...\n")
     cases = [
         (("show", "7"), EXIT_ERROR, "council-archive: error: no recording 7"),

@@ -654,8 +654,9 @@ def test_create_keeps_unrelated_files_and_mode_persists(tmp_path):
 def test_incompatible_index_version_is_reported(tmp_path):
     from index import IndexVersionError
 
-    build(tmp_path, recordings=[R1]).close()
-    (tmp_path / "council_index.json").write_text('{"schema_version": 0}')
+    built = build(tmp_path, recordings=[R1])
+    built.close()
+    (built.path / "council_index.json").write_text('{"schema_version": 0}')  # its generation's
     with pytest.raises(IndexVersionError, match="rebuild"):
         SearchIndex(tmp_path)
     SearchIndex.create(tmp_path).close()           # the reindex path recovers

@@ -774,7 +774,8 @@ def test_check_finds_and_repair_fixes_without_losing_corrections(archive_copy, t
     assert f"media file missing for recording {demo.id}" in problems
     assert f"media file not in the catalog: {stray.name}" in problems
     assert f"media file not in the catalog: {ghost_media[0]}" in problems
-    assert f"index text differs from the transcript of recording {demo.id}" in problems
+    assert f"index differs from the catalog (text, speakers, times, title, body, date or kind) for recording {demo.id}" \
+        in problems
     assert "half-copied media left by a crash" in problems
 
     repaired = ok(cli(archive_dir, "check", "--repair"))
@@ -1054,11 +1055,11 @@ def test_the_archive_is_private(tmp_path):
     assert mode(archive_dir / "media") == 0o700
     files = media_files(archive_dir)
     assert files and all(mode(archive_dir / "media" / f) == 0o600 for f in files)
-    # an existing folder used as an archive is made private too
+    # an existing folder an import makes an archive of is made private too (issue 12: only import may)
     existing = tmp_path / "shared folder"
     existing.mkdir(mode=0o755)
     os.chmod(existing, 0o755)
-    ok(cli(existing, "list"))
+    ok(cli(existing, "import", src))
     assert mode(existing) == 0o700
     # a copy in progress is already private
     marker = tmp_path / "copying"

@@ -28,8 +28,9 @@ def clock(seconds: float, sep: str = ".", hours: bool = True) -> str:
 
 
 def hms(seconds: float) -> str:
-    """``HH:MM:SS`` for people (citations, result lists)."""
-    return clock(seconds)[:8]
+    """``HH:MM:SS`` for people (citations, result lists); 100 hours and more keep every
+    digit of the hours (``432:51:07``)."""
+    return clock(seconds).rpartition(".")[0]
 
 
 def _get(obj: Any, name: str, default=None):

@@ -20,7 +20,7 @@ from typing import Callable, Optional, Sequence
 
 from archive import logs
 from archive.cli import browse, exports, imports, maintenance, search, speakers, transcribe, vocab
-from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, plain
 
 GROUPS = (transcribe, imports, speakers, browse, search, exports, vocab, maintenance)  # the order of --help
 
@@ -58,7 +58,7 @@ def error_line(exc: BaseException) -> Optional[str]:
         message = f"{exc.filename}: {exc.strerror}"
     else:
         message = str(exc)
-    return f"council-archive: error: {message}".splitlines()[0]
+    return plain(f"council-archive: error: {message}".splitlines()[0])
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from archive.catalog import KINDS
-from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json
+from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json, say
 from archive.status import Status
 from archive.transcripts import doubtful, read_transcript
 
@@ -36,8 +36,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         status = r.status if r.status != Status.TRANSCRIBING else f"transcribing {r.progress:.0%}"
         if r.note:
             status += next((f" ({label})" for label in ("no speech", "hard audio") if r.note.startswith(label)), "")
-        print(f"#{r.id:<4} {r.date or '----------'}  {duration(r.duration)}  {r.kind or '':7} {status:12} {r.title}"
-              + (f" — {r.body}" if r.body else ""))
+        say(f"#{r.id:<4} {r.date or '----------'}  {duration(r.duration)}  {r.kind or '':7} {status:12} {r.title}"
+            + (f" — {r.body}" if r.body else ""))
     return EXIT_OK
 
 
@@ -57,19 +57,19 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**rec.__dict__, "transcript": transcript, "segments": segments})
         return EXIT_OK
-    print(f"#{rec.id} {rec.title}")
+    say(f"#{rec.id} {rec.title}")
     for label, value in (("Body", rec.body), ("Date", rec.date), ("Kind", rec.kind), ("Duration", duration(rec.duration)),
                          ("Status", rec.status + (f" ({rec.error})" if rec.error else "")), ("Source", rec.source_path),
                          ("Media", rec.media_path), ("Note", rec.note)):
         if value:
-            print(f"{label:9} {value}")
+            say(f"{label:9} {value}")
     if transcript:
-        print(f"{'Engine':9} {transcript['engine']} {transcript['model'] or ''}".rstrip())
+        say(f"{'Engine':9} {transcript['engine']} {transcript['model'] or ''}".rstrip())
         print()
         for seg in segments:
             speaker = f"{seg['speaker']}{'?' if seg['suggested'] else ''}: " if seg["speaker"] else ""  # ?: suggested
             flag = f" [{seg['flag']}: not indexed]" if seg["flag"] else " [uncertain]" if doubtful(seg) else ""
-            print(f"[{hms(seg['start'])}] {speaker}{seg['text']}{flag}")
+            say(f"[{hms(seg['start'])}] {speaker}{seg['text']}{flag}")
     return EXIT_OK
 
 
@@ -87,7 +87,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         raise UsageError("nothing to change: give --title, --body, --date or --kind")
     with open_archive(args) as archive:
         edit_recording(archive, args.id, **fields)
-    print(f"updated #{args.id}: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
+    say(f"updated #{args.id}: " + ", ".join(f"{k}={v}" for k, v in fields.items()))
     return EXIT_OK
 
 
@@ -102,5 +102,5 @@ def cmd_remove(args: argparse.Namespace) -> int:
             raise CommandError(f"no recording {args.id}")
         with archive.writing():
             remove_recording(archive, args.id)
-    print(f"removed #{rec.id} {rec.title}")
+    say(f"removed #{rec.id} {rec.title}")
     return EXIT_OK

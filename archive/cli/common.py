@@ -1,6 +1,7 @@
 """What every command module shares: exit codes, the two errors a command raises,
 the ``Commands.command`` and ``arg`` decorators that keep a subcommand's arguments next to its
-handler, and small output helpers.
+handler, and the output helpers: every line made from the archive's text goes through
+:func:`say` (or :func:`print_json`), the one place that keeps control characters off the terminal.
 
 A handler takes the parsed arguments and returns an exit code; anything that goes
 wrong is raised, and :func:`archive.cli.main` turns it into one line and an exit code.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Callable
 
@@ -71,9 +73,10 @@ class Commands:
             parser.set_defaults(run=handler)
 
 
-def open_archive(args: argparse.Namespace, create: bool = True, *, current_index: bool = True):
+def open_archive(args: argparse.Namespace, create: bool = False, *, current_index: bool = True):
     """The archive named by ``--archive`` (or the default), with a current index unless
-    ``current_index`` is False (``reindex`` rebuilds it anyway)."""
+    ``current_index`` is False (``reindex`` rebuilds it anyway). Only ``import`` passes
+    ``create``: every other command says "no archive at DIR" and leaves DIR as it is."""
     if not current_index:
         from archive.store import Archive
 
@@ -101,8 +104,27 @@ def recording_id(text: str) -> int:
 ID = arg("id", type=recording_id, metavar="ID")  # the recording a command acts on
 
 
+def plain(text: str) -> str:
+    """Text from the archive (titles, bodies, captions, speakers, file names) as it may reach
+    a terminal: control characters - escape sequences, bidi overrides, line breaks - removed,
+    so nothing stored in the archive can drive the terminal or forge a line of output."""
+    from archive.schema import printable  # the same characters the archive refuses on input
+
+    return printable(text)
+
+
+def say(line: str = "", file=None) -> None:
+    """Print one line made from the archive's text (see :func:`plain`)."""
+    print(plain(line), file=file or sys.stdout)
+
+
+# C1 controls, DEL and bidi overrides, which JSON may carry raw (it escapes only C0 itself)
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def print_json(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text))  # escaped, so nothing is lost
     sys.stdout.write("\n")
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive.cli.common import EXIT_OK, ID, Commands, UsageError, arg, open_archive
+from archive.cli.common import EXIT_OK, ID, Commands, UsageError, arg, open_archive, say
 
 commands = Commands()
 register = commands.register
@@ -25,7 +25,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if text is not None:
         sys.stdout.write(text)
     else:
-        print(f"wrote {out}", file=sys.stderr)
+        say(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -45,8 +45,8 @@ def cmd_clip(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     with open_archive(args) as archive:
         out, cite = make_clip(archive, args.id, start, end, Path(args.output) if args.output else None, args.format, args.pad)
-    print(f"wrote {out}")
-    print(cite)
+    say(f"wrote {out}")
+    say(cite)
     return EXIT_OK
 
 
@@ -57,10 +57,8 @@ def cmd_export_catalog(args: argparse.Namespace) -> int:
     from archive.exports import export_catalog
 
     with open_archive(args) as archive:
-        text = export_catalog(archive, args.format)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
+        text = export_catalog(archive, args.format, Path(args.output) if args.output else None)
+    if text is not None:
         sys.stdout.write(text)
     return EXIT_OK
 

@@ -11,7 +11,8 @@ import sys
 import threading
 
 from archive.catalog import KINDS
-from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, print_json
+from archive.cli.common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, plain,
+                                print_json, say)
 from archive.cli.speakers import SPEAKER_ARGS, speaker_options
 from archive.cli.transcribe import ENGINE_ARGS, transcribe_options
 from archive.progress import ProgressBar
@@ -31,21 +32,21 @@ class ImportProgress:
     def __call__(self, event) -> None:
         if event.stage == Status.DIARIZING and event.message:  # a note: no speakers found, or how to enable them
             self.close()
-            print(f"council-archive: {os.path.basename(event.path)}: {event.message}", file=sys.stderr)
+            say(f"council-archive: {os.path.basename(event.path)}: {event.message}", file=sys.stderr)
         elif event.stage in (Status.TRANSCRIBING, Status.DIARIZING):
             if self.path != (event.path, event.stage):
                 self.close()
                 self.path = (event.path, event.stage)
                 label = os.path.basename(event.path) + (" (speakers)" if event.stage == Status.DIARIZING else "")
-                self.bar = ProgressBar(total=event.duration or 0.0, label=label)
+                self.bar = ProgressBar(total=event.duration or 0.0, label=plain(label))
             self.bar.update_to(event.progress * (event.duration or 0.0))
         elif event.stage in tuple(Outcome):
             self.close()
             if event.stage == Outcome.FAILED:
-                print(f"council-archive: error: {event.message}", file=sys.stderr)
+                say(f"council-archive: error: {event.message}", file=sys.stderr)
             elif event.stage == Outcome.STOPPED:
-                print(f"council-archive: stopped {os.path.basename(event.path)}: `council-archive resume` "
-                      "finishes it", file=sys.stderr)
+                say(f"council-archive: stopped {os.path.basename(event.path)}: `council-archive resume` "
+                    "finishes it", file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -54,14 +55,15 @@ class ImportProgress:
         self.path = None
 
 
-def run_importer(args: argparse.Namespace, work, speakers=None):
-    """``work(importer)`` on the archive, with a progress bar; its import results.
-    ``speakers``: the :class:`archive.diarizing.SpeakerOptions` (None: as each job asked)."""
+def run_importer(args: argparse.Namespace, work, create: bool = False, speakers=None):
+    """``work(importer)`` on the archive (made first with ``create``: only ``import``
+    may), with a progress bar; its import results. ``speakers``: the
+    :class:`archive.diarizing.SpeakerOptions` (None: as each job asked)."""
     from archive.importer import Importer
     from transcription.transcriber import default_cache_dir
 
     progress = ImportProgress()
-    with open_archive(args) as archive:
+    with open_archive(args, create=create) as archive:
         importer = Importer(archive, args.engine, transcribe_options(args), cache_dir=default_cache_dir(), on_event=progress,
                             speakers=speakers)
         try:
@@ -101,13 +103,13 @@ def report(results, as_json: bool) -> int:
             line = f"{r.status:9} {label}{r.title or r.path}"
             if r.status == Outcome.DUPLICATE:
                 line += f" ({r.error})"
-            print(line)
+            say(line)
         if len(results) > 1:
             counts = {s: sum(r.status == s for r in results) for s in Outcome}
             print(", ".join(f"{n} {s}" for s, n in counts.items() if n))
             for r in results:  # a single file's error was already printed as it happened
                 if r.status == Outcome.FAILED:
-                    print(f"  failed: {r.error}", file=sys.stderr)
+                    say(f"  failed: {r.error}", file=sys.stderr)
     if any(r.status in (Outcome.FAILED, Outcome.CANCELLED) for r in results):
         return EXIT_ERROR
     return EXIT_INTERRUPTED if any(r.status == Outcome.STOPPED for r in results) else EXIT_OK
@@ -136,7 +138,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     speakers = speaker_options(args)
     results = run_importer(
         args, lambda importer: importer.import_paths(args.paths, meta, captions=args.captions, link=args.link, prompt=args.prompt),
-        speakers=speakers,
+        create=True, speakers=speakers,
     )
     return report(results, args.json)
 

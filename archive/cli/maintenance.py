@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from archive.cli.common import EXIT_ERROR, EXIT_OK, JSON, Commands, arg, open_archive, print_json
+from archive.cli.common import EXIT_ERROR, EXIT_OK, JSON, Commands, arg, open_archive, print_json, say
 
 commands = Commands()
 register = commands.register
@@ -22,18 +22,18 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.repair and not report.clean:
             with archive.writing():
                 done = repair(archive, report)
-                report = check(archive)
+            report = check(archive)  # with the lock free again: a writer at work shows as one
     if args.json:
         print_json({**report.to_dict(), "repaired": done})
     else:
         for line in done:
-            print(f"repaired: {line}")
+            say(f"repaired: {line}")
         if report.clean:
             print("ok: catalog, index and media agree")
         for line in report.notes():
-            print(f"note: {line}")
+            say(f"note: {line}")
         for line in report.lines():
-            print(f"problem: {line}")
+            say(f"problem: {line}")
     return EXIT_OK if report.clean else EXIT_ERROR
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from archive.catalog import KINDS
-from archive.cli.common import EXIT_OK, JSON, Commands, arg, open_archive, print_json
+from archive.cli.common import EXIT_OK, JSON, Commands, arg, open_archive, plain, print_json, say
 from archive.search import SearchRequest, search
 
 commands = Commands()
@@ -26,8 +26,10 @@ def request_from(args: argparse.Namespace, limit: int) -> SearchRequest:
 
 
 def render_fragments(fragments, tty: bool) -> str:
+    """The snippet with its matches marked (in colour on a terminal: the only escape
+    sequences printed; the archive's own text has its control characters removed)."""
     on, off = ("\033[1;33m", "\033[0m") if tty else ("*", "*")
-    return "".join(f"{on}{text}{off}" if match else text for text, match in fragments)
+    return "".join(f"{on}{plain(text)}{off}" if match else plain(text) for text, match in fragments)
 
 
 @commands.command("search", help="search every word of every recording")
@@ -64,7 +66,7 @@ def export_hits(args: argparse.Namespace) -> int:
 
     with open_archive(args) as archive:
         results = search(archive, request_from(args, MAX_EXPORT_HITS))
-        n = write_results(results.hits, Path(args.export))
+        n = write_results(archive, results.hits, Path(args.export))
     print(f"wrote {n} hit{'s' if n != 1 else ''} to {args.export}")
     return EXIT_OK
 
@@ -75,15 +77,16 @@ def print_hits(query: str, results) -> None:
     tty = sys.stdout.isatty()
     suggestions = "Did you mean: " + " or ".join(results.suggestions) + "?"
     if not results.hits:
-        print(f"No matches for {query!r}.")
+        say(f"No matches for {query!r}.")
         if results.suggestions:
-            print(suggestions)
+            say(suggestions)
         return
     if results.suggestions:
-        print(suggestions)
+        say(suggestions)
     shown = f", showing {len(results.hits)}" if results.total > len(results.hits) else ""
     print(f"{results.total} match{'es' if results.total != 1 else ''}{shown}")
     for h in results.hits:
         who = f" — {h.speaker}" if h.speaker else ""
-        print(f"\n{h.title} ({h.date or 'undated'}{', ' + h.body if h.body else ''}) #{h.recording_id} at {hms(h.start)}{who}")
+        print()
+        say(f"{h.title} ({h.date or 'undated'}{', ' + h.body if h.body else ''}) #{h.recording_id} at {hms(h.start)}{who}")
         print("  " + render_fragments(h.fragments, tty))
