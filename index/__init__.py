@@ -47,6 +47,10 @@ Design (details in each module's docstring):
   overhead), each with a contract test; Whoosh is pinned to 2.7.5.
 * ``store``     ``SearchIndex`` / ``IndexWriter``: locking (``IndexBusyError``),
   commit/cancel, re-opening the searcher when a new commit appears.
+* ``generations``  the index folder holds generations of the index; a rebuild
+  (``SearchIndex.building``) fills a new one beside the current one and swaps it
+  in atomically (``CURRENT``, replaced with ``os.replace``); readers follow at
+  their next search. Every file private (0600, folders 0700).
 """
 
 import importlib
