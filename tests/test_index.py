@@ -651,6 +651,34 @@ def test_create_keeps_unrelated_files_and_mode_persists(tmp_path):
     assert SearchIndex(tmp_path).doc_count() == 0
 
 
+def test_a_rebuild_is_made_beside_the_index_and_swapped_in_atomically(tmp_path):
+    from index.generations import current
+
+    def folders():
+        return sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
+
+    reader = build(tmp_path, recordings=[R1])
+    first = current(tmp_path)
+    with pytest.raises(OSError):   # a rebuild that fails (a full disk) ...
+        with SearchIndex.building(tmp_path) as fresh, fresh.writer() as w:
+            w.add_recording(R2)
+            raise OSError(28, "No space left on device")
+    assert current(tmp_path) == first and folders() == [first.name]   # ... leaves nothing but the old index
+    assert reader.recording_ids() == {1}
+    with SearchIndex.building(tmp_path) as fresh:
+        with fresh.writer() as w:
+            w.add_recording(R2)
+        assert reader.recording_ids() == {1}          # readers keep the old index until the swap
+        assert SearchIndex(tmp_path).recording_ids() == {1}
+    assert current(tmp_path) != first
+    assert reader.recording_ids() == {2} and reader.search("zoning").total == 1   # then follow it
+    assert first.name in folders()                    # the old generation stays until the next writer
+    with reader.writer() as w:
+        w.add_recording(R3)
+    assert folders() == [current(tmp_path).name] and reader.recording_ids() == {2, 3}
+    reader.close()
+
+
 def test_incompatible_index_version_is_reported(tmp_path):
     from index import IndexVersionError
 
