@@ -90,6 +90,8 @@ def to_json(data: TranscriptData) -> str:
                 "start": s["start"],
                 "end": s["end"],
                 "speaker": s["speaker"],
+                "speaker_label": s["label"],
+                "speaker_suggested": s["suggested"],
                 "text": s["text"],
                 "original_text": s["original_text"],
                 "corrected": s["text"] != s["original_text"],
