@@ -9,7 +9,6 @@ files are written to a temporary folder only; nothing from ../shared enters the 
 
 from __future__ import annotations
 
-import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,13 +97,9 @@ class Mix:
         return list(dict.fromkeys(p for _, _, p in self.reference))
 
     def write(self, path: Path) -> Path:
-        pcm = (np.clip(self.audio, -1, 1) * 32767).astype("<i2")
-        with wave.open(str(path), "wb") as fh:
-            fh.setnchannels(1)
-            fh.setsampwidth(2)
-            fh.setframerate(RATE)
-            fh.writeframes(pcm.tobytes())
-        return path
+        from degrade import write_wav
+
+        return write_wav(path, self.audio, RATE)
 
 
 def build(pieces: list[tuple[str, np.ndarray]], gap: float = 0.7) -> Mix:
