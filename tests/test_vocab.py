@@ -64,6 +64,8 @@ def test_vocab_cli(tmp_path):
         return subprocess.run([sys.executable, "-m", "desktop.launcher", "--archive", str(tmp_path / "a"), "vocab", *args],
                               capture_output=True, text=True, timeout=60)
 
+    missing = run("list")
+    assert missing.returncode == 1 and "no archive at" in missing.stderr and not (tmp_path / "a").exists()
     assert run("add", "Sarno", "--variant", "Sarnow", "--category", "name").returncode == 0
     listed = json.loads(run("list", "--json").stdout)
     assert listed[0]["term"] == "Sarno" and listed[0]["variants"] == ["Sarnow"]

@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     from archive import vocab
 
-    with open_archive(args) as archive:
+    # a vocabulary can come before the first import (it is Whisper's prompt), so adding
+    # a term creates the archive, as `import` does; every other vocab action only reads one
+    with open_archive(args, create=True) as archive:
         entry = vocab.add(archive, args.term, args.variant, args.category, args.body)
     print(f"{entry.term}" + (f" = {', '.join(entry.variants)}" if entry.variants else "") + f" ({entry.category})")
     return EXIT_OK
