@@ -229,9 +229,10 @@ class SpeakerStage:
         self._told = False
 
     def run(self, archive, recording_id: int, options: SpeakerOptions, *, check: Callable[[], None],
-            emit: Callable[..., None]) -> None:
+            emit: Callable[..., None], release: Callable[[], None] = lambda: None) -> None:
         """Diarize the recording unless off, done or pointless. ``check`` raises to stop
-        (a cancel token's); ``emit(progress=, message=)`` reports the stage."""
+        (a cancel token's); ``emit(progress=, message=)`` reports the stage; ``release()`` is
+        called just before the diarizer runs (the importer frees Whisper's idle workers)."""
         transcript = archive.catalog.current_transcript(recording_id)
         if not options.enabled or transcript is None or transcript["diarized"]:
             return
@@ -248,6 +249,7 @@ class SpeakerStage:
                 emit(message=str(exc))
             return
         check()
+        release()
         archive.catalog.update_recording(recording_id, status=Status.DIARIZING)
         emit(progress=0.0)
 

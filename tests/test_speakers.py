@@ -412,3 +412,23 @@ def test_captions_with_speakers_keep_them_and_others_are_diarized(archive, audio
     assert [(v.label, v.name, v.voice, v.turns) for v in table] == [("Mayor Morgan", "Mayor Morgan", False, 1),
                                                                    ("CLERK", "CLERK", False, 1)]
 
+
+
+def test_whisper_workers_are_released_before_the_diarizer_runs(archive, audio):
+    """The stage frees Whisper's idle worker processes first (memory for long meetings)."""
+    order: list[str] = []
+
+    class Releasing(FakeTranscriber):
+        def release_workers(self) -> None:
+            order.append("release")
+
+    class Watching(FakeDiarizer):
+        def diarize(self, *args, **kwargs):
+            order.append("diarize")
+            return super().diarize(*args, **kwargs)
+
+    importer = Importer(archive, transcriber=Releasing(script(), duration=10.0), diarizer=Watching(ALICE_BOB))
+    [result] = importer.import_paths([audio()])
+    assert result.status == Outcome.INDEXED
+    assert order == ["release", "diarize"]
+    assert {s["label"] for s in rows(archive, result.id)} == {"Speaker 1", "Speaker 2"}

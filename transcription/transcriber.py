@@ -269,6 +269,14 @@ class Transcriber:
             self._pool = None
         self._engine = None
 
+    def release_workers(self) -> None:
+        """Shut the idle worker processes down, giving their memory back (the next long
+        file starts a new pool): the import does this before it finds speakers."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+            self._pool_tasks = 0
+
     def cancel(self) -> None:
         """Stop work in the worker processes at once (the model reloads next time)."""
         if self._pool is not None:
