@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from archive.status import Status
 from desktop.import_queue import PROBING, STORING
+from desktop.row_model import RowTableModel
 from transcription.formats import hms
 
 COLUMNS = ("Title", "Body", "Date", "Kind", "Duration", "Status")
@@ -53,7 +54,9 @@ def status_text(status: str, progress: Optional[float]) -> str:
     return label
 
 
-class LibraryModel(QAbstractTableModel):
+class LibraryModel(RowTableModel):
+    columns = COLUMNS
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self._recs: list = []
@@ -110,16 +113,8 @@ class LibraryModel(QAbstractTableModel):
         return self._recs[row] if 0 <= row < len(self._recs) else None
 
     # --- Qt model ---------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._recs)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def row_list(self) -> list:
+        return self._recs
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

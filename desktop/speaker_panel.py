@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.speaker_style import name_tooltip, shown_name, voice_color, voice_title
+from desktop.row_model import RowTableModel
 from transcription.formats import hms
 
 COLUMNS = ("Speaker", "Talk time", "Share", "Turns", "", "")
@@ -45,7 +46,9 @@ def duration_text(seconds: float) -> str:
     return text[3:] if text.startswith("00:") else text
 
 
-class SpeakerModel(QAbstractTableModel):
+class SpeakerModel(RowTableModel):
+    columns = COLUMNS
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list = []
@@ -71,16 +74,8 @@ class SpeakerModel(QAbstractTableModel):
         return (voice.talk_time or 0.0) / self.total if self.total else 0.0
 
     # --- Qt model ---------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def row_list(self) -> list:
+        return self.rows
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         v = self.voice(index.row()) if index.isValid() else None
