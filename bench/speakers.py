@@ -60,6 +60,7 @@ report_module = bench_module("speakers_report")
 
 SHARED = ROOT.parent / "shared" / "audio"
 SHIPPED, SENKO = naming.RULES[-1], naming.RULES[0]
+REPEAT = 3  # speed runs of the short meeting at each thread count (the cores are shared: times vary)
 
 
 def demo_mix(start: float = 0.0, end: float | None = None) -> voices.Mix:
@@ -111,10 +112,13 @@ def naming_results(diarizer, cases: int) -> dict:
 
 
 def build_meeting(folder: Path, minutes: float, seed: int) -> Path:
+    path = folder / f"meeting-{minutes:g}min-{seed}.wav"
+    if path.exists():
+        return path
     material = dict(voices.material(SHARED))
     material.update(voices.demo_material(ROOT))
     mix = voices.meeting(material, minutes, seed)
-    path = mix.write(folder / f"meeting-{minutes:g}min.wav")
+    mix.write(path)
     path.with_suffix(".json").write_text(json.dumps(dict(reference=mix.reference, people=len(mix.people))))
     return path
 
@@ -158,11 +162,12 @@ def run_child(path: str, threads: int, env: dict | None = None) -> dict:
 def long_runs(folder: Path, minutes: float, long_minutes: float, hours: float) -> dict:
     cold_env = dict(os.environ, XDG_CACHE_HOME=str(folder / "cold-cache"))
     out = dict(cold=run_child("", 1, env=cold_env), warm=run_child("", 1, env=cold_env), runs=[])
-    plan = [(minutes, 0, 0), (minutes, 0, 1), (long_minutes, 1, 0)] + ([(hours * 60, 4, 0)] if hours else [])
+    plan = [(minutes, 0, 0), (minutes, 0, 1)] * REPEAT + [(long_minutes, 1, 0)] + ([(hours * 60, 4, 0)] if hours else [])
     for length, seed, threads in plan:
         path = build_meeting(folder, length, seed)
+        load = os.getloadavg()[0]
         r = run_child(str(path), threads)
-        r["cores"] = threads or os.cpu_count()
+        r.update(cores=threads or os.cpu_count(), load=load)
         out["runs"].append(r)
         print(f"{length:g} min meeting, {r['cores']} thread(s): {r['rtf']:.3f}x real time, DER {r['senko_der']['der']:.1%} "
               f"-> {r['der']['der']:.1%}, {r['found']}/{r['people']} speakers, peak {r['peak_rss_mb']:.0f} MB", flush=True)
@@ -199,6 +204,7 @@ def main(argv=None) -> int:
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--from-json", type=Path, help="only print (and --write-docs) the report of saved results")
+    parser.add_argument("--reuse", type=Path, help="take DER and naming from saved results; run the rest again")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -213,8 +219,11 @@ def main(argv=None) -> int:
             return 2
         from transcription.diarize import load_diarizer
 
-        diarizer = load_diarizer(threads=1)
-        results = dict(machine=benchlib.machine(), der=der_rows(diarizer), naming=naming_results(diarizer, args.cases))
+        if args.reuse:
+            results = {k: v for k, v in json.loads(args.reuse.read_text()).items() if k in ("machine", "der", "naming")}
+        else:
+            diarizer = load_diarizer(threads=1)
+            results = dict(machine=benchlib.machine(), der=der_rows(diarizer), naming=naming_results(diarizer, args.cases))
         results["threshold"] = naming.choose_threshold(results["naming"]["real"][-1])
         with tempfile.TemporaryDirectory() as tmp:
             if not args.quick:
