@@ -25,7 +25,7 @@ import numpy as np
 from archive import voices
 from archive.catalog import now
 from archive.recordings import index_recording
-from transcription.diarize import match_voice, merge_voiceprints
+from transcription.diarize import match_voice, match_voices, merge_voiceprints
 
 
 class SpeakerError(ValueError):
@@ -82,11 +82,17 @@ def suggest_names(db, recording_id: int) -> int:
     candidates = {r["name"]: r for r in voices.roster(db, offered=False)
                   if r["voiceprint"] and r["name"].casefold() not in taken}
     unnamed = [(r["id"], voices.from_blob(r["embedding"])) for r in rows if not r["name"] and r["embedding"]]
-    matches = pair_up(unnamed, [(n, voices.from_blob(r["voiceprint"])) for n, r in candidates.items()])
-    for voice_id, (name, score) in matches.items():
+    # the rules measured in bench/speakers.py: threshold, margin over the second name, one
+    # voice per name unless two voices sound alike (one person that diarization split in two)
+    found = match_voices([e for _, e in unnamed], [(n, voices.from_blob(r["voiceprint"])) for n, r in candidates.items()])
+    named = 0
+    for (voice_id, _), (name, score) in zip(unnamed, found):
+        if name is None:
+            continue
         db["voices"].update(voice_id, {"name": name, "suggested": 1, "score": round(score, 4),
                                        "roster_id": candidates[name]["id"], "updated": now()})
-    return len(matches)
+        named += 1
+    return named
 
 
 def join(db, voice: dict, name: str) -> Optional[int]:
