@@ -1,6 +1,6 @@
 """Hard versions of real speech, as radio and phone feeds deliver it, and speech coverage.
 
-Used by tests/test_coverage.py and bench/coverage.py. Every version is made from a real
+Used by tests/test_coverage.py and bench/speech_coverage.py. Every version is made from a real
 recording (the demo meeting or a clip in ../shared/audio) and written to a temporary
 folder only:
 

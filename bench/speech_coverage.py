@@ -18,9 +18,9 @@ Each transcription runs in a fresh subprocess, optionally on another checkout of
 code (``--code DIR``), so the figures before a change can be measured next to the ones
 after it (``--before before.json``).
 
-    .venv/bin/python bench/coverage.py --json after.json
-    .venv/bin/python bench/coverage.py --code /tmp/old-checkout --json before.json
-    .venv/bin/python bench/coverage.py --from-json after.json --before before.json --write-docs
+    .venv/bin/python bench/speech_coverage.py --json after.json
+    .venv/bin/python bench/speech_coverage.py --code /tmp/old-checkout --json before.json
+    .venv/bin/python bench/speech_coverage.py --from-json after.json --before before.json --write-docs
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def report(after: dict, before: dict | None) -> str:
         return lambda k: (f"{get(before, k)} → " if before and k in before else "") + get(after, k)
 
     out = [HEADING, "",
-           f"`bench/coverage.py` on {machine()}; faster-whisper, bundled tiny.en, beam 5, one worker process, as an "
+           f"`bench/speech_coverage.py` on {machine()}; faster-whisper, bundled tiny.en, beam 5, one worker process, as an "
            "import runs it. Each recording also in four hard versions (`tests/degrade.py`): *narrow* = band-pass "
            "300–3400 Hz at 8 kHz; *noisy* = pink noise 10 dB under the speech plus 60 Hz hum; *clipped* = driven "
            "12 dB into clipping; *radio* = narrow band, noise as loud as the speech, hum 10 dB under it, clipped.",
