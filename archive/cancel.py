@@ -2,8 +2,9 @@
 
 Set from any thread (a GUI button, a signal handler); the import pipeline checks it
 between segments and turns it into a typed :class:`archive.status.Outcome`:
-``cancel()`` ends as CANCELLED (the half-made recording is removed), ``stop()`` ends
-as STOPPED (the job stays open and ``Importer.resume()`` finishes it later).
+``cancel()`` ends as CANCELLED (what was made is kept, its job closed: only a resume of
+that recording continues it; ``cancel(discard=True)`` removes it instead), ``stop()``
+ends as STOPPED (the job stays open and ``Importer.resume()`` finishes it later).
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ class CancelToken:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._outcome: Optional[Outcome] = None
+        self.discard = False  # cancel(discard=True): remove what was made
         self._callbacks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
-    def cancel(self) -> None:
-        """Stop and throw away the unfinished work."""
+    def cancel(self, discard: bool = False) -> None:
+        """Stop; keep the unfinished work to resume on request, or throw it away (``discard``)."""
+        with self._lock:
+            if self._outcome is None:
+                self.discard = discard
         self._set(Outcome.CANCELLED)
 
     def stop(self) -> None:

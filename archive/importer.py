@@ -4,11 +4,13 @@ It is the archive's one writer. Each step commits before the next begins, and ea
 segment is committed as it arrives, so killing the process loses nothing that was
 committed: the next run resumes the recording where its transcript stops (its job
 row says it is unfinished). Bad input fails before anything is written; a recording
-that fails or is cancelled half-way is removed whole.
+that fails half-way is removed whole.
 
 One :class:`archive.cancel.CancelToken` ends an import early, checked between
-segments: ``cancel()`` removes the half-made recording (``Outcome.CANCELLED``),
-``stop()`` keeps it and its open job for :meth:`Importer.resume` (``Outcome.STOPPED``).
+segments: ``cancel()`` keeps what was made with its job closed (``Outcome.CANCELLED``:
+``resume([id])`` or importing the file again continues it; ``cancel(discard=True)``
+removes it), ``stop()`` keeps it and its open job for :meth:`Importer.resume`
+(``Outcome.STOPPED``).
 Each file's import ends with one :class:`archive.status.Outcome`.
 """
 
@@ -177,9 +179,10 @@ class Importer:
         if self._transcriber is not None:
             self._transcriber.close()
 
-    def cancel(self) -> None:
-        """Stop the running import and remove what it half-made (safe from another thread)."""
-        self.cancel_token.cancel()
+    def cancel(self, discard: bool = False) -> None:
+        """Stop the running import, keeping what it made to resume (or removing it: ``discard``);
+        safe from another thread."""
+        self.cancel_token.cancel(discard)
 
     def stop(self) -> None:
         """Stop the running import, keeping what was committed for :meth:`resume`."""
@@ -207,8 +210,9 @@ class Importer:
         """Report how one file ended: the last event and its result."""
         self._emit(path, outcome, recording_id=rid, message=error,
                    **({"progress": 1.0} if outcome == Outcome.INDEXED else {}))
-        keep_id = outcome in (Outcome.INDEXED, Outcome.DUPLICATE, Outcome.STOPPED)
-        return ImportResult(str(path), outcome, id=rid if keep_id else None, title=title, error=error)
+        kept = outcome in (Outcome.INDEXED, Outcome.DUPLICATE, Outcome.STOPPED) or (
+            outcome == Outcome.CANCELLED and not self.cancel_token.discard)
+        return ImportResult(str(path), outcome, id=rid if kept else None, title=title, error=error)
 
     # --- entry points --------------------------------------------------------------
     def import_paths(
@@ -238,12 +242,16 @@ class Importer:
                     results.append(self._import_one(path, meta, captions, link, prompt))
         return results
 
-    def resume(self) -> list[ImportResult]:
-        """Finish the jobs an earlier run left unfinished (killed, crashed, quit)."""
+    def resume(self, recording_ids: Optional[Iterable[int]] = None) -> list[ImportResult]:
+        """Finish the jobs an earlier run left unfinished (killed, crashed, quit); with
+        ``recording_ids``, those recordings' unfinished imports, cancelled ones too."""
         results = []
         with self.archive.writing():
             self._clear_stale_partials()
-            for job in self.archive.catalog.open_jobs():
+            catalog = self.archive.catalog
+            jobs = catalog.open_jobs() if recording_ids is None else [
+                job for job in map(catalog.job_for, recording_ids) if job and job["state"] != JobState.DONE]
+            for job in jobs:
                 rec = self.archive.catalog.recording(job["recording_id"])
                 if rec is None:
                     self.archive.catalog.set_job(job["id"], JobState.FAILED)
@@ -376,8 +384,14 @@ class Importer:
             # processes makes it fail): the token says how
             if outcome == Outcome.STOPPED:  # the job stays open: `resume` finishes it
                 return self._end(source, outcome, error="stopped; it resumes where it stopped", rid=rid, title=rec.title)
-            self._remove(rid)
-            return self._end(source, outcome, error="cancelled", rid=rid, title=rec.title)
+            if self.cancel_token.discard:
+                self._remove(rid)
+                return self._end(source, outcome, error="cancelled", rid=rid, title=rec.title)
+            catalog.update_recording(rid, status=Status.CANCELLED)  # kept, its job closed: resume(rid) continues it
+            if job:
+                catalog.set_job(job["id"], JobState.CANCELLED)
+            return self._end(source, outcome, error="cancelled; what was transcribed is kept to resume",
+                             rid=rid, title=rec.title)
         return self._end(source, Outcome.INDEXED, rid=rid, title=rec.title)
 
     def _failed(self, rid: int, rec, source: str, exc: Exception) -> ImportResult:

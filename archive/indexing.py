@@ -85,7 +85,7 @@ class CheckReport:
             if self.busy:
                 yield f"recording {rid} is not finished yet"
             else:
-                yield f"import of recording {rid} is unfinished: run `council-archive resume` to finish it"
+                yield f"import of recording {rid} is unfinished: run `council-archive resume {rid}` to finish it"
 
     def to_dict(self) -> dict:
         fields = (*CHECK_FIELDS, "partial_media", "unfinished", "busy")

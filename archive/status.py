@@ -18,6 +18,7 @@ class Status(StrEnum):
     INDEXING = "indexing"
     INDEXED = "indexed"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # the user cancelled its import: kept to resume, or to remove
 
 
 class JobState(StrEnum):
@@ -27,6 +28,7 @@ class JobState(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # not open: only a resume of that recording continues it
 
 
 class Outcome(StrEnum):
@@ -35,7 +37,7 @@ class Outcome(StrEnum):
     INDEXED = "indexed"  # transcribed (or captioned) and searchable
     DUPLICATE = "duplicate"  # already in the archive: nothing was added
     FAILED = "failed"  # bad input, a full disk, a broken engine: nothing half-made is left
-    CANCELLED = "cancelled"  # the user cancelled: the half-made recording is removed
+    CANCELLED = "cancelled"  # the user cancelled: kept to resume later (removed if discarded)
     STOPPED = "stopped"  # stopped to resume later (quit, pause): the job stays open for `resume`
 
 

@@ -46,13 +46,43 @@ def state(root):
     return recs, jobs, segments, media, indexed
 
 
-def test_cancel_between_segments_removes_the_half_made_recording(tmp_path, demo):
+def test_cancel_between_segments_keeps_the_recording_and_only_its_own_resume_continues_it(tmp_path, demo):
     root = tmp_path / "archive"
-    result, seen = import_demo(root, demo, FakeTranscriber(), after=3, action=Importer.cancel)
-    assert result.status is Outcome.CANCELLED and result.id is None
+    fake = FakeTranscriber()
+    result, seen = import_demo(root, demo, fake, after=3, action=Importer.cancel)
+    assert result.status is Outcome.CANCELLED and result.id is not None
+    assert result.error == "cancelled; what was transcribed is kept to resume"
     assert seen == 3  # the token was checked before the fourth segment
     recs, jobs, segments, media, indexed = state(root)
+    assert [r.status for r in recs] == [Status.CANCELLED] and jobs == [JobState.CANCELLED]
+    assert segments == 3 and len(media) == 1 and indexed == set()
+
+    with open_archive(root) as archive:
+        assert Importer(archive, transcriber=fake).resume() == []  # not an open job: no resume of everything
+        [resumed] = Importer(archive, transcriber=fake).resume([result.id])
+        assert resumed.status is Outcome.INDEXED and resumed.id == result.id
+        assert fake.calls[-1][2] == pytest.approx(demo["lines"][2]["end"])  # from where it was cancelled
+        assert archive.db["segments"].count == len(demo["lines"])
+    recs, jobs, _, _, indexed = state(root)
+    assert [r.status for r in recs] == [Status.INDEXED] and jobs == [JobState.DONE] and indexed == {result.id}
+
+
+def test_a_discarding_cancel_removes_the_half_made_recording(tmp_path, demo):
+    root = tmp_path / "archive"
+    result, seen = import_demo(root, demo, FakeTranscriber(), after=3, action=lambda importer: importer.cancel(discard=True))
+    assert result.status is Outcome.CANCELLED and result.id is None and result.error == "cancelled"
+    recs, jobs, segments, media, indexed = state(root)
     assert (recs, jobs, segments, media, indexed) == ([], [], 0, [], set())
+
+
+def test_importing_a_cancelled_file_again_continues_it(tmp_path, demo):
+    root = tmp_path / "archive"
+    fake = FakeTranscriber()
+    first, _ = import_demo(root, demo, fake, after=2, action=Importer.cancel)
+    again, _ = import_demo(root, demo, fake)
+    assert again.status is Outcome.INDEXED and again.id == first.id
+    assert fake.calls[-1][2] == pytest.approx(demo["lines"][1]["end"])
+    assert [r.status for r in state(root)[0]] == [Status.INDEXED]
 
 
 def test_stop_keeps_the_job_open_and_resume_finishes_it(tmp_path, demo):
@@ -92,8 +122,8 @@ def test_the_token_decides_the_outcome_whatever_the_killed_engine_raised(tmp_pat
     root = tmp_path / "archive"
     token = CancelToken()
     result, _ = import_demo(root, demo, BrokenOnCancel(), after=2, action=lambda importer: token.cancel(), token=token)
-    assert result.status is Outcome.CANCELLED and result.error == "cancelled"
-    assert state(root)[0] == []
+    assert result.status is Outcome.CANCELLED and result.error.startswith("cancelled")
+    assert [r.status for r in state(root)[0]] == [Status.CANCELLED]
 
 
 def test_a_token_set_before_the_batch_starts_imports_nothing(tmp_path, demo):

@@ -24,9 +24,13 @@ class AudioError(Exception):
 
     @property
     def message(self) -> str:
-        text = f"{printable(self.path)}: {self.reason}"
-        if self.detail:
-            text += f" ({self.detail})"
+        name = printable(self.path)
+        text = f"{name}: {self.reason}"
+        detail = self.detail
+        if detail and detail.startswith(f"{name}: "):  # ffmpeg's "PATH: reason": the path once is enough
+            detail = detail[len(name) + 2:]
+        if detail and detail != name:
+            text += f" ({detail})"
         return text.replace("\n", " ")
 
 

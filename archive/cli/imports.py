@@ -12,7 +12,7 @@ import threading
 
 from archive.catalog import KINDS
 from archive.cli.common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, plain,
-                                print_json, say)
+                                print_json, recording_id, say)
 from archive.cli.speakers import SPEAKER_ARGS, speaker_options
 from archive.cli.transcribe import ENGINE_ARGS, transcribe_options
 from archive.progress import ProgressBar
@@ -143,13 +143,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     return report(results, args.json)
 
 
-@commands.command("resume", help="finish imports that an earlier run left unfinished")
+@commands.command("resume", help="finish imports that an earlier run left unfinished; with IDs, those "
+                  "recordings' imports (a cancelled one too)")
+@arg("ids", nargs="*", type=recording_id, metavar="ID")
 @ENGINE_ARGS
 @SPEAKER_ARGS
 @JSON
 def cmd_resume(args: argparse.Namespace) -> int:
     speakers = speaker_options(args, given_only=True)  # no flag: as each job's import asked
-    results = run_importer(args, lambda importer: importer.resume(), speakers=speakers)
+    ids = args.ids or None
+    results = run_importer(args, lambda importer: importer.resume(ids), speakers=speakers)
     if not results and not args.json:
         print("nothing to resume")
         return EXIT_OK
