@@ -1,7 +1,7 @@
 """The search panel: query field, filters with facet counts, the message line, results.
 
 Passive: it emits ``search_requested(SearchRequest)`` (debounced while typing) and
-``hit_activated(recording_id, seconds)``; the main window runs the search through the
+``hit_activated(recording_id, start, end)``; the main window runs the search through the
 archive's services and hands the results back with :meth:`show_results`.
 """
 
@@ -131,7 +131,7 @@ class ResultsView(QListView):
 
 class SearchPanel(QWidget):
     search_requested = Signal(object)  # SearchRequest
-    hit_activated = Signal(int, float)  # recording id, time of the first matched word
+    hit_activated = Signal(int, float, float)  # recording id, start and end of the first match (a phrase: all its words)
     copy_quote_requested = Signal(object)  # Hit
     copy_reference_requested = Signal(object)  # Hit
     export_clip_requested = Signal(object)  # Hit
@@ -391,7 +391,7 @@ class SearchPanel(QWidget):
     def _hit_index_activated(self, index: QModelIndex) -> None:
         hit = index.data(HitRole)
         if hit is not None:
-            self.hit_activated.emit(int(hit.recording_id), float(hit.start))
+            self.hit_activated.emit(int(hit.recording_id), float(hit.start), float(hit.end))
 
     def activate_row(self, row: int) -> None:
         index = self.model.index(row, 0)
