@@ -15,6 +15,7 @@ from typing import Any, Iterable, Optional
 
 from sqlite_utils import Database, Migrations
 
+from archive import versions
 from archive.status import JobState, Status
 
 KINDS = ("meeting", "radio", "other")
@@ -206,6 +207,20 @@ def m005_index_pending(db: Database) -> None:
     db["recordings"].create_index(["index_pending"])
 
 
+@migrations()
+def m006_transcript_versions(db: Database) -> None:
+    """Earlier transcript versions (``retranscribe``) keep who spoke in them: the voices and
+    speaker turns of the recording while that version was current, copied here when another
+    version became current (``voices`` and ``speaker_turns`` always belong to the current one)."""
+    voice_columns = {k: v for k, v in db["voices"].columns_dict.items() if k not in ("id", "recording_id")}
+    db["version_voices"].create({"id": int, "transcript_id": int, **voice_columns}, pk="id",
+                                foreign_keys=[("transcript_id", "transcripts", "id")])
+    db["version_voices"].create_index(["transcript_id"])
+    db["version_turns"].create({"id": int, "transcript_id": int, "start": float, "end": float, "label": str}, pk="id",
+                               foreign_keys=[("transcript_id", "transcripts", "id")])
+    db["version_turns"].create_index(["transcript_id"])
+
+
 NO_SPEECH = "no speech found (silence or music); nothing to index"
 
 
@@ -301,8 +316,7 @@ class Catalog:
             for t in self.transcripts(recording_id):
                 self._delete_transcript_rows(t["id"])
             self.db.execute("DELETE FROM jobs WHERE recording_id = ?", [recording_id])
-            self.db.execute("DELETE FROM voices WHERE recording_id = ?", [recording_id])
-            self.db.execute("DELETE FROM speaker_turns WHERE recording_id = ?", [recording_id])
+            versions.clear_voices(self.db, recording_id)
             self.db.execute("DELETE FROM recordings WHERE id = ?", [recording_id])
 
     def mark_index_pending(self, recording_ids: Iterable[int], pending: bool = True) -> None:
@@ -381,9 +395,15 @@ class Catalog:
         )
 
     def finish_transcript(self, transcript_id: int) -> None:
-        """Mark complete and make it the current one; older transcripts are kept."""
+        """Mark complete and make it the current one; older transcripts are kept, the one it
+        replaces with a copy of its voices and turns (m006). The recording's voices stay until
+        the new version is diarized, which carries their names over (:mod:`archive.diarizing`)."""
         row = self.db["transcripts"].get(transcript_id)
+        before = self.current_transcript(row["recording_id"])
         with self.db.atomic():
+            if before is not None and before["id"] != transcript_id:
+                versions.keep_voices(self.db, row["recording_id"], before["id"])
+                self.mark_index_pending([row["recording_id"]])  # the index holds the version it replaces
             self.db.execute("UPDATE transcripts SET current = 0 WHERE recording_id = ?", [row["recording_id"]])
             self.db.execute("UPDATE transcripts SET complete = 1, current = 1 WHERE id = ?", [transcript_id])
 
@@ -396,6 +416,7 @@ class Catalog:
             "DELETE FROM words WHERE segment_id IN (SELECT id FROM segments WHERE transcript_id = ?)", [transcript_id]
         )
         self.db.execute("DELETE FROM segments WHERE transcript_id = ?", [transcript_id])
+        versions.drop_kept_voices(self.db, transcript_id)
         self.db.execute("DELETE FROM transcripts WHERE id = ?", [transcript_id])
 
     # --- segments and words --------------------------------------------------------

@@ -14,7 +14,8 @@ Applying a diarization (:func:`apply_diarization`):
   for ids, ``source`` and corrections. A segment a person gave a speaker
   (``speaker_set = 1``) is never touched;
 - run again (``diarize --redo``), first joins what the last diarization split, and
-  carries the names people gave over to the new voice whose voiceprint matches the old;
+  carries the names people gave over to the new voice whose voiceprint matches the old
+  (a new transcript version from ``retranscribe`` gets them from the version it replaced);
 - suggests roster names for the voices still unnamed (:func:`archive.roster.suggest_names`).
 
 Cores: Whisper's worker processes have finished the file when the stage starts, so the
@@ -132,7 +133,8 @@ def apply_diarization(catalog, recording_id: int, turns: Sequence[SpeakerTurn], 
     turns = sorted(turns, key=lambda t: (t.start, t.end))
     stamp = now()
     with db.atomic():
-        before = voices.voices(db, recording_id) if transcript["diarized"] else []
+        # the voices of its last diarization, or of the version a re-transcription replaced
+        before = voices.voices(db, recording_id)
         if transcript["diarized"]:
             _rejoin(catalog, transcript["id"])
         db.execute("DELETE FROM voices WHERE recording_id = ?", [recording_id])

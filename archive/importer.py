@@ -17,12 +17,10 @@ Each file's import ends with one :class:`archive.status.Outcome`.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import errno
 import json
 import logging
 import os
-import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +31,7 @@ from archive.bundle import BundleError
 from archive.bundle_restore import restore as restore_bundle
 from archive.cancel import CancelToken
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
-from archive.dates import date_from_name, without_dates
+from archive.dates import date_from_name, title_from_name
 from archive.diarizing import SpeakerOptions, SpeakerStage
 from archive.recordings import index_recording, remove_recording
 from archive.status import PROBING, STORING, JobState, Outcome, Status
@@ -86,15 +84,10 @@ class ImportEvent:
 
 
 def default_meta(path: Path, meta: ImportMeta) -> ImportMeta:
-    """Title from the file name, date from a date in the name, else the file's mtime."""
+    """Title from the file name (archive.dates.title_from_name), date from a date in the
+    name, else none: undated (a file's modification date is usually the day it was copied)."""
     date = meta.date or date_from_name(path.stem)
-    if not date:
-        date = dt.date.fromtimestamp(path.stat().st_mtime).isoformat()
-    title = meta.title
-    if not title:
-        stem = without_dates(printable(path.stem))
-        title = " ".join(re.sub(r"[_\-.]+", " ", stem).split()) or printable(path.stem)
-        title = title[:1].upper() + title[1:]
+    title = meta.title or title_from_name(printable(path.stem))
     return dataclasses.replace(meta, title=title, date=date)
 
 

@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from archive.catalog import KINDS
-from archive.dates import valid_date
+from archive.dates import ISO, date_problem, valid_date
 
 MAX_TITLE = 1000  # characters
 MAX_NAME = 200  # a speaker, an engine, a flag
@@ -41,9 +41,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 class SchemaError(ValueError):
     """A value the archive does not accept: ``date must be YYYY-MM-DD, not 'yesterday'``."""
 
-    def __init__(self, field: str, rule: str, value: Any = None, *, shown: bool = True):
+    def __init__(self, field: str, rule: str, value: Any = None, *, shown: bool = True, why: Optional[str] = None):
         self.field = field
-        super().__init__(f"{field} {rule}" + (f", not {_show(value)}" if shown else ""))
+        super().__init__(f"{field} {rule}" + (f", not {_show(value)}" if shown else "") + (f": {why}" if why else ""))
 
 
 def _show(value: Any) -> str:
@@ -91,7 +91,8 @@ def check_date(value: Any, field: str = "date") -> Optional[str]:
     if value is None:
         return None
     if not isinstance(value, str) or not valid_date(value):
-        raise SchemaError(field, "must be YYYY-MM-DD", value)
+        why = date_problem(value) if isinstance(value, str) and ISO.fullmatch(value.strip()) else None
+        raise SchemaError(field, "must be YYYY-MM-DD", value, why=why)  # why: "month 13 is invalid (...)"
     return value
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from archive import voices
+from archive import versions, voices
 from archive.catalog import NO_SPEECH, Catalog, Recording
 from transcription.guards import whisper_doubted
 
@@ -37,21 +37,27 @@ class TranscriptData:
         return [s for s in self.segments if not s.get("flag")]
 
 
-def read_transcript(catalog: Catalog, recording_id: int, *, unfinished: bool = False) -> Optional[TranscriptData]:
+def read_transcript(catalog: Catalog, recording_id: int, *, unfinished: bool = False,
+                    transcript_id: Optional[int] = None) -> Optional[TranscriptData]:
     """The recording's current transcript and its words; None if there is no such recording.
 
     ``unfinished``: without a current transcript, the one still being written.
+    ``transcript_id``: that version of the recording's transcript instead (see
+    :mod:`archive.retranscribe`), with the speaker names it kept.
     """
     rec = catalog.recording(recording_id)
     if rec is None:
         return None
     transcript = catalog.current_transcript(recording_id)
-    if transcript is None and unfinished:
+    if transcript_id is not None:
+        transcript = next((t for t in catalog.transcripts(recording_id) if t["id"] == transcript_id), None)
+    elif transcript is None and unfinished:
         transcript = catalog.incomplete_transcript(recording_id)
     segments: list[dict] = []
     if transcript is not None:
         words = catalog.words_by_segment(transcript["id"])
-        named = voices.names(catalog.db, recording_id)
+        current = transcript["current"] or not transcript["complete"]  # a version being made has no voices yet
+        named = voices.names(catalog.db, recording_id) if current else versions.kept_names(catalog.db, transcript["id"])
         segments = [_with_speaker(seg, words.get(seg["id"], []), named) for seg in catalog.segments(transcript["id"])]
     return TranscriptData(rec, transcript, segments)
 

@@ -18,7 +18,7 @@ from archive.catalog import Recording
 from archive.citation import citation, reference
 from archive.status import Status
 from archive.transcripts import read_transcript
-from archive.search import SearchRequest, search
+from archive.search import SearchRequest, prepare, search
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 LOW_CONFIDENCE = 0.5  # word probability below which the GUI marks a word as uncertain
@@ -30,6 +30,18 @@ LOW_CONFIDENCE = 0.5  # word probability below which the GUI marks a word as unc
 def run_search(archive, request: SearchRequest, *, facets: bool = True):
     """Search results (with facet counts unless ``facets=False``) for a request; raises index.QueryError."""
     return search(archive, replace(request, facets=facets))
+
+
+def prepare_search(archive, request: SearchRequest, *, facets: bool = True):
+    """``run_search`` in two steps: the catalog's part now, and a call returning the results
+    that a worker thread may run (archive.search.prepare); raises index.QueryError."""
+    return prepare(archive, replace(request, facets=facets))
+
+
+def date_range(archive) -> tuple[Optional[str], Optional[str]]:
+    """The first and last recording dates in the archive (None, None when none is dated)."""
+    dates = sorted(r.date for r in archive.catalog.recordings() if r.date)
+    return (dates[0], dates[-1]) if dates else (None, None)
 
 
 def filter_counts(archive) -> dict[str, dict[str, int]]:

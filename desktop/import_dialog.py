@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from archive.catalog import KINDS
-from archive.dates import date_from_name
+from archive.dates import date_from_name, date_problem
 from archive.importer import ImportMeta, default_meta
 
 
@@ -102,7 +102,7 @@ class ImportDialog(QDialog):
     def accept(self) -> None:
         date = self.date.text().strip()
         if date and date_from_name(date) != date:
-            self.error.setText("The date must look like 2024-03-12.")
+            self.error.setText(f"The date {date}: {date_problem(date)}.")  # "…: month 13 is invalid (…)"
             self.error.show()
             return
         if self.edit_only and not self.title.text().strip():

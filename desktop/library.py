@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from archive.dates import UNDATED
 from archive.status import Status
 from desktop.import_queue import PROBING, STORING
 from desktop.row_model import RowTableModel
@@ -129,7 +130,7 @@ class LibraryModel(RowTableModel):
             return (
                 rec.title,
                 rec.body or "",
-                rec.date or "",
+                rec.date or UNDATED,  # Edit Details fills it in
                 (rec.kind or "").capitalize(),
                 hms(rec.duration) if rec.duration else "",
                 status_text(rec.status, rec.progress),

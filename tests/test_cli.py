@@ -71,7 +71,7 @@ def test_failures_end_in_one_line_and_their_exit_code(tmp_path, capsys):
         (("show", "7"), EXIT_ERROR, "council-archive: error: no recording 7"),
         (("edit", "7"), EXIT_USAGE, "council-archive: error: nothing to change: give --title, --body, --date or --kind"),
         (("edit", "7", "--title", "x"), EXIT_ERROR, "council-archive: error: no recording 7"),
-        (("import", "a.wav", "--date", "2024-13-01"), EXIT_USAGE, "council-archive: error: --date must be YYYY-MM-DD, not '2024-13-01'"),
+        (("import", "a.wav", "--date", "2024-13-01"), EXIT_USAGE, "council-archive: error: --date must be YYYY-MM-DD, not '2024-13-01': month 13 is invalid (months run 01 to 12)"),
         (("clip", "7", "--start", "soon", "--end", "5"), EXIT_USAGE, None),
         (("search", "sounds:"), EXIT_USAGE, None),
         (("vocab", "remove", "Sarno"), EXIT_ERROR, "council-archive: error: 'Sarno' is not in the vocabulary"),

@@ -19,10 +19,10 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from archive import logs
-from archive.cli import browse, exports, imports, maintenance, search, speakers, transcribe, vocab
+from archive.cli import browse, exports, imports, maintenance, search, speakers, transcribe, versions, vocab
 from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, plain
 
-GROUPS = (transcribe, imports, speakers, browse, search, exports, vocab, maintenance)  # the order of --help
+GROUPS = (transcribe, imports, versions, speakers, browse, search, exports, vocab, maintenance)  # the order of --help
 
 # What a command may raise -> its exit code. The first class of the exception's MRO named
 # here decides. Keyed by name, so that matching a failure never imports index/ (Whoosh).

@@ -6,6 +6,7 @@ import argparse
 
 from archive.catalog import KINDS
 from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json, say
+from archive.dates import UNDATED
 from archive.status import Status
 from archive.transcripts import doubtful, read_transcript
 
@@ -36,7 +37,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         status = r.status if r.status != Status.TRANSCRIBING else f"transcribing {r.progress:.0%}"
         if r.note:
             status += next((f" ({label})" for label in ("no speech", "hard audio") if r.note.startswith(label)), "")
-        say(f"#{r.id:<4} {r.date or '----------'}  {duration(r.duration)}  {r.kind or '':7} {status:12} {r.title}"
+        say(f"#{r.id:<4} {r.date or UNDATED:10}  {duration(r.duration)}  {r.kind or '':7} {status:12} {r.title}"
             + (f" — {r.body}" if r.body else ""))
     return EXIT_OK
 

@@ -39,7 +39,7 @@ def render_fragments(fragments, tty: bool) -> str:
 @arg("--kind", choices=KINDS)
 @arg("--from", dest="date_from", metavar="DATE")
 @arg("--to", dest="date_to", metavar="DATE")
-@arg("--sort", choices=("relevance", "date"), default="relevance")
+@arg("--sort", choices=("relevance", "date", "oldest"), default="relevance", help="date: newest first")
 @arg("--limit", type=int, default=20)
 @arg("--exact", action="store_true", help="match letter for letter: no stemming, number forms, variants or sounds-alikes")
 @arg("--sounds-like", action="store_true", help="names also match words that sound alike (Sarno finds Sarnow)")
