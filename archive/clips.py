@@ -10,7 +10,8 @@ from typing import Optional
 
 import ffmpeg
 
-from archive.citation import citation
+from archive.alignment import spread_words
+from archive.citation import Quote, words_quote
 from archive.exports import ExportError, load_transcript, safe_filename
 from archive.outputs import output_path
 from transcription.audio import ffmpeg_exe, media_arg, time_limit
@@ -35,22 +36,21 @@ def parse_time(value: str | float) -> float:
     return int(m[1] or 0) * 3600 + int(m[2]) * 60 + float(m[3])
 
 
-def quote_between(segments: list[dict], start: float, end: float) -> tuple[str, Optional[str]]:
-    """The words spoken between two times, and the speaker of most of them."""
-    words: list[str] = []
+def quote_between(recording, segments: list[dict], start: float, end: float) -> Optional[Quote]:
+    """The quote spoken between two times (the words whose middle falls inside), with the
+    speaker of most of them; None when nothing is said there."""
+    words: list[dict] = []
     speakers: dict[str, int] = {}
     for seg in segments:
         if seg.get("flag") or seg["end"] < start or seg["start"] > end:
             continue
-        seg_words = seg["words"] or [{"text": seg["text"], "start": seg["start"], "end": seg["end"]}]
+        seg_words = seg["words"] or spread_words(seg["text"], seg["start"], seg["end"])
         for w in seg_words:
-            mid = (w["start"] + w["end"]) / 2
-            if start - 0.05 <= mid <= end + 0.05:
-                words.append(w["text"] if words else w["text"].lstrip())
+            if start - 0.05 <= (w["start"] + w["end"]) / 2 <= end + 0.05:
+                words.append(w)
                 if seg["speaker"]:
                     speakers[seg["speaker"]] = speakers.get(seg["speaker"], 0) + 1
-    speaker = max(speakers, key=speakers.get) if speakers else None
-    return "".join(words).strip(), speaker
+    return words_quote(recording, words, max(speakers, key=speakers.get) if speakers else None)
 
 
 def default_clip_name(rec, start: float, fmt: str) -> str:
@@ -67,7 +67,8 @@ def make_clip(
     fmt: str = "mp3",
     pad: float = 0.0,
 ) -> tuple[Path, str]:
-    """Cut [start - pad, end + pad] into ``out``. Returns (path, citation written in its tags)."""
+    """Cut [start - pad, end + pad] into ``out``, tagged with the citation of the quote spoken
+    in [start, end] (archive.citation: cited at its first word). Returns (path, citation)."""
     if fmt not in CLIP_FORMATS:
         raise ExportError(f"clip format must be one of {', '.join(CLIP_FORMATS)}")
     data = load_transcript(archive, recording_id)
@@ -82,11 +83,11 @@ def make_clip(
         raise ExportError(f"start {start:.2f}s is outside the recording (0–{duration:.2f}s)")
     a = max(0.0, start - max(0.0, pad))
     b = min(duration, end + max(0.0, pad)) if duration else end + max(0.0, pad)
-    quote, speaker = quote_between(data.segments, start, end)
-    cite = citation(quote or "(no transcript)", speaker=speaker, body=rec.body, title=rec.title, date=rec.date, seconds=start)
+    quote = quote_between(rec, data.segments, start, end) or Quote(
+        rec.id, "(no transcript)", start, end, None, rec.body, rec.title, rec.date)
+    cite = quote.citation
     out = output_path(archive, out if out is not None else Path(default_clip_name(rec, start, fmt)))
-    tags = {"title": f"{rec.title} at {int(start // 60)}:{start % 60:04.1f}", "artist": rec.body or "", "date": rec.date or "",
-            "album": rec.title, "comment": cite}
+    tags = {"title": quote.tag_title, "artist": rec.body or "", "date": rec.date or "", "album": rec.title, "comment": cite}
     target = media_arg(out)  # never read as an option (-o=-foo.mp3), whatever the name
     stream = ffmpeg.input(media_arg(media), ss=f"{a:.3f}", t=f"{b - a:.3f}").output(
         filename=target, vn=None, ac=1, **CLIP_FORMATS[fmt]

@@ -86,8 +86,10 @@ def main(
     settings=None,
     transcriber_factory: Optional[Callable] = None,
     on_ready: Optional[Callable] = None,
+    link: Optional[str] = None,
 ) -> int:
-    """Run the app on ``archive_dir`` until its window closes; returns the exit code."""
+    """Run the app on ``archive_dir`` until its window closes; returns the exit code.
+    ``link``: a ``council-archive://`` link the window opens once shown."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -107,6 +109,8 @@ def main(
         return 1
     window.restore_geometry()
     window.show()
+    if link:
+        window.open_link(link)
     if on_ready is not None:
         QTimer.singleShot(0, lambda: on_ready(window))
     return app.exec()

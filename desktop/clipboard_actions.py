@@ -1,5 +1,9 @@
 """Copying: quotes with their citation and reference links, from a hit or the transcript.
 
+A quote is what archive.citation says it is: a hit's passage, the passages selected in the
+transcript, or the words chosen inside them; a reference link points at its start, whether
+it comes from a menu, a shortcut or a context menu.
+
 Wired by the main window (``ClipboardActions(window)``) to the search panel's and the
 transcript's copy signals and to the Edit menu.
 """
@@ -25,10 +29,9 @@ class ClipboardActions:
     def copy_hit_reference(self, hit) -> None:
         self.copy(views.hit_reference(hit), "reference")
 
-    def copy_transcript_quote(self, rows) -> None:
-        t = self.window.transcript.transcript
-        if t is not None and rows:
-            self.copy(t.quote(rows), "quote")
+    def copy_transcript_quote(self, quote) -> None:
+        if quote is not None:
+            self.copy(quote.citation, "quote")
 
     def copy_transcript_reference(self, seconds: float) -> None:
         t = self.window.transcript.transcript
@@ -49,8 +52,9 @@ class ClipboardActions:
             self.copy_hit_quote(w.search_panel.current_hit())
 
     def copy_reference(self) -> None:
+        """Edit menu: a link to the transcript selection's time, else to the current hit's quote."""
         w = self.window
-        if self._transcript_first():
-            self.copy_transcript_reference(w.player.seconds())
+        if self._transcript_first() and w.transcript.selected_quote() is not None:
+            w.transcript.copy_reference()
         elif w.search_panel.current_hit() is not None:
             self.copy_hit_reference(w.search_panel.current_hit())

@@ -17,6 +17,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from archive import views
+from archive.citation import hit_quote
 from desktop.export_dialogs import (
     CLIP_FILTERS,
     RESULT_FILTERS,
@@ -149,7 +150,9 @@ class ExportActions:
             self._say("Select part of a transcript or a search hit to export a clip.", 6000)
 
     def export_hit_clip(self, hit) -> Optional[Path]:
-        return self.export_clip(float(hit.start), float(hit.end), int(hit.recording_id))
+        """A clip of the hit's quote (its passage, archive.citation), padded as the dialog says."""
+        quote = hit_quote(hit)
+        return self.export_clip(quote.start, quote.end, quote.recording_id)
 
     def export_clip(self, start: float, end: float, recording_id: Optional[int] = None) -> Optional[Path]:
         from archive.clips import default_clip_name, make_clip

@@ -11,6 +11,8 @@ import os
 import sys
 from typing import Mapping, Optional, Sequence
 
+from archive.citation import SCHEME
+
 # Qt >= 6.5 loads its xcb platform plugin (X11) only if this system library is there;
 # without it Qt aborts with a many-line message. PySide6's wheels do not ship it.
 XCB_CURSOR = "libxcb-cursor.so.0"
@@ -50,20 +52,30 @@ def missing_system_library(environ: Mapping[str, str] = os.environ, platform: st
     return None
 
 
-def open_app(archive_dir: str) -> int:
+def open_app(archive_dir: str, link: Optional[str] = None) -> int:
+    """The app on ``archive_dir``; ``link``: a ``council-archive://`` link to open in it."""
     problem = missing_system_library()
     if problem is not None:
         print(problem, file=sys.stderr)
         return EXIT_MISSING_LIBRARY
     from desktop.app import main as app_main
 
-    return app_main(archive_dir=archive_dir)
+    return app_main(archive_dir=archive_dir, link=link)
+
+
+def with_open(argv: Sequence[str]) -> list[str]:
+    """A bare link as the argument (``council-archive council-archive://recording/3?t=9``,
+    as a desktop or browser may pass it) means ``open LINK``."""
+    argv = list(argv)
+    if argv and argv[-1].startswith(f"{SCHEME}:") and "open" not in argv:
+        argv.insert(len(argv) - 1, "open")
+    return argv
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from archive.cli import main as cli_main
 
-    return cli_main(argv, open_app=open_app)
+    return cli_main(with_open(sys.argv[1:] if argv is None else argv), open_app=open_app)
 
 
 if __name__ == "__main__":  # pragma: no cover

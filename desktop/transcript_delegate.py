@@ -2,7 +2,9 @@
 
 The time, then the speaker's name in the voice's colour (desktop.speaker_style; a suggested
 name in italics with "?") with a bar of that colour down the passage, then its words one
-by one: the word being played, a hit's word, and words Whisper was unsure of marked.
+by one (a piece written without a leading space, ",000" after "$18", follows its word
+without a gap): the word being played, a hit's words, words the user chose to quote, and
+words Whisper was unsure of marked.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from transcription.formats import hms
 PLAYING = QColor("#b9d7ff")  # the word being played
 MARKED = QColor("#ffe066")  # the word a search hit points at
 SELECTED = QColor("#e6eef8")  # selected segments: light, so marks and colours stay readable
+CHOSEN = QColor("#a8c7fa")  # words chosen inside passages (to quote part of one)
 UNCERTAIN = QColor("#d9480f")
 
 
@@ -69,7 +72,7 @@ class TranscriptDelegate(QStyledItemDelegate):
 
     def layout(self, seg, width: float):
         """(header height, [word rects relative to the row], total height) for a width."""
-        key = (seg.id, seg.text, seg.speaker, seg.suggested, round(width))
+        key = (seg.id, seg.text, tuple(w.text for w in seg.words), seg.speaker, seg.suggested, round(width))
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -81,10 +84,12 @@ class TranscriptDelegate(QStyledItemDelegate):
         line_h = fm.lineSpacing() + 1
         x, y = x0, self.PAD_Y + header_h
         rects = []
-        for w in seg.words:
+        for i, w in enumerate(seg.words):
             text = w.text.strip()
             adv = fm.horizontalAdvance(text)
-            if x > x0 and x + adv > x1:
+            if i and w.continues and rects:  # part of the word before: no gap, no line break
+                x -= space
+            elif x > x0 and x + adv > x1:
                 x, y = x0, y + line_h
             rects.append(QRectF(x, y, adv, fm.height()))
             x += adv + space
@@ -169,15 +174,19 @@ class TranscriptDelegate(QStyledItemDelegate):
         # words
         painter.setFont(base)
         fm = QFontMetricsF(base)
-        marked = model.marked if model.marked and model.marked[0] == index.row() else None
-        playing = model.playing if model.playing and model.playing[0] == index.row() else None
+        row = index.row()
+        playing = model.playing if model.playing and model.playing[0] == row else None
+        chosen = model.chosen_words() if model.chosen and min(model.chosen)[0] <= row <= max(model.chosen)[0] else ()
         for i, (w, r) in enumerate(zip(seg.words, rects)):
             r = r.translated(left, top)
-            if marked and marked[1] == i:
+            marked = (row, i) in model.marked_words
+            if (row, i) in chosen:
+                painter.fillRect(r.adjusted(-2, -1, 2, 1), CHOSEN)
+            elif marked:
                 painter.fillRect(r.adjusted(-2, -1, 2, 1), MARKED)
             elif playing and playing[1] == i:
                 painter.fillRect(r.adjusted(-2, -1, 2, 1), PLAYING)
-            on_color = (marked and marked[1] == i) or (playing and playing[1] == i)
+            on_color = marked or (row, i) in chosen or (playing and playing[1] == i)
             color = QColor("#000000") if on_color else (dim if seg.flag else text_color)
             if w.uncertain and not on_color:
                 color = UNCERTAIN
