@@ -1,6 +1,7 @@
 """Word times and segment text: the text is the truth, word times are derived from it.
 
 * :func:`align_words` carries the times of a segment's words over to its corrected text;
+* :func:`unchanged_words` says which words of a corrected text are still Whisper's;
 * :func:`words_fit` says whether timed words are still found, in order, in the text;
 * :func:`spread_words` gives words without times (captions) times spread over the
   segment by character position.
@@ -54,6 +55,15 @@ def align_words(old_words: list[dict], new_text: str, seg_start: float, seg_end:
         start, end, prob = times[i]
         out.append({"start": round(start, 3), "end": round(end, 3), "text": " " + token, "probability": prob})
     return out
+
+
+def unchanged_words(original_text: str, words: list[dict]) -> set[int]:
+    """Indexes of the timed ``words`` of a corrected text that are the original's own words,
+    as :func:`align_words` carried them over (what Whisper said of them still holds)."""
+    old_keys = [word_key(t) for t in _WORD.findall(original_text or "")]
+    new_keys = [word_key(w["text"]) for w in words]
+    matcher = difflib.SequenceMatcher(a=old_keys, b=new_keys, autojunk=False)
+    return {j + k for tag, _i1, _i2, j, j2 in matcher.get_opcodes() if tag == "equal" for k in range(j2 - j)}
 
 
 def words_fit(text: str, words: list[dict]) -> bool:

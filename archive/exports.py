@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from archive.citation import citation
+from archive.citation import hit_quote
 from archive.outputs import output_path
 from archive.catalog import Recording
 from archive.transcripts import TranscriptData, read_transcript
@@ -187,25 +187,24 @@ def default_export_name(rec: Recording, fmt: str) -> str:
 
 # --- search results as a dataset ------------------------------------------------------
 
-RESULT_FIELDS = ("recording_id", "title", "body", "date", "speaker", "start", "end", "text", "citation")
-
-
-def hit_citation(hit: Any) -> str:
-    return citation(hit.text, speaker=hit.speaker, body=hit.body, title=hit.title, date=hit.date, seconds=hit.start)
+# start and end: the quote's (the passage ``text``), as its citation; hit_time: the matched word's
+RESULT_FIELDS = ("recording_id", "title", "body", "date", "speaker", "start", "end", "text", "citation", "hit_time")
 
 
 def result_rows(hits: Iterable[Any]) -> Iterable[dict]:
     for h in hits:
+        q = hit_quote(h)
         yield {
-            "recording_id": h.recording_id,
-            "title": h.title,
-            "body": h.body,
-            "date": h.date,
-            "speaker": h.speaker,
-            "start": round(h.start, 3),
-            "end": round(h.end, 3),
-            "text": h.text,
-            "citation": hit_citation(h),
+            "recording_id": q.recording_id,
+            "title": q.title,
+            "body": q.body,
+            "date": q.date,
+            "speaker": q.speaker,
+            "start": round(q.start, 3),
+            "end": round(q.end, 3),
+            "text": q.text,
+            "citation": q.citation,
+            "hit_time": round(q.hit_time, 3),
         }
 
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
-from archive.alignment import spread_words
+from archive.alignment import spread_words, unchanged_words
 from archive.catalog import Recording
-from archive.citation import citation, reference
+from archive.citation import Quote, hit_quote as quote_of_hit, reference, words_quote
 from archive.status import Status
 from archive.transcripts import read_transcript
 from archive.search import SearchRequest, prepare, search
+from transcription.formats import continues_word
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 LOW_CONFIDENCE = 0.5  # word probability below which the GUI marks a word as uncertain
@@ -59,19 +60,13 @@ def filter_counts(archive) -> dict[str, dict[str, int]]:
 
 
 def hit_quote(hit) -> str:
-    """Clipboard text for a search hit: its segment, cited at the segment's start."""
-    return citation(
-        hit.text,
-        speaker=hit.speaker,
-        body=hit.body,
-        title=hit.title,
-        date=hit.date,
-        seconds=hit.segment_start,
-    )
+    """Clipboard text for a search hit: its passage, cited at the passage's start (archive.citation)."""
+    return quote_of_hit(hit).citation
 
 
 def hit_reference(hit) -> str:
-    return reference(hit.recording_id, hit.start)
+    """A link to a hit's quote: the passage's start, as its citation says."""
+    return quote_of_hit(hit).reference
 
 
 # --- library ------------------------------------------------------------------------
@@ -127,6 +122,11 @@ class WordRow:
     doubtful: bool = False  # in a segment Whisper doubted was speech (archive.transcripts.doubtful)
 
     @property
+    def continues(self) -> bool:
+        """Written without a leading space: part of the word before (",000" after " $18")."""
+        return continues_word(self.text)
+
+    @property
     def uncertain(self) -> bool:
         return self.doubtful or (self.probability is not None and self.probability < LOW_CONFIDENCE)
 
@@ -166,33 +166,49 @@ class Transcript:
         i = bisect.bisect_right(self._starts, seconds + 1e-3) - 1
         return self._index[i] if i >= 0 else None
 
+    def passage_quote(self, rows: Sequence[int]) -> Optional[Quote]:
+        """The quote of a run of whole passages (segment rows): their text, from the first's
+        start to the last's end; the speaker when they all have the same one."""
+        segs = [self.segments[r] for r in sorted(set(rows)) if 0 <= r < len(self.segments)]
+        if not segs:
+            return None
+        speaker = segs[0].speaker if len({s.speaker for s in segs}) == 1 else None
+        rec = self.recording
+        return Quote(rec.id, " ".join(s.text for s in segs), segs[0].start, max(s.end for s in segs), speaker,
+                     rec.body, rec.title, rec.date)
+
+    def words_quote(self, first: tuple[int, int], last: tuple[int, int]) -> Optional[Quote]:
+        """The quote of the words from ``first`` to ``last`` ((row, word index), either
+        order, inclusive), at their own times."""
+        first, last = sorted((first, last))
+        picked, speakers = [], set()
+        for row in range(first[0], last[0] + 1):
+            seg = self.segments[row]
+            lo = first[1] if row == first[0] else 0
+            hi = last[1] if row == last[0] else len(seg.words) - 1
+            words = seg.words[lo:hi + 1]
+            picked += words
+            if words:
+                speakers.add(seg.speaker)
+        return words_quote(self.recording, picked, speakers.pop() if len(speakers) == 1 else None)
+
     def quote(self, rows: Sequence[int]) -> str:
         """Citation for a run of segment rows (the first row gives time and speaker)."""
-        rows = sorted(set(rows))
-        if not rows:
-            return ""
-        segs = [self.segments[r] for r in rows]
-        speakers = {s.speaker for s in segs}
-        speaker = segs[0].speaker if len(speakers) == 1 else None
-        rec = self.recording
-        return citation(
-            " ".join(s.text for s in segs),
-            speaker=speaker,
-            body=rec.body,
-            title=rec.title,
-            date=rec.date,
-            seconds=segs[0].start,
-        )
+        q = self.passage_quote(rows)
+        return q.citation if q is not None else ""
 
     def reference(self, seconds: float) -> str:
         return reference(self.recording.id, seconds)
 
 
-def _word_rows(seg: dict, doubtful: bool) -> list[WordRow]:
-    # captions have no word times: their words are spread over the segment
+def _word_rows(seg: dict, edited: bool) -> list[WordRow]:
+    """The words shown: captions have no word times, their words are spread over the segment.
+    In a segment Whisper doubted, every word is uncertain; once corrected, only the words
+    the correction kept (a person's words are not in doubt)."""
     words = seg["words"] or spread_words(seg["text"], seg["start"], seg["end"])
+    kept = unchanged_words(seg["original_text"], words) if seg["doubtful"] and edited else None
     return [WordRow(w["start"], w["end"], w["text"], w["probability"] if w["probability"] is not None else 1.0,
-                    doubtful) for w in words]
+                    seg["doubtful"] and (kept is None or i in kept)) for i, w in enumerate(words)]
 
 
 def transcript(archive, recording_id: int) -> Optional[Transcript]:
@@ -210,7 +226,7 @@ def transcript(archive, recording_id: int) -> Optional[Transcript]:
             speaker=s["speaker"],
             flag=s["flag"],
             edited=(edited := bool(s["original_text"]) and s["original_text"] != s["text"]),
-            words=_word_rows(s, s["doubtful"] and not edited),  # a person's correction is not in doubt
+            words=_word_rows(s, edited),
             label=s["label"],
             suggested=s["suggested"],
         )

@@ -43,6 +43,20 @@ def _word_text(word: Any) -> str:
     return _get(word, "word") or _get(word, "text") or ""
 
 
+def continues_word(text: str) -> bool:
+    """Whisper writes a word with its leading space; a piece without one (",000" after
+    " $18") continues the word before it and is shown without a gap."""
+    return bool(text) and not text[0].isspace()
+
+
+def join_words(texts: Iterable[str]) -> str:
+    """Word texts as one line, as they were spoken: "$18,000", never "$18 ,000"."""
+    out = ""
+    for t in texts:
+        out += t if continues_word(t) or not out else " " + t.lstrip()
+    return " ".join(out.split())
+
+
 def _fits(text: str, max_line: int) -> bool:
     return len(textwrap.wrap(text, max_line)) <= 2
 
@@ -85,7 +99,7 @@ def cues(segments: Iterable[Any], max_line: int = MAX_LINE, max_cue: float = MAX
             continue
         group: list[Any] = []
         for w in words:
-            candidate = " ".join(_word_text(x).strip() for x in group + [w])
+            candidate = join_words(_word_text(x) for x in group + [w])
             too_long = not _fits(candidate, max_line) or (group and float(_get(w, "end")) - float(_get(group[0], "start")) > max_cue)
             if group and too_long:
                 # cut after the last punctuation in the second half of the group, if any
@@ -109,7 +123,7 @@ def _cue_from_words(words: Sequence[Any], speaker) -> dict:
     return {
         "start": float(_get(words[0], "start")),
         "end": float(_get(words[-1], "end")),
-        "text": " ".join(_word_text(w).strip() for w in words),
+        "text": join_words(_word_text(w) for w in words),
         "speaker": speaker,
     }
 

@@ -19,10 +19,12 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from archive import logs
-from archive.cli import browse, exports, imports, maintenance, search, speakers, transcribe, versions, vocab
+from archive.cli import (browse, chapters, exports, imports, links, maintenance, models, search, speakers, transcribe,
+                         versions, vocab)
 from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, plain
 
-GROUPS = (transcribe, imports, versions, speakers, browse, search, exports, vocab, maintenance)  # the order of --help
+GROUPS = (transcribe, imports, versions, speakers, chapters, browse, search, exports, vocab, models, links,
+          maintenance)  # the order of --help
 
 # What a command may raise -> its exit code. The first class of the exception's MRO named
 # here decides. Keyed by name, so that matching a failure never imports index/ (Whoosh).
@@ -98,6 +100,7 @@ def main(argv: Optional[Sequence[str]] = None, open_app: Optional[Callable[[str]
             parser.print_help()
             return EXIT_USAGE
         return open_app(args.archive_dir)
+    args.open_app = open_app  # `open LINK` opens the app (archive.cli.links)
     logs.configure(args.archive_dir)  # what a command catches and carries on from goes to the archive's log
     try:
         return args.run(args)

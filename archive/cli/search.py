@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from archive.catalog import KINDS
+from archive.citation import hit_quote
 from archive.cli.common import EXIT_OK, JSON, Commands, arg, open_archive, plain, print_json, say
 from archive.search import SearchRequest, search
 
@@ -16,6 +17,14 @@ register = commands.register
 MAX_EXPORT_HITS = 1_000_000
 HIT_FIELDS = ("recording_id", "title", "body", "date", "kind", "speaker", "start", "end", "segment_start", "text",
               "snippet", "score")
+
+
+def hit_json(hit) -> dict:
+    """A hit in ``search --json``: its fields as before (``start``/``end``: the first match),
+    and its quote as archive.citation defines it (the passage, cited at its start)."""
+    q = hit_quote(hit)
+    return {**{name: getattr(hit, name) for name in HIT_FIELDS}, "segment_end": q.end, "hit_time": q.hit_time,
+            "citation": q.citation, "link": q.reference}
 
 
 def request_from(args: argparse.Namespace, limit: int) -> SearchRequest:
@@ -53,7 +62,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json({
             "total": results.total,
-            "hits": [{name: getattr(h, name) for name in HIT_FIELDS} for h in results.hits],
+            "hits": [hit_json(h) for h in results.hits],
             "suggestions": list(results.suggestions),
         })
     else:
