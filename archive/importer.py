@@ -506,4 +506,3 @@ class Importer:
         if restored.duplicate:
             return self._duplicate(path, restored.id, restored.title)
         return self._process(restored.id, restored.job)
-

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from typing import Optional
+from functools import partial
+from typing import Callable, Optional
 
 from archive.opening import ensure_index
 from archive.store import IndexNeedsRebuild
@@ -59,6 +60,13 @@ def search(archive, request: SearchRequest):
     is rebuilt first (``opening.ensure_index``: an archive opened lazily, as the app does,
     meets it here). Raises index.QueryError (one line), also when the index needs
     rebuilding and cannot be (a read-only archive)."""
+    return prepare(archive, request)()
+
+
+def prepare(archive, request: SearchRequest) -> Callable[[], object]:
+    """The catalog's part of a search, done now in the caller's thread (the index opened or
+    rebuilt, the vocabulary read); returns the index's part, a call that another thread may
+    run (the app's search worker) and that raises index.QueryError."""
     from index import QueryError  # index/ loads Whoosh: not before the first search
 
     try:
@@ -67,7 +75,7 @@ def search(archive, request: SearchRequest):
     except IndexNeedsRebuild as exc:
         raise QueryError(str(exc)) from None
     synonyms = [] if request.exact else _vocabulary(archive, request.body)
-    return index.search(request.query, synonyms=synonyms, **request.index_arguments())
+    return partial(index.search, request.query, synonyms=synonyms, **request.index_arguments())
 
 
 def _vocabulary(archive, body: Optional[str]) -> list[list[str]]:

@@ -39,6 +39,7 @@ from desktop.search_panel import SearchPanel
 from desktop.settings import AppSettings, Preferences
 from desktop.speaker_actions import SpeakerActions
 from desktop.status_line import StatusLine
+from desktop.status_line import StatusLine
 from transcription.formats import hms
 
 
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.queue_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
         self.queue_dock.hide()
+        self.setStatusBar(StatusLine(self))  # messages expire; long ones end in "…"
         self.setStatusBar(StatusLine(self))  # messages expire; long ones end in "…"
         self.statusBar().showMessage(f"Archive: {self.archive.root}")
         self.resize(1280, 800)
@@ -325,6 +327,7 @@ class MainWindow(QMainWindow):
             return
         self.closing = True
         self.search_panel.cancel_pending()
+        self.searching.stop()
         self.searching.stop()
         self.player.stop()
         self.importing.save_pending(self.imports.stop())

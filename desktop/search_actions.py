@@ -2,17 +2,54 @@
 
 Wired by the main window (``SearchActions(window)``); it keeps the last request (for paging
 and for exporting every hit) and the filter values known from the catalog.
+
+The index's part of a search runs on a worker thread (one at a time), so typing never waits
+for it; each request gets a generation number and the results of an older one, arriving
+after a newer request, are dropped. The catalog's part (opening the index, the vocabulary)
+stays in the UI thread, the way every other catalog read does.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Optional
+from typing import Callable, Optional
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from archive import views
 
 log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    """Carries a worker's answer to the UI thread, where it lives: (generation, results, error)."""
+
+    done = Signal(int, object, object)
+
+    def __init__(self, receive: Callable[[int, object, object], None]):
+        super().__init__()
+        self._receive = receive
+        self.done.connect(self._deliver)  # a slot of a UI-thread object: queued from the worker
+
+    @Slot(int, object, object)
+    def _deliver(self, generation: int, results, error) -> None:
+        self._receive(generation, results, error)
+
+
+class _SearchJob(QRunnable):
+    def __init__(self, generation: int, call: Callable[[], object], relay: _Relay, current: Callable[[], int]):
+        super().__init__()
+        self.generation, self.call, self.relay, self.current = generation, call, relay, current
+
+    def run(self) -> None:
+        if self.generation != self.current():
+            return  # a newer request came while this one waited: skip it
+        try:
+            results, error = self.call(), None
+        except Exception as exc:  # handed to the UI thread, which logs and shows it
+            results, error = None, exc
+        self.relay.done.emit(self.generation, results, error)
 
 
 class SearchActions:
@@ -21,14 +58,18 @@ class SearchActions:
         self.panel = window.search_panel
         self.last_request: Optional[views.SearchRequest] = None
         self._known: Optional[dict] = None  # filter values in the archive (catalog counts)
+        self.generation = 0
+        self._requests: dict[int, views.SearchRequest] = {}
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(1)
+        self.relay = _Relay(self._answered)
 
     def run(self, request: views.SearchRequest) -> None:
-        from index import QueryError
-
         w, panel = self.window, self.panel
         if w.closing:
             return
         self.last_request = request
+        self.generation += 1
         if request.empty:
             panel.show_hint("Type a word or a phrase to search every recording.")
             self.refresh_filters()
@@ -38,17 +79,36 @@ class SearchActions:
             panel.show_hint("Nothing is searchable yet: import a recording first.")
             return
         try:
-            results = views.run_search(w.archive, request)
-        except QueryError as exc:
-            panel.show_error(str(exc))
+            call = views.prepare_search(w.archive, request)
+        except Exception as exc:
+            self._answered(self.generation, None, exc, request)
             return
-        except Exception as exc:  # an unreadable index: say what to do, in one line
-            log.exception("search for %r failed", request.query)
+        self._requests = {self.generation: request}
+        self.pool.start(_SearchJob(self.generation, call, self.relay, lambda: self.generation))
+
+    def _answered(self, generation: int, results, error, request=None) -> None:
+        """A search's answer (UI thread): shown unless a newer request was made meanwhile."""
+        from index import QueryError
+
+        request = request or self._requests.pop(generation, None)
+        if generation != self.generation or self.window.closing or request is None:
+            return
+        panel = self.panel
+        if isinstance(error, QueryError):
+            panel.show_error(str(error))
+        elif error is not None:  # an unreadable index: say what to do, in one line
+            log.error("search for %r failed", request.query, exc_info=error)
             panel.show_error(
-                f"The search index can't be read ({type(exc).__name__}); "
+                f"The search index can't be read ({type(error).__name__}); "
                 "rebuild it with: council-archive reindex")
-            return
-        panel.show_results(results, request, known=self.known_values())
+        else:
+            panel.show_results(results, request, known=self.known_values())
+
+    def stop(self) -> None:
+        """Drop waiting searches and wait for a running one (before the archive closes)."""
+        self.generation += 1
+        self.pool.clear()
+        self.pool.waitForDone()
 
     def more_hits(self, offset: int) -> list:
         """The next page of the last search (the results list asks when scrolled to its end)."""
@@ -76,6 +136,7 @@ class SearchActions:
     def known_values(self) -> dict:
         if self._known is None:
             self._known = views.filter_counts(self.window.archive)
+            self.panel.set_date_range(*views.date_range(self.window.archive))
         return self._known
 
     def refresh_filters(self) -> None:

@@ -10,14 +10,12 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,65 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from archive.views import SearchRequest
+from desktop.date_field import DateField
+from desktop.filter_widgets import KIND_LABELS, FacetCombo, YearCombo, dates_label, labelled
+from desktop.flow_layout import FlowLayout
 from desktop.results_model import HitDelegate, HitRole, ResultsModel
 
 DEBOUNCE_MS = 300
-ANY_DATE = QDate(1900, 1, 1)
-KIND_LABELS = {"meeting": "Meetings", "radio": "Radio", "other": "Other"}
-
-
-class FacetCombo(QComboBox):
-    """A filter whose items show how many hits (or recordings) each value has."""
-
-    def __init__(self, all_label: str, labels: Optional[dict] = None, parent=None, always: tuple = ()):
-        super().__init__(parent)
-        self.all_label = all_label
-        self.labels = labels or {}
-        self.always = tuple(always)  # values listed even when nothing has them
-        self.addItem(all_label, "")
-        for v in self.always:
-            self.addItem(self.labels.get(v, v), v)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(10)
-
-    def value(self) -> str:
-        return self.currentData() or ""
-
-    def set_value(self, value: str) -> None:
-        i = self.findData(value or "")
-        self.setCurrentIndex(max(0, i))
-
-    def set_counts(self, counts: dict[str, int], known: tuple = ()) -> None:
-        """Rebuild the items from facet counts (keeping the current choice)."""
-        current = self.value()
-        values = sorted(set(counts) | set(known) | set(self.always) | ({current} if current else set()), key=str.lower)
-        self.blockSignals(True)
-        self.clear()
-        self.addItem(self.all_label, "")
-        for v in values:
-            label = self.labels.get(v, v)
-            n = counts.get(v)
-            self.addItem(f"{label} ({n})" if n else label, v)
-        self.set_value(current)
-        self.blockSignals(False)
-
-
-class DateEdit(QDateEdit):
-    """A date field whose lowest value reads "any" (no limit)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(ANY_DATE)
-        self.setSpecialValueText("any")
-        self.setDate(ANY_DATE)
-
-    def value(self) -> str:
-        return "" if self.date() == ANY_DATE else self.date().toString("yyyy-MM-dd")
-
-    def set_value(self, iso: str) -> None:
-        self.setDate(QDate.fromString(iso, "yyyy-MM-dd") if iso else ANY_DATE)
+SORTS = (("Best match", "relevance"), ("Newest first", "date"), ("Oldest first", "oldest"))
 
 
 class ResultsView(QListView):
@@ -156,15 +102,19 @@ class SearchPanel(QWidget):
         f.setPointSizeF(f.pointSizeF() * 1.15)
         self.query.setFont(f)
 
+        self.query.setMinimumWidth(220)  # never squeezed to a few letters
         self.sort = QComboBox()
-        self.sort.addItem("Best match", "relevance")
-        self.sort.addItem("Newest first", "date")
+        self.sort.setObjectName("sortOrder")
+        for label, value in SORTS:
+            self.sort.addItem(label, value)
         self.body = FacetCombo("All bodies")
         self.kind = FacetCombo("All kinds", KIND_LABELS, always=tuple(KIND_LABELS))
         self.speaker = FacetCombo("All speakers")
-        self.year = FacetCombo("Any time")
-        self.date_from = DateEdit()
-        self.date_to = DateEdit()
+        self.year = YearCombo()
+        self.date_from = DateField("any date")
+        self.date_to = DateField("any date")
+        self.date_from.setObjectName("dateFrom")
+        self.date_to.setObjectName("dateTo")
         for combo in (self.sort, self.body, self.kind, self.speaker):
             combo.currentIndexChanged.connect(self.run_now)
         self.year.currentIndexChanged.connect(self._year_chosen)
@@ -176,8 +126,11 @@ class SearchPanel(QWidget):
         self.sounds_like.setToolTip("Also find words that sound like the names typed")
         self.exact.toggled.connect(self.run_now)
         self.sounds_like.toggled.connect(self.run_now)
-        self.date_from.dateChanged.connect(self._dates_edited)
-        self.date_to.dateChanged.connect(self._dates_edited)
+        self.date_from.changed.connect(self._dates_edited)
+        self.date_to.changed.connect(self._dates_edited)
+        self.date_from.edit.editingFinished.connect(self._date_typed)
+        self.date_to.edit.editingFinished.connect(self._date_typed)
+        self.waiting = False  # a search was asked for and its results are not shown yet
 
         self.message = QLabel()
         self.message.setObjectName("searchMessage")
@@ -195,6 +148,11 @@ class SearchPanel(QWidget):
         self.export_button.setToolTip("Save every hit of this search as a CSV or JSON Lines dataset")
         self.export_button.clicked.connect(self.export_results_requested)
         self.export_button.setEnabled(False)
+        self.clear_filters_button = QPushButton("Clear filters")
+        self.clear_filters_button.setObjectName("clearFilters")
+        self.clear_filters_button.setToolTip("Search again without the body, kind, speaker and date filters")
+        self.clear_filters_button.clicked.connect(self.clear_filters)
+        self.clear_filters_button.hide()
 
         self.view = ResultsView()
         self.view.setModel(self.model)
@@ -211,37 +169,27 @@ class SearchPanel(QWidget):
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty_hint)
 
-        top = QHBoxLayout()
-        top.addWidget(self.query, 1)
-        top.addWidget(self.sort)
-        top.addWidget(self.exact)
-        top.addWidget(self.sounds_like)
-        filters = QGridLayout()
-        filters.setHorizontalSpacing(6)
-        filters.addWidget(self.body, 0, 0, 1, 2)
-        filters.addWidget(self.kind, 0, 2)
-        filters.addWidget(self.speaker, 0, 3)
-        filters.addWidget(self.year, 1, 0)
-        dates = QHBoxLayout()
-        dates.addWidget(QLabel("from"))
-        dates.addWidget(self.date_from, 1)
-        dates.addWidget(QLabel("to"))
-        dates.addWidget(self.date_to, 1)
-        filters.addLayout(dates, 1, 1, 1, 3)
-        for c in range(4):
-            filters.setColumnStretch(c, 1)
+        # the query has a row of its own; the options and filters wrap in a narrow window
+        filters = FlowLayout(spacing=6)
+        for w in (self.sort, self.exact, self.sounds_like, self.body, self.kind, self.speaker, self.year):
+            filters.add_stretching(w) if isinstance(w, QComboBox) else filters.addWidget(w)
+        filters.add_stretching(labelled("from", self.date_from))
+        filters.add_stretching(labelled("to", self.date_to))
+        for w in (self.body, self.kind, self.speaker, self.year):
+            w.setMinimumContentsLength(8)
+            w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(top)
+        layout.addWidget(self.query)
         layout.addLayout(filters)
         message_row = QHBoxLayout()
         message_row.addWidget(self.message, 1)
+        message_row.addWidget(self.clear_filters_button, 0, Qt.AlignmentFlag.AlignTop)
         message_row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(message_row)
         layout.addWidget(self.suggestion)
         layout.addWidget(self.stack, 1)
-        for w in (self.body, self.kind, self.speaker, self.year):
-            w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(260)
         self.show_hint("Type a word or a phrase to search every recording.")
 
     # --- requests -------------------------------------------------------------------
@@ -268,6 +216,11 @@ class SearchPanel(QWidget):
         self._emit_request()
 
     def _emit_request(self) -> None:
+        for name, field in (("from", self.date_from), ("to", self.date_to)):
+            if problem := field.problem():  # say so rather than search without it
+                self.show_error(f"The {name} date {field.edit.text().strip()}: {problem}.")
+                return
+        self.waiting = True
         self.search_requested.emit(self.request())
 
     def focus_search(self) -> None:
@@ -284,31 +237,67 @@ class SearchPanel(QWidget):
         return super().eventFilter(obj, event)
 
     def _year_chosen(self, *_) -> None:
+        if self.year.is_custom():
+            return  # (the dates typed stay)
         year = self.year.value()
-        for edit in (self.date_from, self.date_to):
-            edit.blockSignals(True)
-        self.date_from.set_value(f"{year}-01-01" if year else "")
-        self.date_to.set_value(f"{year}-12-31" if year else "")
-        for edit in (self.date_from, self.date_to):
-            edit.blockSignals(False)
+        self.year.set_custom("")
+        self.date_from.set_value(f"{year}-01-01" if year else "", notify=False)
+        self.date_to.set_value(f"{year}-12-31" if year else "", notify=False)
         self.run_now()
 
     def _dates_edited(self, *_) -> None:
+        """The year filter follows the dates: a whole year, "Any time", or the dates' own item."""
         f, t = self.date_from.value(), self.date_to.value()
         year = f[:4] if f and t and f.endswith("-01-01") and t == f"{f[:4]}-12-31" else ""
-        self.year.blockSignals(True)
-        self.year.set_value(year)
-        self.year.blockSignals(False)
+        self.year.set_custom("" if year or not (f or t) else dates_label(f, t))
+        if not self.year.is_custom():
+            self.year.blockSignals(True)
+            self.year.set_value(year)
+            self.year.blockSignals(False)
         self._timer.start()
+
+    def _date_typed(self) -> None:
+        if self.date_from.problem() or self.date_to.problem():
+            self.run_now()  # says what is wrong at once
+
+    def active_filters(self) -> list[str]:
+        """The filters in use, as the user reads them."""
+        found = [c.currentText().split(" (")[0] for c in (self.body, self.kind, self.speaker) if c.value()]
+        f, t = self.date_from.value(), self.date_to.value()
+        if f or t:
+            found.append(dates_label(f, t))
+        return found
+
+    def clear_filters(self) -> None:
+        """Body, kind, speaker and dates back to "all", then search again."""
+        for combo in (self.body, self.kind, self.speaker, self.year):
+            combo.blockSignals(True)
+            combo.set_value("")
+            combo.blockSignals(False)
+        self.year.set_custom("")
+        self.date_from.set_value("", notify=False)
+        self.date_to.set_value("", notify=False)
+        self.run_now()
+
+    def set_date_range(self, first: Optional[str], last: Optional[str]) -> None:
+        """The archive's first and last recording dates: the calendars open on them."""
+        self.date_from.set_range(first, last, anchor=first)
+        self.date_to.set_range(first, last, anchor=last)
 
     # --- results ---------------------------------------------------------------------
     def show_results(self, results, request: Optional[SearchRequest] = None, known: Optional[dict] = None) -> None:
         """Show hits; the filters get the results' facet counts (``known``: values to list anyway)."""
+        self.waiting = False
         self.stack.setCurrentWidget(self.view)
         self.model.set_results(results.hits, results.total)
         self.set_facets(results.facets, known)
         q = (request.query if request else self.query.text()).strip()
-        if results.total == 0:
+        filters = self.active_filters() if results.total == 0 else []
+        self.clear_filters_button.setVisible(bool(filters))
+        if filters:
+            self.message.setText(f"No matches for {q} with these filters: {', '.join(filters)}. "
+                                 "Clear the filters to search everything.")
+        elif results.total == 0:
             self.message.setText(f"No matches for {q}. Try fewer words, a prefix like side*, or a fuzzy Name~.")
         else:
             self.message.setText(f"{results.total} {'hit' if results.total == 1 else 'hits'} for {q}. Click one to hear it.")
@@ -318,6 +307,8 @@ class SearchPanel(QWidget):
         self._restyle()
 
     def show_error(self, message: str) -> None:
+        self.waiting = False
+        self.clear_filters_button.hide()
         self.model.clear()
         self.set_suggestion("")
         self.export_button.setEnabled(False)
@@ -326,6 +317,8 @@ class SearchPanel(QWidget):
         self._restyle()
 
     def show_hint(self, message: str) -> None:
+        self.waiting = False
+        self.clear_filters_button.hide()
         self.model.clear()
         self.set_suggestion("")
         self.export_button.setEnabled(False)

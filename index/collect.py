@@ -172,16 +172,35 @@ def scores_for(searcher, q, docnums) -> dict[int, float]:
     return out
 
 
-def top_by_date(searcher, ids: np.ndarray, cache: ColumnCache, k: int) -> list[int]:
+def top_by_date(searcher, ids: np.ndarray, cache: ColumnCache, k: int, oldest: bool = False) -> list[int]:
+    """The first ``k`` docnums newest first (``oldest``: oldest first), in time order within
+    a recording; undated recordings last either way."""
     if not len(ids) or k <= 0:
         return []
     keys = cache.numeric(searcher.reader(), "dsort")[ids]
+    if oldest:
+        keys = oldest_first(keys)
     if k < len(ids):
         part = np.argpartition(keys, k - 1)[:k]
         order = part[np.lexsort((ids[part], keys[part]))]
     else:
         order = np.lexsort((ids, keys))
     return [int(ids[i]) for i in order]
+
+
+_LOW = np.uint64((1 << 28) - 1)  # dsort: the start-time bits under the (date, recording) prefix
+_PREFIX = np.uint64((1 << 36) - 1)
+_UNDATED = np.uint64(0xFFFF)
+
+
+def oldest_first(keys: np.ndarray) -> np.ndarray:
+    """``dsort`` keys (index.schema.date_sort_prefix) turned to sort oldest first: the date and
+    recording prefix reversed, start times and undated-last kept."""
+    keys = keys.astype(np.uint64)
+    prefix = keys >> np.uint64(28)
+    undated = (keys >> np.uint64(48)) == _UNDATED
+    prefix = np.where(undated, prefix, _PREFIX - prefix)
+    return (prefix << np.uint64(28)) | (keys & _LOW)
 
 
 def facet_counts(searcher, ids: np.ndarray, cache: ColumnCache) -> dict[str, dict[str, int]]:

@@ -33,6 +33,7 @@ from .variants import group_index
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
+SORTS = ("relevance", "date", "oldest")  # date: newest first
 # "Did you mean" is offered when a search finds fewer hits than this
 SUGGEST_BELOW = 3
 
@@ -251,8 +252,8 @@ class SearchIndex:
         fewer than SUGGEST_BELOW hits gets ``suggestions``: corrected query
         strings, from the archive's own words, that find more.
         """
-        if sort not in ("relevance", "date"):
-            raise QueryError(f"Unknown sort order {sort!r}; use 'relevance' or 'date'.")
+        if sort not in SORTS:
+            raise QueryError(f"Unknown sort order {sort!r}; use 'relevance', 'date' (newest first) or 'oldest'.")
         limit = max(0, min(int(limit), MAX_LIMIT))
         offset = max(0, int(offset))
         options = QueryOptions(exact=bool(exact), phonetic=bool(phonetic),
@@ -313,7 +314,7 @@ class SearchIndex:
             sel = collect.top_k(ids, scores, k, tier=direct)[offset:k]
             page = [(int(ids[i]), float(scores[i])) for i in sel]
         else:
-            docnums = collect.top_by_date(s, ids, self._cache, k)[offset:k]
+            docnums = collect.top_by_date(s, ids, self._cache, k, oldest=sort == "oldest")[offset:k]
             pos = np.searchsorted(ids, docnums)
             page = [(d, float(scores[i])) for d, i in zip(docnums, pos.tolist())]
         facet_out = collect.facet_counts(s, ids, self._cache) if facets else {}
@@ -356,7 +357,7 @@ class SearchIndex:
         else:
             ids = collect.matching_ids(s, q)
             total = len(ids)
-            docnums = collect.top_by_date(s, ids, self._cache, k)[offset:k]
+            docnums = collect.top_by_date(s, ids, self._cache, k, oldest=sort == "oldest")[offset:k]
             scores = collect.scores_for(s, q, docnums)
             page = [(d, scores.get(d, 0.0)) for d in docnums]
         facet_out = {}

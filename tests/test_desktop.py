@@ -114,10 +114,11 @@ def search(qtbot, window, text: str, expect_rows=None):
     panel = window.search_panel
     panel.query.clear()
     qtbot.keyClicks(panel.query, text)
-    if expect_rows is None:
-        qtbot.waitUntil(lambda: not panel._timer.isActive())
+    if expect_rows is None:  # (the search runs on a worker thread: wait for its results)
+        qtbot.waitUntil(lambda: not panel._timer.isActive() and not panel.waiting, timeout=5000)
     else:
-        qtbot.waitUntil(lambda: panel.model.rowCount() == expect_rows and not panel._timer.isActive(), timeout=5000)
+        qtbot.waitUntil(lambda: panel.model.rowCount() == expect_rows and not panel._timer.isActive()
+                        and not panel.waiting, timeout=5000)
     return panel
 
 

@@ -30,13 +30,13 @@ def test_did_you_mean_appears_for_a_misspelling_and_runs_the_suggestion(qtbot, i
 
 def test_exact_and_sounds_like_reach_the_search(qtbot, imported, monkeypatch):
     seen = []
-    real = views.run_search
+    real = views.prepare_search
 
     def spy(archive, request, **kw):
         seen.append(request)
         return real(archive, request, **kw)
 
-    monkeypatch.setattr(views, "run_search", spy)
+    monkeypatch.setattr(views, "prepare_search", spy)
     panel = search(qtbot, imported, "sidewalk")
     qtbot.waitUntil(lambda: bool(seen))
     loose = panel.model.rowCount()
@@ -45,6 +45,7 @@ def test_exact_and_sounds_like_reach_the_search(qtbot, imported, monkeypatch):
 
     panel.exact.setChecked(True)  # re-runs the search at once
     assert seen[-1].exact
+    qtbot.waitUntil(lambda: not panel.waiting)  # (on the search worker)
     assert panel.model.rowCount() < loose  # "sidewalks" no longer matches "sidewalk"
 
     panel.sounds_like.setChecked(True)
