@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from archive import media
+from archive import media, retranscribe
 from archive.bundle import BundleError
 from archive.bundle_restore import restore as restore_bundle
 from archive.cancel import CancelToken
@@ -254,6 +254,25 @@ class Importer:
                 results.append(self._process(rec.id, job))
         return results
 
+    def retranscribe(self, recording_ids: Iterable[int], prompt: Optional[str] = None) -> list[ImportResult]:
+        """A new transcript version of each recording (:mod:`archive.retranscribe`), made like
+        an import's and current once whole; until then, and if it fails, the old one stays."""
+        results = []
+        with self.archive.writing():
+            for rid in recording_ids:
+                if self.cancel_token.is_set:
+                    break
+                rec = self.archive.catalog.recording(rid)
+                options = {"engine": self.engine, "model": self.options.model, "prompt": self._prompt(
+                    prompt, rec.body if rec else None), "speakers": (self.speakers or SpeakerOptions()).to_dict()}
+                try:
+                    job = retranscribe.start(self.archive, rid, options)
+                except retranscribe.RetranscribeError as exc:
+                    results.append(self._end(f"recording {rid}", Outcome.FAILED, error=str(exc), title=rec and rec.title))
+                    continue
+                results.append(self._process(rid, job))
+        return results
+
     def _clear_stale_partials(self) -> None:
         """Under the write lock no copy is running: a ``.partial`` is a killed copy's half."""
         for leftover in media.partial_files(self.archive.media_dir):
@@ -349,7 +368,10 @@ class Importer:
         options = json.loads(job["options"]) if job and job.get("options") else {}
         path = self.archive.media_path(rec)
         source = rec.source_path or str(path)
+        replacing = retranscribe.replaces(job)
         try:
+            if replacing is not None:
+                self._use_model(options)
             if job:
                 catalog.set_job(job["id"], JobState.RUNNING, bump=True)
             if self._transcribed_already(rid, job):
@@ -363,6 +385,8 @@ class Importer:
                 check=self.cancel_token.check,
                 emit=lambda **kw: self._emit(source, Status.DIARIZING, recording_id=rid, duration=rec.duration, **kw),
                 release=self._release_workers)
+            if replacing is not None:
+                retranscribe.settle_voices(catalog, rid)
             catalog.update_recording(rid, status=Status.INDEXING)
             self._emit(source, Status.INDEXING, recording_id=rid, progress=1.0)
             index_recording(self.archive, rid)
@@ -370,6 +394,8 @@ class Importer:
             if job:
                 catalog.set_job(job["id"], JobState.DONE)
         except Exception as exc:
+            if replacing is not None:
+                return self._retranscription_ended(rid, rec, source, job, exc)
             outcome = self.cancel_token.outcome
             if outcome is None:
                 return self._failed(rid, rec, source, exc)
@@ -386,6 +412,25 @@ class Importer:
             return self._end(source, outcome, error="cancelled; what was transcribed is kept to resume",
                              rid=rid, title=rec.title)
         return self._end(source, Outcome.INDEXED, rid=rid, title=rec.title)
+
+    def _retranscription_ended(self, rid: int, rec, source: str, job: dict, exc: Exception) -> ImportResult:
+        """A re-transcription that did not finish: stopped, its job stays open for `resume`;
+        cancelled or failed, its unfinished version is discarded and the old one stays current."""
+        outcome = self.cancel_token.outcome
+        if outcome == Outcome.STOPPED:
+            return self._end(source, outcome, error="stopped; it resumes where it stopped", rid=rid, title=rec.title)
+        if outcome is None:
+            log.error("re-transcribing %s failed", source, exc_info=exc)
+        message = retranscribe.abandon(self.archive, rid, job, exc if outcome is None else None)
+        return self._end(source, outcome or Outcome.FAILED, error=message, rid=rid, title=rec.title)
+
+    def _use_model(self, options: dict) -> None:
+        """A re-transcription resumes with the engine and model it began with."""
+        engine, model = options.get("engine") or self.engine, options.get("model")
+        if (engine, model) != (self.engine, self.options.model):
+            self.close()
+            self._transcriber = None
+            self.engine, self.options = engine, dataclasses.replace(self.options, model=model)
 
     def _failed(self, rid: int, rec, source: str, exc: Exception) -> ImportResult:
         """Report one file's failure (in one line; the traceback goes to the log) and take
@@ -417,6 +462,8 @@ class Importer:
     def _transcribed_already(self, rid: int, job: Optional[dict]) -> bool:
         """A whole transcript made for this job exists (the run died while indexing)."""
         catalog = self.archive.catalog
+        if retranscribe.replaces(job) is not None:
+            return retranscribe.transcribed(catalog, rid, job)
         current = catalog.current_transcript(rid)
         if current is None or not current["complete"] or catalog.incomplete_transcript(rid) is not None:
             return False

@@ -45,15 +45,19 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 @commands.command("show", help="show one recording and its transcript")
 @ID
+@arg("--version", type=int, metavar="N", help="an earlier transcript version (`transcripts ID` lists them)")
 @JSON
 def cmd_show(args: argparse.Namespace) -> int:
+    from archive.retranscribe import version
     from transcription.formats import hms
 
     with open_archive(args) as archive:
         rec = archive.catalog.recording(args.id)
         if rec is None:
             raise CommandError(f"no recording {args.id}")
-        data = read_transcript(archive.catalog, rec.id)  # speakers by name (archive.voices)
+        chosen = version(archive.catalog, rec.id, args.version) if args.version is not None else None
+        # speakers by name (archive.voices)
+        data = read_transcript(archive.catalog, rec.id, transcript_id=chosen.id if chosen else None)
         transcript = data.transcript
         segments = [{k: v for k, v in seg.items() if k != "words"} for seg in data.segments]
     if args.json:
@@ -67,6 +71,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             say(f"{label:9} {value}")
     if transcript:
         say(f"{'Engine':9} {transcript['engine']} {transcript['model'] or ''}".rstrip())
+        if chosen is not None:
+            say(f"{'Version':9} {chosen.number}" + (" (current)" if chosen.current else " (not current)"))
         print()
         for seg in segments:
             speaker = f"{seg['speaker']}{'?' if seg['suggested'] else ''}: " if seg["speaker"] else ""  # ?: suggested
