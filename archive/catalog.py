@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 
 from sqlite_utils import Database, Migrations
 
-from archive import versions
+from archive import chapter_rows, versions
 from archive.status import JobState, Status
 
 KINDS = ("meeting", "radio", "other")
@@ -221,6 +221,31 @@ def m006_transcript_versions(db: Database) -> None:
     db["version_turns"].create_index(["transcript_id"])
 
 
+@migrations()
+def m010_chapters(db: Database) -> None:
+    """A meeting's agenda, its chapters and votes (:mod:`archive.chapter_rows`). A chapter
+    keeps the start alignment found (``aligned_start``) beside the one shown (``start``);
+    ``corrected = 1`` once a person set it, and re-aligning never changes that one."""
+    db["agendas"].create({"recording_id": int, "source": str, "format": str, "created": str}, pk="recording_id",
+                         foreign_keys=[("recording_id", "recordings", "id")])
+    db["agenda_items"].create({"id": int, "recording_id": int, "idx": int, "number": str, "title": str, "text": str},
+                              pk="id", foreign_keys=[("recording_id", "recordings", "id")])
+    db["agenda_items"].create_index(["recording_id", "idx"], unique=True)
+    db["chapters"].create(
+        {"id": int, "recording_id": int, "idx": int, "item": str, "title": str, "start": float, "end": float,
+         "aligned_start": float, "confidence": float, "automatic": int, "corrected": int},
+        pk="id", foreign_keys=[("recording_id", "recordings", "id")],
+        defaults={"automatic": 0, "corrected": 0, "confidence": 0.0},
+    )
+    db["chapters"].create_index(["recording_id", "idx"], unique=True)
+    db["votes"].create(
+        {"id": int, "recording_id": int, "item": str, "result": str, "yes": int, "no": int, "start": float,
+         "end": float, "text": str, "roll": str},
+        pk="id", foreign_keys=[("recording_id", "recordings", "id")],
+    )
+    db["votes"].create_index(["recording_id", "start"])
+
+
 NO_SPEECH = "no speech found (silence or music); nothing to index"
 
 
@@ -316,6 +341,7 @@ class Catalog:
             for t in self.transcripts(recording_id):
                 self._delete_transcript_rows(t["id"])
             self.db.execute("DELETE FROM jobs WHERE recording_id = ?", [recording_id])
+            chapter_rows.clear(self.db, recording_id)
             versions.clear_voices(self.db, recording_id)
             self.db.execute("DELETE FROM recordings WHERE id = ?", [recording_id])
 

@@ -123,6 +123,8 @@ def report(results, as_json: bool) -> int:
 @arg("--kind", choices=KINDS, default="meeting")
 @ENGINE_ARGS
 @arg("--captions", metavar="FILE", help="an .srt/.vtt transcript to index instead of transcribing")
+@arg("--agenda", metavar="FILE", help="the meeting's agenda (txt, md, docx, pdf) to make chapters from "
+     "(default: one with the media's name beside it)")
 @arg("--link", action="store_true", help="leave media where it is instead of copying it into the archive")
 @SPEAKER_ARGS
 @JSON
@@ -132,7 +134,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     given = {k: getattr(args, k) for k in ("title", "body", "date", "kind") if getattr(args, k) is not None}
     try:
-        meta = ImportMeta(**metadata(given, prefix="--"))  # the rules edit and bundles follow too
+        meta = ImportMeta(**metadata(given, prefix="--"), agenda=args.agenda)  # the rules edit and bundles follow too
     except SchemaError as exc:
         raise UsageError(str(exc)) from exc
     speakers = speaker_options(args)
