@@ -33,14 +33,19 @@ from desktop.import_actions import ImportActions
 from desktop.import_queue import ImportQueuePanel
 from desktop.import_worker import ImportController
 from desktop.library import LibraryPanel
+from desktop.palette import Looks
 from desktop.recording_view import RecordingView
 from desktop.search_actions import SearchActions
 from desktop.search_panel import SearchPanel
 from desktop.settings import AppSettings, Preferences
+from desktop.shortcuts import PLAY_PAUSE_KEYS, collect, key_sequences, menu_key
 from desktop.speaker_actions import SpeakerActions
 from desktop.status_line import StatusLine
 from desktop.status_line import StatusLine
 from transcription.formats import hms
+
+
+MINIMUM_SIZE = (760, 480)  # below this the timeline and the transcript would not fit
 
 
 class MainWindow(QMainWindow):
@@ -53,6 +58,7 @@ class MainWindow(QMainWindow):
         self.closing = False
         self.setWindowTitle("Council Archive")
         self.setAcceptDrops(True)
+        self.looks = Looks(self)  # light or dark, as the system is (desktop.palette)
 
         self.search_panel = SearchPanel()
         self.library = LibraryPanel()
@@ -70,6 +76,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_menus()
         self._wire()
+        self.looks.changed.connect(lambda _scheme: self.recording_view.restyle())
         self.reload_library()
         self.update_empty_state()
         self.searching.refresh_filters()
@@ -101,6 +108,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(StatusLine(self))  # messages expire; long ones end in "…"
         self.statusBar().showMessage(f"Archive: {self.archive.root}")
         self.resize(1280, 800)
+        self.setMinimumSize(*MINIMUM_SIZE)
 
     def _action(self, menu, text, slot, shortcut=None, context=Qt.ShortcutContext.WindowShortcut) -> QAction:
         action = QAction(text, self)
@@ -131,10 +139,10 @@ class MainWindow(QMainWindow):
         for action in self.speaking.undo_actions(self):
             edit.addAction(action)
         edit.addSeparator()
-        self._action(edit, "Copy &Quote with Citation", cp.copy_quote)
-        self._action(edit, "Copy &Reference Link", cp.copy_reference)
+        menu_key(self._action(edit, "Copy &Quote with Citation", cp.copy_quote), [QKeySequence.StandardKey.Copy])
+        menu_key(self._action(edit, "Copy &Reference Link", cp.copy_reference), ["Ctrl+Shift+C"])
         edit.addSeparator()
-        self._action(edit, "&Correct Segment Text", self.transcript.edit_current)
+        edit.addAction(self.transcript.edit_action)  # F2 while the transcript has the focus
         self._action(edit, "Set &Speaker…", self.transcript.request_speaker)
         self._action(edit, "Find Spea&kers in This Recording", self.speaking.find_speakers)
         self._action(edit, "Recording &Details…", lambda: self.editing.edit_details(self.recording_view.recording_id))
@@ -145,12 +153,14 @@ class MainWindow(QMainWindow):
         view.addAction(self.queue_dock.toggleViewAction())
 
         play = bar.addMenu("&Playback")
-        self.play_action = self._action(play, "Play / &Pause", self.player.toggle, Qt.Key.Key_Space)
+        self.play_action = self._action(play, "Play / &Pause", self.player.toggle)
+        self.play_action.setShortcuts(key_sequences(PLAY_PAUSE_KEYS))  # Space: in the transcript and on the timeline
         self._action(play, "&Back 5 s", lambda: self.player.skip(-5.0), Qt.Key.Key_Left)
         self._action(play, "&Forward 5 s", lambda: self.player.skip(5.0), Qt.Key.Key_Right)
 
         help_ = bar.addMenu("&Help")
         self._action(help_, "Search &Syntax", self.query_help)
+        self._action(help_, "&Keyboard Shortcuts", self.shortcuts_help, QKeySequence.StandardKey.HelpContents)
         self._action(help_, "&About Council Archive", self._about)
 
     def _wire(self) -> None:
@@ -291,6 +301,14 @@ class MainWindow(QMainWindow):
         from desktop.help_dialog import QueryHelpDialog
 
         dialog = QueryHelpDialog(self)
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        return dialog
+
+    def shortcuts_help(self):
+        from desktop.help_dialog import ShortcutsDialog
+
+        dialog = ShortcutsDialog(collect(self), self)
         dialog.finished.connect(lambda _r: dialog.deleteLater())
         dialog.open()
         return dialog

@@ -1,4 +1,8 @@
-"""The player: QMediaPlayer + QAudioOutput with play/pause, a seek slider, ±5 s and speed.
+"""The player: QMediaPlayer + QAudioOutput with play/pause, a timeline, ±5 s, speed, and the
+"Follow playback" toggle the transcript obeys.
+
+The timeline seeks to where it is clicked (not by page steps), can be dragged, and shows a
+focus ring in the scheme's focus colour (desktop.palette). Space on it plays or pauses.
 
 Video files play their sound only (no video output is attached). A seek asked for
 before the media has loaded is kept and applied as soon as it has.
@@ -16,10 +20,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPen
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton,
+                               QWidget)
 
+from desktop.palette import current
 from transcription.formats import hms
 
 SKIP_SECONDS = 5.0
@@ -53,9 +60,55 @@ def create_media_player(parent: QObject) -> QMediaPlayer:
     return player
 
 
+class Timeline(QSlider):
+    """A horizontal slider that jumps to the click (then drags from there), with a visible
+    focus ring."""
+
+    MIN_WIDTH = 120
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setMinimumWidth(self.MIN_WIDTH)
+        self.setAccessibleName("Timeline")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def value_at(self, x: float) -> int:
+        """The value under horizontal position ``x`` (widget coordinates)."""
+        opt = QStyleOptionSlider()
+        self.initStyleOption(opt)
+        style = self.style()
+        groove = style.subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self)
+        handle = style.subControlRect(QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self)
+        span = max(1, groove.width() - handle.width())
+        offset = round(x - groove.left() - handle.width() / 2)
+        return QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), max(0, min(span, offset)), span,
+                                              opt.upsideDown)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.maximum() > self.minimum():
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            hit = self.style().hitTestComplexControl(QStyle.ComplexControl.CC_Slider, opt, event.position().toPoint(), self)
+            if hit != QStyle.SubControl.SC_SliderHandle:
+                # move the handle under the pointer; the press below then grabs it (a drag)
+                # and the release seeks there, instead of the style's page step
+                self.setSliderPosition(self.value_at(event.position().x()))
+        super().mousePressEvent(event)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.hasFocus():
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(current().color("focus"), 2))
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 4, 4)
+            painter.end()
+
+
 class PlayerWidget(QWidget):
     position_changed = Signal(float)  # seconds, as playback moves or after a seek
     error = Signal(str)
+    follow_changed = Signal(bool)  # the "Follow playback" toggle, clicked
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -71,13 +124,19 @@ class PlayerWidget(QWidget):
         self.play_button = QToolButton()
         self.play_button.setObjectName("playButton")
         self.play_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
-        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.setToolTip("Play / pause (Ctrl+Space; Space in the transcript and on the timeline)")
         self.forward = QToolButton()
         self.forward.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward))
         self.forward.setToolTip("Forward 5 seconds (Right)")
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = Timeline()
+        self.slider.setObjectName("timeline")
         self.slider.setRange(0, 0)
-        self.slider.setToolTip("Seek")
+        self.slider.setToolTip("Click or drag to seek; Space plays or pauses")
+        self.space_action = QAction("Play / pause", self.slider)
+        self.space_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.space_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.space_action.triggered.connect(self.toggle)
+        self.slider.addAction(self.space_action)
         self.time = QLabel("00:00:00 / 00:00:00")
         self.time.setObjectName("playerTime")
         self.speed = QComboBox()
@@ -85,6 +144,14 @@ class PlayerWidget(QWidget):
             self.speed.addItem(f"{s:g}×", s)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.speed.setToolTip("Playback speed")
+        self.follow_button = QToolButton()
+        self.follow_button.setObjectName("followPlayback")
+        self.follow_button.setText("Follow")
+        self.follow_button.setCheckable(True)
+        self.follow_button.setChecked(True)
+        self.follow_button.setToolTip("Follow playback: the transcript scrolls along with what is playing.\n"
+                                      "Scrolling the transcript turns it off; click to turn it back on.")
+        self.follow_button.clicked.connect(self.follow_changed)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -93,6 +160,7 @@ class PlayerWidget(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.time)
         layout.addWidget(self.speed)
+        layout.addWidget(self.follow_button)
 
         self.back.clicked.connect(lambda: self.skip(-SKIP_SECONDS))
         self.forward.clicked.connect(lambda: self.skip(SKIP_SECONDS))
@@ -103,6 +171,10 @@ class PlayerWidget(QWidget):
         self.slider.actionTriggered.connect(self._slider_action)
         self.speed.currentIndexChanged.connect(self._apply_speed)
         self.set_enabled(False)
+
+    def set_follow(self, follow: bool) -> None:
+        """Show whether the transcript follows playback (it may turn off by itself)."""
+        self.follow_button.setChecked(follow)
 
     @property
     def player(self) -> QMediaPlayer:

@@ -1,13 +1,16 @@
-"""One recording: its title and details, the player, and the transcript that follows it."""
+"""One recording: its title and details, the player, and the transcript that follows it
+(while "Follow playback" is on: scrolling the transcript turns it off, one click on it back on)."""
 
 from __future__ import annotations
 
 from typing import Optional
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from archive.status import Status
+from desktop.palette import current
 from desktop.player import PlayerWidget
 from desktop.speaker_panel import SpeakerPanel
 from desktop.transcript_view import TranscriptView
@@ -33,16 +36,15 @@ class RecordingView(QWidget):
         self.player = PlayerWidget()
         self.transcript = TranscriptView()
         self.speakers = SpeakerPanel()
-        self.legend = QLabel(
-            "Click a word to hear it · double-click a passage to correct it · click a name to rename the voice · "
-            "<span style='color:#d9480f'>orange, dotted</span> = Whisper was unsure"
-        )
+        self.legend = QLabel()
         self.legend.setObjectName("transcriptLegend")
         self.legend.setWordWrap(True)
         lf = self.legend.font()
         lf.setPointSizeF(max(7.0, lf.pointSizeF() * 0.9))
         self.legend.setFont(lf)
-        self.legend.setEnabled(False)
+        self.player.follow_changed.connect(self.transcript.set_follow)
+        self.transcript.follow_changed.connect(self.player.set_follow)
+        self.transcript.play_pause_requested.connect(self.player.toggle)
 
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -63,13 +65,29 @@ class RecordingView(QWidget):
         self.placeholder = QLabel()
         self.set_placeholder(False)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setEnabled(False)
+        self.placeholder.setWordWrap(True)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(page)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Take the colours of the scheme in use (desktop.palette), here and in the transcript."""
+        scheme = current()
+        for label in (self.legend, self.placeholder):  # secondary text, readable (not greyed out)
+            pal = label.palette()
+            pal.setColor(QPalette.ColorRole.WindowText, scheme.color("hint"))
+            label.setPalette(pal)
+        self.legend.setText(
+            "Click a word to hear it · Enter plays a passage · double-click a passage to correct it · "
+            "click a name to rename the voice · "
+            f"<span style='color:{scheme.uncertain}'>orange, dotted</span> = Whisper was unsure"
+        )
+        self.transcript.restyle()
+        self.player.slider.update()
 
     def set_placeholder(self, archive_empty: bool) -> None:
         if archive_empty:

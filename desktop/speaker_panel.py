@@ -146,7 +146,9 @@ class SpeakerPanel(QWidget):
         self.view.clicked.connect(self._clicked)
         self.view.doubleClicked.connect(lambda index: self._rename(index.row()))
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
-        QShortcut(QKeySequence("F2"), self.view, self._rename_current, context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence("F2"), self.view, self._rename_current,
+                  context=Qt.ShortcutContext.WidgetShortcut).setWhatsThis("Rename the voice")
+        self.view.setAccessibleName("Speaker list")
 
         self.rename_button = QPushButton("Rename…")
         self.rename_button.setToolTip("Name this voice here only, or for the roster of every recording (F2)")

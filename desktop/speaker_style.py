@@ -1,8 +1,8 @@
 """How a speaker looks in the app: one stable colour per voice, and suggested names marked.
 
 The colour is keyed on the voice's *label* ("Speaker 2"), not on its name, so a voice keeps
-its colour when it is named or renamed. Every colour reads at WCAG AA (≥ 4.5:1) on white and
-on the transcript's selection colour.
+its colour when it is named or renamed. The colours are the scheme's (desktop.palette: light
+or dark), each readable at WCAG AA on the transcript and on its selection.
 """
 
 from __future__ import annotations
@@ -12,18 +12,7 @@ from typing import Optional
 
 from PySide6.QtGui import QColor
 
-PALETTE = (
-    "#1864ab",  # blue
-    "#c92a2a",  # red
-    "#2b6e3a",  # green
-    "#862e9c",  # purple
-    "#a0410d",  # rust
-    "#0b7285",  # teal
-    "#c2255c",  # pink
-    "#364fc7",  # indigo
-    "#7a5c00",  # olive
-    "#9c36b5",  # violet
-)
+from desktop.palette import current
 
 
 def voice_color(key: Optional[str]) -> QColor:
@@ -31,7 +20,8 @@ def voice_color(key: Optional[str]) -> QColor:
     key = key or ""
     head, _, tail = key.rpartition(" ")
     n = int(tail) - 1 if head and tail.isdigit() else zlib.crc32(key.encode())
-    return QColor(PALETTE[n % len(PALETTE)])
+    voices = current().voices
+    return QColor(voices[n % len(voices)])
 
 
 def shown_name(name: str, suggested: bool) -> str:

@@ -15,15 +15,11 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from desktop.palette import current
 from desktop.speaker_style import shown_name, voice_color
 from desktop.transcript_model import SegmentRole
 from transcription.formats import hms
 
-PLAYING = QColor("#b9d7ff")  # the word being played
-MARKED = QColor("#ffe066")  # the word a search hit points at
-SELECTED = QColor("#e6eef8")  # selected segments: light, so marks and colours stay readable
-CHOSEN = QColor("#a8c7fa")  # words chosen inside passages (to quote part of one)
-UNCERTAIN = QColor("#d9480f")
 
 
 class _SegmentEditor(QPlainTextEdit):
@@ -136,6 +132,7 @@ class TranscriptDelegate(QStyledItemDelegate):
         model = index.model()
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         pal = opt.palette
+        colors = current()  # desktop.palette: the scheme's colours for played, marked, chosen and unsure words
         text_color = pal.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         dim = QColor(text_color)
         dim.setAlphaF(0.6)
@@ -181,19 +178,19 @@ class TranscriptDelegate(QStyledItemDelegate):
             r = r.translated(left, top)
             marked = (row, i) in model.marked_words
             if (row, i) in chosen:
-                painter.fillRect(r.adjusted(-2, -1, 2, 1), CHOSEN)
+                painter.fillRect(r.adjusted(-2, -1, 2, 1), colors.color("chosen"))
             elif marked:
-                painter.fillRect(r.adjusted(-2, -1, 2, 1), MARKED)
+                painter.fillRect(r.adjusted(-2, -1, 2, 1), colors.color("marked"))
             elif playing and playing[1] == i:
-                painter.fillRect(r.adjusted(-2, -1, 2, 1), PLAYING)
+                painter.fillRect(r.adjusted(-2, -1, 2, 1), colors.color("playing"))
             on_color = marked or (row, i) in chosen or (playing and playing[1] == i)
-            color = QColor("#000000") if on_color else (dim if seg.flag else text_color)
+            color = colors.color("on_mark") if on_color else (dim if seg.flag else text_color)
             if w.uncertain and not on_color:
-                color = UNCERTAIN
+                color = colors.color("uncertain")
             painter.setPen(color)
             painter.drawText(QPointF(r.left(), r.top() + fm.ascent()), w.text.strip())
             if w.uncertain:
-                pen = QPen(UNCERTAIN, 1.2, Qt.PenStyle.DotLine)
+                pen = QPen(colors.color("uncertain"), 1.2, Qt.PenStyle.DotLine)
                 painter.setPen(pen)
                 yline = r.top() + fm.ascent() + 2.5
                 painter.drawLine(QPointF(r.left(), yline), QPointF(r.right(), yline))

@@ -16,17 +16,24 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QAbstractItemView, QAbstractSlider, QListView, QMenu
 
+from desktop.palette import current
 from desktop.speaker_style import name_tooltip, shown_name, voice_title
-from desktop.transcript_delegate import SELECTED, TranscriptDelegate
+from desktop.transcript_delegate import TranscriptDelegate
 from desktop.transcript_model import TranscriptModel
 from transcription.formats import hms
 
 
+_READING_KEYS = (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Up,
+                 Qt.Key.Key_Down)
+
+
 class TranscriptView(QListView):
-    word_clicked = Signal(float)  # seconds: the start of the clicked word
+    word_clicked = Signal(float)  # seconds to play from: a clicked word, Enter on a passage, "Play from here"
+    play_pause_requested = Signal()  # Space in the transcript
+    follow_changed = Signal(bool)  # following playback turned off (the person scrolled) or back on
     edit_requested = Signal(int, str)  # segment id, corrected text
     speaker_requested = Signal(list, str)  # segment ids to give a speaker, the first one's speaker ("" if none)
     speaker_clicked = Signal(int, QPoint)  # row whose speaker name was clicked, global position for a menu
@@ -35,9 +42,9 @@ class TranscriptView(QListView):
     reject_requested = Signal(str)  # ... or wrong
     split_requested = Signal(int, int)  # segment id, index of the word the second piece starts with
     move_words_requested = Signal(int, int, str)  # segment id, first word moved, to this voice label ("": ask)
-    copy_quote_requested = Signal(list)  # selected rows
-    copy_reference_requested = Signal(float)
-    export_clip_requested = Signal(float, float)  # start, end of the selected segments
+    copy_quote_requested = Signal(object)  # the selection's archive.citation.Quote
+    copy_reference_requested = Signal(float)  # the selection's time (its quote's start)
+    export_clip_requested = Signal(float, float)  # start, end of the selection's quote
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -52,17 +59,16 @@ class TranscriptView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setWordWrap(True)
         self.setMouseTracking(True)
-        pal = self.palette()
-        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-            pal.setColor(group, QPalette.ColorRole.Highlight, SELECTED)
-            pal.setColor(group, QPalette.ColorRole.HighlightedText, pal.color(QPalette.ColorRole.Text))
-        self.setPalette(pal)
+        self.setAccessibleName("Transcript")
+        self.restyle()
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
-        self.follow = True  # scroll along with playback
+        self.follow = True  # scroll along with playback (scrolling by hand turns it off)
+        self.verticalScrollBar().actionTriggered.connect(self._scrolled_by_hand)  # wheel, scroll bar
         self.only_speaker = ""  # show only this speaker's passages ("" = everyone)
         self.context_menu: Optional[QMenu] = None  # the last one opened
         self._press = None
+        self._anchor = None  # the word a click or a drag started on (shift-click chooses up to another)
 
         self.copy_action = QAction("Copy quote with citation", self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
@@ -72,8 +78,35 @@ class TranscriptView(QListView):
         self.reference_action = QAction("Copy reference link", self)
         self.reference_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.reference_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.reference_action.triggered.connect(self._copy_reference)
+        self.reference_action.triggered.connect(self.copy_reference)
         self.addAction(self.reference_action)
+        # keys of the transcript itself (Help → Keyboard Shortcuts lists them from these actions)
+        self.play_pause_action = self._key_action("Play / pause", [Qt.Key.Key_Space], self.play_pause_requested.emit)
+        self.play_action = self._key_action("Play this passage", [Qt.Key.Key_Return, Qt.Key.Key_Enter],
+                                            self.play_current)
+        self.edit_action = self._key_action("&Correct Segment Text", [Qt.Key.Key_F2], self.edit_current)
+
+    def _key_action(self, text: str, keys, slot) -> QAction:
+        """An action whose keys work while the transcript itself has the focus (not its editor)."""
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def restyle(self) -> None:
+        """Take the colours of the scheme in use (desktop.palette; light or dark)."""
+        scheme = current()
+        pal = self.palette()
+        for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+            pal.setColor(group, QPalette.ColorRole.Base, scheme.color("base"))
+            pal.setColor(group, QPalette.ColorRole.Text, scheme.color("text"))
+            pal.setColor(group, QPalette.ColorRole.Link, scheme.color("link"))
+            pal.setColor(group, QPalette.ColorRole.Highlight, scheme.color("selected"))
+            pal.setColor(group, QPalette.ColorRole.HighlightedText, scheme.color("text"))
+        self.setPalette(pal)
+        self.viewport().update()
 
     # --- content ----------------------------------------------------------------------
     def set_transcript(self, transcript) -> None:
@@ -85,11 +118,11 @@ class TranscriptView(QListView):
         keep the marked word and the scroll position."""
         bar = self.verticalScrollBar()
         pos = bar.value()
-        marked = self.marked_word()
+        marked = [self._model.word(p) for p in sorted(self._model.marked_words)]
         self._model.set_transcript(transcript)
         self._apply_only()
-        if marked is not None:
-            self._model.mark(marked.start)
+        if marked:
+            self._model.mark(marked[0].start, marked[-1].end)
         QTimer.singleShot(0, lambda: bar.setValue(pos))
 
     @property
@@ -134,12 +167,35 @@ class TranscriptView(QListView):
         if self.follow and pos is not None and (old is None or old[0] != pos[0]) and self.state() != QAbstractItemView.State.EditingState:
             self.scrollTo(self._model.index(pos[0], 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
-    def mark_word(self, seconds: float):
-        """Mark the word spoken at ``seconds`` and scroll it to the middle. Returns the WordRow."""
-        pos = self._model.mark(seconds)
+    def set_follow(self, follow: bool) -> None:
+        """Scroll along with playback or not; back on, the passage playing comes into view."""
+        if follow == self.follow:
+            return
+        self.follow = follow
+        self.follow_changed.emit(follow)
+        if follow and self._model.playing is not None:
+            self.scrollTo(self._model.index(self._model.playing[0], 0), QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def _scrolled_by_hand(self, action: int) -> None:
+        if action != QAbstractSlider.SliderAction.SliderNoAction:
+            self.set_follow(False)
+
+    def play_current(self) -> None:
+        """Enter: play the current passage from its start (and follow it again)."""
+        seg = self._model.segment(self.currentIndex().row()) if self.currentIndex().isValid() else None
+        if seg is not None:
+            self.set_follow(True)
+            self.word_clicked.emit(float(seg.start))
+
+    def mark_word(self, seconds: float, until: Optional[float] = None):
+        """Mark the word spoken at ``seconds`` (and the words after it up to ``until``: a
+        phrase) and scroll it to the middle. Returns the first word's WordRow."""
+        pos = self._model.mark(seconds, until)
         if pos is None:
             return None
         index = self._model.index(pos[0], 0)
+        self.follow = True  # a hit is played from here: follow it (the window shows the toggle on)
+        self.follow_changed.emit(True)
         self.selectionModel().setCurrentIndex(index, self.selectionModel().SelectionFlag.ClearAndSelect)
         self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         return self._model.word(pos)
@@ -154,9 +210,28 @@ class TranscriptView(QListView):
         return rows
 
     # --- mouse: a plain click on a word plays it ---------------------------------------
+    # --- mouse: dragging across words, or a click then shift-click, chooses words ------
+    def _word_pos(self, point):
+        """(row, word index) under a viewport point, or None."""
+        index = self.indexAt(point)
+        i = self.delegate.word_at(index, point) if index.isValid() else None
+        return (index.row(), i) if i is not None else None
+
     def mousePressEvent(self, event) -> None:
         self._press = event.position().toPoint() if event.button() == Qt.MouseButton.LeftButton else None
+        pos = self._word_pos(event.position().toPoint()) if self._press is not None else None
+        if pos is not None and event.modifiers() & Qt.KeyboardModifier.ShiftModifier and self._anchor is not None:
+            self._model.choose(self._anchor, pos)
+        elif self._press is not None:
+            self._anchor = pos
+            self._model.choose(None)
         super().mousePressEvent(event)
+
+    def currentChanged(self, current, previous) -> None:
+        super().currentChanged(current, previous)
+        span = self._model.chosen
+        if span is not None and current.isValid() and not min(span)[0] <= current.row() <= max(span)[0]:
+            self._model.choose(None)  # the keyboard moved on to another passage
 
     def mouseReleaseEvent(self, event) -> None:
         super().mouseReleaseEvent(event)
@@ -176,6 +251,7 @@ class TranscriptView(QListView):
             return
         i = self.delegate.word_at(index, pos)
         if i is not None:
+            self.set_follow(True)  # listening from here: follow it
             self.word_clicked.emit(float(self._model.segment(index.row()).words[i].start))
 
     def on_name(self, index, pos) -> bool:
@@ -192,6 +268,10 @@ class TranscriptView(QListView):
 
     def mouseMoveEvent(self, event) -> None:
         super().mouseMoveEvent(event)
+        if event.buttons() & Qt.MouseButton.LeftButton and self._anchor is not None:
+            pos = self._word_pos(event.position().toPoint())
+            if pos is not None and (pos != self._anchor or self._model.chosen is not None):
+                self._model.choose(self._anchor, pos)
         index = self.indexAt(event.position().toPoint())
         cursor = Qt.CursorShape.ArrowCursor
         tip = ""
@@ -216,24 +296,50 @@ class TranscriptView(QListView):
             self.copy_selection()
             return
         if event.keyCombination() == QKeySequence("Ctrl+Shift+C")[0]:
-            self._copy_reference()
+            self.copy_reference()
             return
+        if event.key() in _READING_KEYS:
+            self.set_follow(False)  # reading elsewhere: playback must not pull the view back
         super().keyPressEvent(event)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        # a frame around the selection, in a colour that stands out (the fill stays light so
+        # every colour on it reads: desktop.palette)
+        rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()})
+        if not rows:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(QPen(current().color("frame"), 2))
+        area = self.viewport().rect()
+        for row in rows:
+            rect = self.visualRect(self._model.index(row, 0))
+            if rect.intersects(area):
+                painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        painter.end()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.scheduleDelayedItemsLayout()
 
     # --- actions ----------------------------------------------------------------------
-    def copy_selection(self) -> None:
-        rows = self.selected_rows()
-        if rows:
-            self.copy_quote_requested.emit(rows)
+    def selected_quote(self):
+        """The selection as a quote (archive.citation.Quote): the words chosen inside
+        passages, else the selected passages; None without a selection."""
+        if self.transcript is None:
+            return None
+        return self._model.chosen_quote() or self.transcript.passage_quote(self.selected_rows())
 
-    def _copy_reference(self) -> None:
-        rows = self.selected_rows()
-        if rows:
-            self.copy_reference_requested.emit(float(self._model.segment(rows[0]).start))
+    def copy_selection(self) -> None:
+        quote = self.selected_quote()
+        if quote is not None:
+            self.copy_quote_requested.emit(quote)
+
+    def copy_reference(self) -> None:
+        """A link to the selection's time (the start of its quote)."""
+        quote = self.selected_quote()
+        if quote is not None:
+            self.copy_reference_requested.emit(float(quote.start))
 
     def request_speaker(self) -> None:
         rows = self.selected_rows()
@@ -248,12 +354,9 @@ class TranscriptView(QListView):
             self.edit(index)
 
     def selected_range(self) -> Optional[tuple[float, float]]:
-        """Start of the first and end of the last selected segment."""
-        rows = self.selected_rows()
-        if not rows or self.transcript is None:
-            return None
-        segs = [self._model.segment(r) for r in rows]
-        return float(min(s.start for s in segs)), float(max(s.end for s in segs))
+        """Start and end of the selection's quote (chosen words, else whole passages)."""
+        quote = self.selected_quote()
+        return (float(quote.start), float(quote.end)) if quote is not None else None
 
     def request_clip(self) -> None:
         span = self.selected_range()

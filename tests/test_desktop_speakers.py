@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPlainTextEdit
 
 from archive import speakers
 from desktop.speaker_panel import CONFIRM, NAME, TALK
-from desktop.speaker_style import PALETTE, voice_color
-from desktop.transcript_delegate import SELECTED
+from desktop.palette import LIGHT
+from desktop.speaker_style import voice_color
 from fakes import FakeTranscriber, demo_lines, factory
 from test_desktop import DEMO, DEMO_META, demo_copy, import_via_dialog, open_window, search, settings, wait_indexed  # noqa: F401
 from transcription.diarize import FakeDiarizer
@@ -172,11 +172,11 @@ def _luminance(c: QColor) -> float:
 
 
 def test_voice_colours_are_distinct_readable_and_keyed_on_the_label():
-    colours = [voice_color(f"Speaker {n}").name() for n in range(1, len(PALETTE) + 1)]
-    assert len(set(colours)) == len(PALETTE)  # the first ten voices of a meeting never share a colour
+    colours = [voice_color(f"Speaker {n}").name() for n in range(1, len(LIGHT.voices) + 1)]
+    assert len(set(colours)) == len(LIGHT.voices)  # the first ten voices of a meeting never share a colour
     assert voice_color("Speaker 3") == voice_color("Speaker 3") != voice_color("Speaker 4")
-    for colour in map(QColor, PALETTE):
-        for background in (QColor("#ffffff"), SELECTED):
+    for colour in map(QColor, LIGHT.voices):
+        for background in (QColor(LIGHT.base), QColor(LIGHT.selected)):
             ratio = (_luminance(background) + 0.05) / (_luminance(colour) + 0.05)
             assert ratio >= 4.5, (colour.name(), background.name(), ratio)  # WCAG AA
 
