@@ -152,6 +152,7 @@ class Importer:
         self.cache_dir = cache_dir
         self.on_event = on_event or (lambda e: None)
         self._transcriber = transcriber
+        self._own_transcriber = transcriber is None  # a given one is the caller's to keep and close
         # speakers: None = as the job says (new imports: on); the diarizer loads on first use
         self.speakers = speakers
         self.speaker_stage = SpeakerStage(diarizer)
@@ -425,9 +426,10 @@ class Importer:
         return self._end(source, outcome or Outcome.FAILED, error=message, rid=rid, title=rec.title)
 
     def _use_model(self, options: dict) -> None:
-        """A re-transcription resumes with the engine and model it began with."""
+        """A re-transcription resumes with the engine and model it began with (unless the
+        caller gave the transcriber: the app's worker keeps its own)."""
         engine, model = options.get("engine") or self.engine, options.get("model")
-        if (engine, model) != (self.engine, self.options.model):
+        if self._own_transcriber and (engine, model) != (self.engine, self.options.model):
             self.close()
             self._transcriber = None
             self.engine, self.options = engine, dataclasses.replace(self.options, model=model)
