@@ -134,12 +134,14 @@ def _text_lines(data: bytes, name: str) -> list[str]:
 def _docx_lines(data: bytes, name: str) -> list[str]:
     """Paragraphs in order (tables row by row); heading styles as Markdown headings and
     Word's own list numbering written out ("3. ...", sub-levels as "a. ...")."""
+    import zipfile
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise AgendaError(f"{name}: not a readable DOCX file ({exc})".splitlines()[0]) from exc
     lines: list[str] = []
     counters: dict[int, int] = {}
@@ -156,6 +158,8 @@ def _docx_lines(data: bytes, name: str) -> list[str]:
         text = paragraph.text.strip()
         style = (paragraph.style.name or "") if paragraph.style is not None else ""
         level = _list_level(block)
+        if level is None and style.lower().startswith("list number"):  # numbered by its style
+            level = max(0, int(style[-1]) - 1) if style[-1:].isdigit() else 0
         if level is not None and text:
             counters[level] = counters.get(level, 0) + 1
             for deeper in [k for k in counters if k > level]:

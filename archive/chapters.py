@@ -41,7 +41,7 @@ MERGE_AUTOMATIC = 10.0  # automatic cues closer than this make one chapter
 
 _ORDINALS = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10,
              "next": 0, "last": -1, "final": -1}
-_NEXT_CUE = re.compile(r"\b((next|first|following|last|final) item|next order of business|moving on to|move on to|turn to item|we will now (open|take"
+_NEXT_CUE = re.compile(r"\b((next|first|following|last|final) item|next (we have|up|is|on)|next order of business|moving on to|move on to|turn to item|we will now (open|take"
                        r" up|move|turn|hear|consider)|we now (move|turn|come) to|that brings us to|let's move to)\b")
 
 
@@ -221,7 +221,8 @@ def with_ends(chapters: list[Chapter], duration: float) -> list[Chapter]:
 
 _SENTENCE_END = re.compile(r"[.?!;]")
 _AUTOMATIC_CUES: list[tuple[re.Pattern, Optional[str]]] = [  # (pattern, fixed title or None: the words after it)
-    (re.compile(r"\b(call (this|the) (meeting|session) to order|(will now |now )?come to order|called to order)\b"),
+    (re.compile(r"\b(call (this|the) (meeting|session)\b.{0,40}\bto order|(will now |now )?come to order|called to "
+                r"order)\b"),
      "Call to order"),
     (re.compile(r"\b(call the roll|roll call)\b(?! vote)"), "Roll call"),
     (re.compile(r"\b(open|opening|move to|turn to) (the floor )?(for |to )?public comments?\b|^public comments?\b(?! is"
@@ -231,7 +232,8 @@ _AUTOMATIC_CUES: list[tuple[re.Pattern, Optional[str]]] = [  # (pattern, fixed t
     (re.compile(r"\b(next|first|following|last|final|second|third) (item|order of business)( on (the|our|tonight's|"
                 r"today's|this evening's) agenda)?( is| will be|,|:)? "), None),
     (re.compile(r"^(\S+ ){0,5}?(agenda )?item (number |no\.? )?[0-9a-z]{1,4}\b[,.:]? ?"), None),
-    (re.compile(r"\b(moving on to|we (will )?now (move|turn|come) to|that brings us to|let's move (on )?to) "), None),
+    (re.compile(r"\b(moving on to|we (will )?now (move|turn|come) to|we (will )?now take up|that brings us to|let's move "
+                r"(on )?to|next (we have|up is|is)) "), None),
 ]
 
 
