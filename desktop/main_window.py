@@ -228,12 +228,12 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.recording_view)
         return True
 
-    def play_hit(self, recording_id: int, seconds: float) -> None:
-        """A hit was activated: open its recording, mark the word, play from just before it."""
+    def play_hit(self, recording_id: int, seconds: float, until: Optional[float] = None) -> None:
+        """A hit was activated: open its recording, mark its words (up to ``until``), play from just before it."""
         if self.recording_view.recording_id != recording_id and not self.open_recording(recording_id):
             return
         self.tabs.setCurrentWidget(self.recording_view)
-        self.transcript.mark_word(seconds)
+        self.transcript.mark_word(seconds, until)
         start = max(0.0, seconds - self.prefs.pre_roll)
         self.player.play_from(start)
         self.statusBar().showMessage(
@@ -248,6 +248,23 @@ class MainWindow(QMainWindow):
     def refresh(self, change: Change) -> None:
         """The window's views (search, transcript) follow a change; the speaker panel listens itself."""
         if self.closing:
+    def open_link(self, link: str) -> bool:
+        """A ``council-archive://`` link (Copy Reference Link, ``council-archive open LINK``):
+        open its recording at its time, paused there, the word spoken then marked."""
+        from archive.citation import parse_reference
+
+        try:
+            recording_id, seconds = parse_reference(link)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return False
+        if not self.open_recording(recording_id):
+            return False
+        self.transcript.mark_word(seconds)
+        self.player.seek(seconds)
+        self.statusBar().showMessage(f"Opened “{self.recording_view.title.text()}” at {hms(seconds)}.")
+        return True
+
             return
         self.update_empty_state()
         self.searching.rerun()

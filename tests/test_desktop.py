@@ -612,7 +612,7 @@ def test_copy_quote_from_a_hit_and_from_the_transcript(qtbot, imported):
     assert expected.startswith("\u201cSo I propose a budget amendment.") and expected.endswith(
         f"\u2014 Riverton City Council, \u201cRegular Meeting\u201d, 2024-03-12, at {hms(line['start'])}.")
     imported.copying.copy_hit_reference(hit)
-    assert QGuiApplication.clipboard().text() == reference(hit.recording_id, hit.start)
+    assert QGuiApplication.clipboard().text() == reference(hit.recording_id, hit.segment_start)  # the quote's time
 
     # a selection of two segments in the transcript
     imported.open_recording(hit.recording_id)

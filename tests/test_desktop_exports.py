@@ -152,10 +152,12 @@ def test_export_a_clip_from_a_search_hit(qtbot, imported, tmp_path, monkeypatch)
     out = tmp_path / "clip.wav"
     asked = save_to(monkeypatch, window, out)
     panel.export_clip_requested.emit(hit)  # the hit's context menu
-    assert seen == [ClipOptions(pytest.approx(hit.start, abs=0.01), pytest.approx(hit.end, abs=0.01), 0.5, "mp3")]
+    # the hit's quote: its passage (archive.citation), padded
+    assert seen == [ClipOptions(pytest.approx(hit.segment_start, abs=0.01), pytest.approx(hit.segment_end, abs=0.01), 0.5, "mp3")]
     assert asked[0][1].endswith(".wav") and asked[0][2][0] == "wav"
     info = probe(out)
-    assert info.duration == pytest.approx(_expected_length(window, hit.recording_id, hit.start, hit.end, 0.5), abs=0.1)
+    expected = _expected_length(window, hit.recording_id, hit.segment_start, hit.segment_end, 0.5)
+    assert info.duration == pytest.approx(expected, abs=0.1)
     assert window.exporting.last_clip_citation and window.exporting.last_clip_citation in window.statusBar().currentMessage()
     assert DEMO_META["title"] in window.exporting.last_clip_citation
 

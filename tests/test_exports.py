@@ -19,7 +19,9 @@ from archive.clips import parse_time
 from archive.editing import correct_segment, set_speaker
 from archive.exports import safe_filename
 from archive.store import Archive
+from archive.transcripts import read_transcript
 from transcription.audio import decode, ffmpeg_exe, probe
+from transcription.formats import hms
 
 from heard import heard_words, plain
 
@@ -185,10 +187,16 @@ def test_search_results_as_a_dataset(archive_copy, tmp_path):
     rows = list(csv.DictReader(csv_out.open()))
     lines = [json.loads(l) for l in jsonl_out.read_text().splitlines()]
     assert len(rows) == len(lines) >= 2
-    assert list(rows[0]) == ["recording_id", "title", "body", "date", "speaker", "start", "end", "text", "citation"]
+    assert list(rows[0]) == ["recording_id", "title", "body", "date", "speaker", "start", "end", "text", "citation", "hit_time"]
+    with Archive(archive_copy) as archive:
+        segments = {round(s["start"], 3): s for s in read_transcript(archive.catalog, 1).segments}
     for r in lines:
         assert r["citation"].startswith("\u201c") and "Riverton City Council" in r["citation"] and "at 00:0" in r["citation"]
         assert word in r["text"].lower()
+        # one quote, one time: start and end cover the passage in "text", cited at its start
+        seg = segments[r["start"]]
+        assert (r["end"], r["text"]) == (round(seg["end"], 3), seg["text"]) and r["start"] <= r["hit_time"] <= r["end"]
+        assert r["citation"].endswith(f"at {hms(r['start'])}.")
 
 
 def test_export_catalog(archive_copy):
