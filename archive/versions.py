@@ -18,23 +18,29 @@ VOICE_COLUMNS = ("label", "name", "suggested", "score", "roster_id", "talk_time"
 _COLUMNS = ", ".join(VOICE_COLUMNS)
 
 
+_KEY = {"voices": "recording_id", "version_voices": "transcript_id"}  # whose rows: the recording's, a version's
+_TURNS = {"voices": "speaker_turns", "version_voices": "version_turns"}
+
+
 def keep_voices(db: Database, recording_id: int, transcript_id: int) -> None:
     """Copy the recording's voices and turns to the version that stops being current."""
     drop_kept_voices(db, transcript_id)
-    db.execute(f"INSERT INTO version_voices (transcript_id, {_COLUMNS}) SELECT ?, {_COLUMNS} FROM voices "
-               "WHERE recording_id = ? ORDER BY id", [transcript_id, recording_id])
-    db.execute('INSERT INTO version_turns (transcript_id, start, "end", label) SELECT ?, start, "end", label '
-               "FROM speaker_turns WHERE recording_id = ? ORDER BY id", [transcript_id, recording_id])
+    _copy(db, "voices", recording_id, "version_voices", transcript_id)
 
 
 def restore_voices(db: Database, recording_id: int, transcript_id: int) -> None:
     """Give the recording the voices and turns a version kept (it becomes current)."""
     clear_voices(db, recording_id)
-    db.execute(f"INSERT INTO voices (recording_id, {_COLUMNS}) SELECT ?, {_COLUMNS} FROM version_voices "
-               "WHERE transcript_id = ? ORDER BY id", [recording_id, transcript_id])
-    db.execute('INSERT INTO speaker_turns (recording_id, start, "end", label) SELECT ?, start, "end", label '
-               "FROM version_turns WHERE transcript_id = ? ORDER BY id", [recording_id, transcript_id])
+    _copy(db, "version_voices", transcript_id, "voices", recording_id)
     drop_kept_voices(db, transcript_id)
+
+
+def _copy(db: Database, source: str, source_id: int, target: str, target_id: int) -> None:
+    """Voices, then turns, from one pair of tables to the other (table names from _KEY, never input)."""
+    db.execute(f"INSERT INTO {target} ({_KEY[target]}, {_COLUMNS}) SELECT ?, {_COLUMNS} FROM {source} "
+               f"WHERE {_KEY[source]} = ? ORDER BY id", [target_id, source_id])
+    db.execute(f'INSERT INTO {_TURNS[target]} ({_KEY[target]}, start, "end", label) SELECT ?, start, "end", label '
+               f"FROM {_TURNS[source]} WHERE {_KEY[source]} = ? ORDER BY id", [target_id, source_id])
 
 
 def kept_voices(db: Database, transcript_id: int) -> list[dict]:
