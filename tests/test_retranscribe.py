@@ -71,6 +71,11 @@ def current_texts(root: Path, rid: int) -> dict[int, str]:
         return {s["id"]: s["text"] for s in read_transcript(archive.catalog, rid).speech}
 
 
+def current_rows(root: Path, rid: int) -> list[dict]:
+    with Archive(root) as archive:
+        return read_transcript(archive.catalog, rid).segments
+
+
 def versions(root: Path, rid: int) -> list[retranscribe.Version]:
     with Archive(root) as archive:
         return retranscribe.versions(archive.catalog, rid)
@@ -137,23 +142,36 @@ def test_a_failed_or_cancelled_retranscription_leaves_the_old_version_current(ho
         assert not archive.catalog.open_jobs()
 
 
-def test_a_stopped_retranscription_resumes_with_its_model(tmp_path):
+def test_a_stopped_retranscription_resumes_where_it_stopped_with_its_model(tmp_path, monkeypatch):
+    import transcription.transcriber
+    from transcription.types import TranscribeOptions
+
+    made = []  # the model of every engine the importers load
+
+    def engine(name, options, cache_dir):
+        made.append(options.model)
+        return fake(delay=0.01)
+
+    monkeypatch.setattr(transcription.transcriber, "Transcriber", engine)
     root = tmp_path / "archive"
     rid = imported(root)
-    [result] = retranscribed(root, rid, fake(delay=0.01), action=lambda imp: imp.stop())
+    with Archive(root) as archive:
+        importer = Importer(archive, options=TranscribeOptions(model="base.en"), diarizer=NoVoices())
+        importer.on_event = lambda e: e.stage == Status.TRANSCRIBING and e.progress > 0.3 and importer.stop()
+        [result] = importer.retranscribe([rid])
     assert result.status == Outcome.STOPPED
     old, partial = versions(root, rid)
     assert old.current and not partial.complete and 0 < partial.segments < len(demo_lines())
     with Archive(root) as archive:  # what people read and search is still version 1
         assert read_transcript(archive.catalog, rid).transcript["id"] == old.id
         assert archive.catalog.open_jobs()
-    engine = fake()
-    with Archive(root) as archive:
-        [resumed] = Importer(archive, transcriber=engine, diarizer=NoVoices()).resume()
+    with Archive(root) as archive:  # `resume` with no --model: the model the re-transcription began with
+        [resumed] = Importer(archive, diarizer=NoVoices()).resume()
     assert resumed.status == Outcome.INDEXED
-    assert engine.calls[0][2] > 0  # continued where it stopped
+    assert made == ["base.en", "base.en"]
     old, new = versions(root, rid)
     assert new.current and new.segments == len(demo_lines()) and new.model == "fake-big"
+    assert [s.start for s in demo_segments()] == [s["start"] for s in current_rows(root, rid)]  # none twice
     assert index_texts(root, rid) == current_texts(root, rid)
 
 
