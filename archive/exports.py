@@ -11,15 +11,16 @@ import json
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 
+from archive import chapter_exports, chaptering
 from archive.citation import hit_quote
 from archive.outputs import output_path
 from archive.catalog import Recording
 from archive.transcripts import TranscriptData, read_transcript
 from transcription import formats
 
-TRANSCRIPT_FORMATS = ("txt", "srt", "vtt", "json", "docx", "csv")
+TRANSCRIPT_FORMATS = ("txt", "srt", "vtt", "json", "docx", "csv", "chapters")  # chapters: a WebVTT chapters track
 RESULT_FORMATS = ("csv", "jsonl")
 
 
@@ -71,16 +72,20 @@ def paragraphs(segments: list[dict]) -> list[dict]:
     return out
 
 
-def to_txt(data: TranscriptData) -> str:
-    body = formats.to_txt(paragraphs(data.speech)).replace("\n", "\n\n")
-    return "\n".join(_header_lines(data.recording)) + "\n\n" + body.rstrip("\n") + "\n"
+def to_txt(data: TranscriptData, chapters: Sequence = ()) -> str:
+    parts = []
+    for chapter, segments in chapter_exports.sections(data.speech, chapters):  # a heading where each chapter starts
+        if chapter is not None:
+            parts.append(chapter_exports.heading(chapter))
+        parts.append(formats.to_txt(paragraphs(segments)).replace("\n", "\n\n").rstrip("\n"))
+    return "\n".join(_header_lines(data.recording)) + "\n\n" + "\n\n".join(parts) + "\n"
 
 
 def _subtitle_segments(data: TranscriptData) -> list[dict]:
     return [{**s, "words": [{**w, "word": w["text"]} for w in s["words"]]} for s in data.speech]
 
 
-def to_json(data: TranscriptData) -> str:
+def to_json(data: TranscriptData, chapters: Sequence = (), votes: Sequence = ()) -> str:
     rec = data.recording
     out = {
         "recording": rec.summary() | {"source_path": rec.source_path, "sha256": rec.sha256, "language": rec.language},
@@ -104,6 +109,7 @@ def to_json(data: TranscriptData) -> str:
             }
             for s in data.segments
         ],
+        **chapter_exports.to_dicts(chapters, votes),
     }
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
 
@@ -127,7 +133,7 @@ def xml_text(text: Optional[str]) -> str:
     return _NOT_XML.sub("", text or "")
 
 
-def write_docx(data: TranscriptData, out: Path) -> None:
+def write_docx(data: TranscriptData, out: Path, chapters: Sequence = ()) -> None:
     # python-docx (with lxml) is slow to import and only .docx exports need it
     from docx import Document
     from docx.shared import Pt, RGBColor
@@ -143,7 +149,10 @@ def write_docx(data: TranscriptData, out: Path) -> None:
         label, value = line.split(": ", 1)
         block.add_run(f"{label}: ").bold = True
         block.add_run(xml_text(value) + "\n")
-    for para in paragraphs(data.speech):
+    for para in _with_headings(data.speech, chapters):
+        if "heading" in para:
+            doc.add_heading(xml_text(para["heading"]), level=2)
+            continue
         p = doc.add_paragraph()
         stamp = p.add_run(f"[{formats.hms(para['start'])}] ")
         stamp.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
@@ -152,6 +161,14 @@ def write_docx(data: TranscriptData, out: Path) -> None:
             p.add_run(f"{xml_text(para['speaker'])}: ").bold = True
         p.add_run(xml_text(para["text"]))
     doc.save(str(out))
+
+
+def _with_headings(segments: list[dict], chapters: Sequence) -> Iterable[dict]:
+    """The paragraphs, with ``{"heading"}`` where each chapter starts."""
+    for chapter, part in chapter_exports.sections(segments, chapters):
+        if chapter is not None:
+            yield {"heading": chapter_exports.heading(chapter)}
+        yield from paragraphs(part)
 
 
 def export_transcript(archive, recording_id: int, fmt: str, out: Optional[Path]) -> Optional[str]:
@@ -163,14 +180,19 @@ def export_transcript(archive, recording_id: int, fmt: str, out: Optional[Path])
     data = load_transcript(archive, recording_id)
     if data.transcript is None:
         raise ExportError(f"recording {recording_id} has no transcript yet (status: {data.recording.status})")
+    chapters = chaptering.chapters(archive, recording_id, found_only=True)
+    if fmt == "chapters" and not chapters:
+        raise ExportError(f"recording {recording_id} has no chapters (attach an agenda: council-archive agenda "
+                          f"{recording_id} FILE)")
     if fmt == "docx":
         if out is None:
             raise ExportError("docx needs an output file: -o FILE.docx")
-        write_docx(data, out)
+        write_docx(data, out, chapters)
         return None
     text = {
-        "txt": to_txt,
-        "json": to_json,
+        "txt": lambda d: to_txt(d, chapters),
+        "json": lambda d: to_json(d, chapters, chaptering.votes(archive, recording_id)),
+        "chapters": lambda d: chapter_exports.to_vtt(chapters),
         "csv": to_csv,
         "srt": lambda d: formats.to_srt(_subtitle_segments(d)),
         "vtt": lambda d: formats.to_vtt(_subtitle_segments(d)),
@@ -182,7 +204,7 @@ def export_transcript(archive, recording_id: int, fmt: str, out: Optional[Path])
 
 
 def default_export_name(rec: Recording, fmt: str) -> str:
-    return safe_filename(f"{rec.date or ''} {rec.title}".strip()) + f".{fmt}"
+    return safe_filename(f"{rec.date or ''} {rec.title}".strip()) + (".chapters.vtt" if fmt == "chapters" else f".{fmt}")
 
 
 # --- search results as a dataset ------------------------------------------------------
@@ -242,6 +264,7 @@ def catalog_rows(archive) -> list[dict]:
         t = archive.catalog.current_transcript(rec.id)
         row["transcript_engine"] = t["engine"] if t else None
         row["transcript_model"] = t["model"] if t else None
+        row["chapters"] = "; ".join(c.title for c in chaptering.chapters(archive, rec.id, found_only=True))
         rows.append(row)
     return rows
 
@@ -257,7 +280,7 @@ def export_catalog(archive, fmt: str, out: Optional[Path] = None) -> Optional[st
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=[*CATALOG_FIELDS, "transcript_engine", "transcript_model"])
+        writer = csv.DictWriter(buf, fieldnames=[*CATALOG_FIELDS, "transcript_engine", "transcript_model", "chapters"])
         writer.writeheader()
         writer.writerows(rows)
         text = buf.getvalue()

@@ -14,7 +14,8 @@ register = commands.register
 
 @commands.command("export", help="export a recording's transcript (txt, srt, vtt, json, docx, csv)")
 @ID
-@arg("--format", choices=("txt", "srt", "vtt", "json", "docx", "csv"), default="txt")
+@arg("--format", choices=("txt", "srt", "vtt", "json", "docx", "csv", "chapters"), default="txt",
+     help="chapters: the chapters as a WebVTT chapters track")
 @arg("-o", "--output", metavar="FILE", help="write here instead of stdout (docx always needs a file)")
 def cmd_export(args: argparse.Namespace) -> int:
     from archive.exports import export_transcript
