@@ -334,3 +334,20 @@ def test_kill_9_while_retranscribing_keeps_the_old_version_and_resume_finishes(p
     assert index_texts(root, rid) == current_texts(root, rid)
     with Archive(root) as archive:
         assert not archive.catalog.open_jobs() and archive.catalog.recording(rid).status == Status.INDEXED
+
+
+def test_real_engine_retranscription_end_to_end(archive_copy, capsys):
+    """The real engine (bundled tiny.en) through the command line: the demo meeting imported
+    by the real engine gets a second version; both are whole, the index holds the new one."""
+    from archive.cli import main
+
+    code = main(["--archive", str(archive_copy), "retranscribe", "1", "--yes", "--no-speakers", "--workers", "1"])
+    assert code == 0, capsys.readouterr().err
+    old, new = versions(archive_copy, 1)
+    assert old.complete and new.complete and new.current and not old.current
+    assert new.model == old.model == "tiny.en" and new.segments > 0
+    with Archive(archive_copy) as archive:
+        words = [sum(len(s["text"].split()) for s in read_transcript(archive.catalog, 1, transcript_id=v.id).speech)
+                 for v in (old, new)]
+    assert abs(words[1] - words[0]) <= 0.2 * words[0]  # the same model hears about as much
+    assert index_texts(archive_copy, 1) == current_texts(archive_copy, 1)
