@@ -93,6 +93,8 @@ class SearchActions:
         request = request or self._requests.pop(generation, None)
         if generation != self.generation or self.window.closing or request is None:
             return
+        if request != self.panel.request():
+            return  # typed on since: the search of what the field says now is on its way
         panel = self.panel
         if isinstance(error, QueryError):
             panel.show_error(str(error))

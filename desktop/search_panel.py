@@ -34,7 +34,7 @@ from desktop.filter_widgets import KIND_LABELS, FacetCombo, YearCombo, dates_lab
 from desktop.flow_layout import FlowLayout
 from desktop.results_model import HitDelegate, HitRole, ResultsModel
 
-DEBOUNCE_MS = 300
+DEBOUNCE_MS = 60  # short: the search runs on a worker and stale results are dropped
 SORTS = (("Best match", "relevance"), ("Newest first", "date"), ("Oldest first", "oldest"))
 
 
