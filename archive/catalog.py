@@ -420,6 +420,11 @@ class Catalog:
             .last_pk
         )
 
+    def set_transcript_model(self, transcript_id: int, engine: str, model: str) -> None:
+        """The engine and model that made a transcript, when they were known only once it was
+        heard (an English-only model passed over for a multilingual one: transcription.languages)."""
+        self.db["transcripts"].update(transcript_id, {"engine": engine, "model": model})
+
     def finish_transcript(self, transcript_id: int) -> None:
         """Mark complete and make it the current one; older transcripts are kept, the one it
         replaces with a copy of its voices and turns (m006). The recording's voices stay until

@@ -499,6 +499,9 @@ class Importer:
                 segments.close()
         self.cancel_token.check()
         note = transcript_note(catalog.segments(transcript_id))  # no speech, or hard audio
+        note = "; ".join(n for n in (note, info.note) if n) or None  # and a model passed over for the language
+        if info.note:
+            catalog.set_transcript_model(transcript_id, info.engine, info.model)
         catalog.update_recording(rid, language=info.language or None, note=note)
         catalog.finish_transcript(transcript_id)
 

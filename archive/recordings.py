@@ -26,7 +26,8 @@ def recording_doc(catalog: Catalog, rec: Recording) -> RecordingDoc:
         for seg in (data.speech if data is not None else [])
     ]
     return RecordingDoc(
-        recording_id=rec.id, title=rec.title, body=rec.body, kind=rec.kind, date=rec.date, segments=segments
+        recording_id=rec.id, title=rec.title, body=rec.body, kind=rec.kind, date=rec.date, segments=segments,
+        language=rec.language,
     )
 
 

@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
     def settings_dialog(self) -> None:
         from desktop.settings import SettingsDialog
 
-        dialog = SettingsDialog(self.prefs, self)
+        dialog = SettingsDialog(self.prefs, self, archive_folder=str(self.archive.root))
 
         def save():
             self.prefs = dialog.preferences()

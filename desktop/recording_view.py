@@ -102,7 +102,8 @@ class RecordingView(QWidget):
         rec = transcript.recording
         self.recording_id = rec.id
         self.title.setText(rec.title)
-        parts = [rec.body, rec.date, (rec.kind or "").capitalize(), hms(rec.duration) if rec.duration else None]
+        parts = [rec.body, rec.date, (rec.kind or "").capitalize(), hms(rec.duration) if rec.duration else None,
+                 f"language: {rec.language}" if rec.language else None]  # the spoken language Whisper heard
         details = " · ".join(p for p in parts if p)
         if not transcript.complete:
             details += " · transcribing…" if rec.status != Status.FAILED else " · import failed"

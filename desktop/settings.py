@@ -2,10 +2,12 @@
 
 ``AppSettings`` wraps one QSettings object that the app's ``main`` creates and passes
 in; tests give it an INI file in a temporary folder so they never touch real settings.
+The models offered are the machine's (:mod:`archive.models_registry`), by name.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Optional
 
@@ -28,7 +30,10 @@ from PySide6.QtWidgets import (
 ORGANIZATION = "Council Archive"
 APPLICATION = "Council Archive"
 ENGINES = ("faster-whisper", "openai-whisper")
-COMPUTE_TYPES = ("int8", "int8_float32", "float32", "float16", "int8_float16")
+DEVICES = ("auto", "cpu", "cuda")
+COMPUTE_TYPES = ("auto", "int8", "int8_float32", "float32", "float16", "int8_float16")
+
+log = logging.getLogger(__name__)
 
 
 def default_qsettings() -> QSettings:
@@ -39,8 +44,9 @@ def default_qsettings() -> QSettings:
 class Preferences:
     archive_location: str = ""  # empty: the one given on the command line / the default
     engine: str = "faster-whisper"
-    model: str = ""  # empty: the bundled tiny.en
-    compute_type: str = "int8"
+    model: str = ""  # a name from `models list`; empty: the default model (tiny.en unless `models default`)
+    device: str = "auto"  # auto: the GPU when there is one, else the CPU
+    compute_type: str = "auto"  # auto: float16 on a GPU, int8 on the CPU
     language: str = ""  # empty: let the model decide
     pre_roll: float = 1.0  # seconds played before a hit's first word
     default_body: str = ""
@@ -53,6 +59,7 @@ class AppSettings:
         "archive_location": "archive/location",
         "engine": "transcription/engine",
         "model": "transcription/model",
+        "device": "transcription/device",
         "compute_type": "transcription/compute_type",
         "language": "transcription/language",
         "pre_roll": "player/pre_roll",
@@ -75,6 +82,8 @@ class AppSettings:
         prefs.pre_roll = max(0.0, min(10.0, prefs.pre_roll))
         if prefs.engine not in ENGINES:
             prefs.engine = ENGINES[0]
+        if prefs.device not in DEVICES:
+            prefs.device = DEVICES[0]
         return prefs
 
     def save(self, prefs: Preferences) -> None:
@@ -91,25 +100,55 @@ class AppSettings:
         self.qsettings.sync()
 
     def transcribe_options(self, prefs: Optional[Preferences] = None):
+        """The TranscribeOptions for the model, device and language chosen (as the command
+        line makes them: archive.models_registry.options_for)."""
+        from archive.models_registry import options_for
+        from transcription.models import ModelError
         from transcription.types import TranscribeOptions
 
         prefs = prefs or self.load()
-        return TranscribeOptions(
-            model=prefs.model or None,
-            language=prefs.language or None,
-            compute_type=prefs.compute_type or "int8",
-        )
+        try:
+            return options_for(prefs.model or None, prefs.engine, prefs.device, prefs.compute_type or "auto",
+                               prefs.language or None)[1]
+        except ModelError as exc:
+            # a model or GPU gone since Settings chose it: never another one silently; the
+            # import fails with this one line when the engine loads
+            log.warning("the transcription settings cannot be used: %s", exc)
+            return TranscribeOptions(model=prefs.model or None, device=prefs.device, language=prefs.language or None)
+
+
+def model_items() -> tuple[list[tuple[str, str, bool]], str]:
+    """(label, name, default) of every model on this machine, and a problem reading the
+    registry ("" if none)."""
+    from archive import models_registry
+    from transcription.models import ModelError
+
+    try:
+        found = models_registry.models()
+    except ModelError as exc:
+        return [("tiny.en (bundled, English only)", "tiny.en", True)], str(exc)
+    items = []
+    for m in found:
+        kind = "English only" if not m.multilingual else "multilingual"
+        extra = ", bundled" if m.name == "tiny.en" else ""
+        items.append((f"{m.name} ({m.engine}{extra}, {kind}{', default' if m.default else ''})", m.name, m.default))
+    return items, ""
 
 
 class SettingsDialog(QDialog):
-    """Edits a Preferences; the caller saves it when the dialog is accepted."""
+    """Edits a Preferences; the caller saves it when the dialog is accepted. ``archive_folder``:
+    the folder the app has open, shown when no other is chosen. OK checks the model, engine
+    and device together (a .pt model needs openai-whisper; cuda needs a GPU) and says what
+    is wrong instead of closing."""
 
-    def __init__(self, prefs: Preferences, parent: Optional[QWidget] = None):
+    def __init__(self, prefs: Preferences, parent: Optional[QWidget] = None, archive_folder: str = ""):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(480)
+        self._prefs = prefs
+        self._folder_in_use = "" if prefs.archive_location else archive_folder
 
-        self.location = QLineEdit(prefs.archive_location)
+        self.location = QLineEdit(prefs.archive_location or archive_folder)
         self.location.setPlaceholderText("the folder given on the command line")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -120,14 +159,28 @@ class SettingsDialog(QDialog):
         self.engine = QComboBox()
         self.engine.addItems(ENGINES)
         self.engine.setCurrentText(prefs.engine)
-        self.model = QLineEdit(prefs.model)
-        self.model.setPlaceholderText("tiny.en (bundled)")
+        self.model = QComboBox()
+        items, problem = model_items()
+        for label, name, _ in items:
+            self.model.addItem(label, name)
+        if prefs.model and self.model.findData(prefs.model) < 0:  # removed since: shown, refused on OK
+            self.model.addItem(f"{prefs.model} (not on this machine)", prefs.model)
+        chosen = self.model.findData(prefs.model) if prefs.model else next(
+            (i for i, (_, _, default) in enumerate(items) if default), 0)
+        self.model.setCurrentIndex(max(0, chosen))
+        self._model_shown = self.model.currentIndex()
+        self.model.setToolTip("Add models with: council-archive models add PATH")
+        self.model.currentIndexChanged.connect(self._model_changed)
+        self.device = QComboBox()
+        self.device.addItems(DEVICES)
+        self.device.setCurrentText(prefs.device)
+        self.device.setToolTip("auto: the GPU (CUDA, float16) when there is one, else the CPU (int8)")
         self.compute_type = QComboBox()
         self.compute_type.setEditable(True)
         self.compute_type.addItems(COMPUTE_TYPES)
         self.compute_type.setCurrentText(prefs.compute_type)
         self.language = QLineEdit(prefs.language)
-        self.language.setPlaceholderText("detect (en for *.en models)")
+        self.language.setPlaceholderText("detect (English-only models: en)")
         self.pre_roll = QDoubleSpinBox()
         self.pre_roll.setRange(0.0, 10.0)
         self.pre_roll.setSingleStep(0.5)
@@ -135,37 +188,69 @@ class SettingsDialog(QDialog):
         self.pre_roll.setValue(prefs.pre_roll)
         self.default_body = QLineEdit(prefs.default_body)
         self.default_body.setPlaceholderText("e.g. Riverton City Council")
+        self.problem = QLabel(problem)
+        self.problem.setWordWrap(True)
 
         form = QFormLayout()
         form.addRow("Archive folder:", loc_row)
         note = QLabel("A new archive folder is used the next time you open the app.")
         note.setEnabled(False)
         form.addRow("", note)
-        form.addRow("Engine:", self.engine)
         form.addRow("Model:", self.model)
+        form.addRow("Engine:", self.engine)
+        form.addRow("Device:", self.device)
         form.addRow("Compute type:", self.compute_type)
         form.addRow("Language:", self.language)
         form.addRow("Play before a hit:", self.pre_roll)
         form.addRow("Default body:", self.default_body)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.button_box.accepted.connect(self.accept)
+        self.button_box.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(buttons)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.button_box)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Archive folder", self.location.text())
         if folder:
             self.location.setText(folder)
 
+    def _model_changed(self) -> None:
+        """A .pt checkpoint runs on openai-whisper only: the engine follows the model."""
+        from archive import models_registry
+        from transcription.models import OPENAI_WHISPER, ModelError
+
+        try:
+            model = models_registry.find(self.model.currentData() or "")
+        except ModelError:
+            return
+        if model is not None and model.engine == OPENAI_WHISPER:
+            self.engine.setCurrentText(OPENAI_WHISPER)
+
+    def accept(self) -> None:
+        from archive.models_registry import options_for
+        from transcription.models import ModelError
+
+        prefs = self.preferences()
+        try:
+            options_for(prefs.model or None, prefs.engine, prefs.device, prefs.compute_type)
+        except ModelError as exc:
+            self.problem.setText(str(exc))
+            return
+        self.problem.clear()
+        super().accept()
+
     def preferences(self) -> Preferences:
+        location = self.location.text().strip()
+        unchanged_model = not self._prefs.model and self.model.currentIndex() == self._model_shown
         return Preferences(
-            archive_location=self.location.text().strip(),
+            archive_location="" if location == self._folder_in_use else location,
             engine=self.engine.currentText(),
-            model=self.model.text().strip(),
-            compute_type=self.compute_type.currentText().strip() or "int8",
+            model="" if unchanged_model else (self.model.currentData() or ""),
+            device=self.device.currentText(),
+            compute_type=self.compute_type.currentText().strip() or "auto",
             language=self.language.text().strip(),
             pre_roll=float(self.pre_roll.value()),
             default_body=self.default_body.text().strip(),

@@ -32,6 +32,7 @@ class RecordingDoc:
     kind: str | None
     date: str | None                 # "YYYY-MM-DD"
     segments: list[IndexSegment] = field(default_factory=list)   # time order
+    language: str | None = None      # the spoken language's code ("en", "es"), ``lang:``
 
 
 @dataclass

@@ -29,6 +29,16 @@ class NoVoices:
         return iter(()), DiarizationInfo(duration=0.0, speakers=[], engine=self.name, model=self.model_label)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_config_dir(tmp_path_factory):
+    """Models belong to the machine (archive.models_registry keeps them in the user's config
+    folder): tests, and the commands they run, never read or write the real one."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("COUNCIL_ARCHIVE_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def _speakers_only_when_asked(request, monkeypatch):
     """In-process imports use the real diarizer only in tests marked ``real_speakers``;

@@ -42,11 +42,12 @@ class FakeTranscriber:
     """Yields prepared segments; ``delay`` seconds before each one (cancel wakes it up)."""
 
     def __init__(self, segments: Optional[list[Segment]] = None, delay: float = 0.0,
-                 duration: Optional[float] = None, model_label: str = "fake-tiny"):
+                 duration: Optional[float] = None, model_label: str = "fake-tiny", language: str = "en"):
         self.segments = segments if segments is not None else demo_segments()
         self.delay = delay
         self.duration = duration if duration is not None else max((s.end for s in self.segments), default=0.0)
         self.model_label = model_label
+        self.language = language  # what it reports hearing (a multilingual model's detection)
         self.calls: list[tuple[str, object, float]] = []
         self.yielded = 0
         self.closed = False
@@ -66,7 +67,7 @@ class FakeTranscriber:
                 self.yielded += 1
                 yield seg
 
-        info = TranscriptionInfo(language="en", duration=self.duration, engine="fake", model=self.model_label)
+        info = TranscriptionInfo(language=self.language, duration=self.duration, engine="fake", model=self.model_label)
         return stream(), info
 
     def cancel(self) -> None:

@@ -37,7 +37,8 @@ import platformdirs
 
 from transcription import audio
 from transcription.guards import guard
-from transcription.models import resolve_ct2_model
+from transcription.languages import language_route, multilingual_options, needs_detection, switch_note
+from transcription.models import model_label
 from transcription.segmenting import sentences
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
 
@@ -235,10 +236,12 @@ class Transcriber:
         self.engine_name = engine
         self.options = options or TranscribeOptions()
         self.cache_dir = cache_dir
-        self.workers = self.options.workers or os.cpu_count() or 1
+        # one process per core on the CPU; a GPU is fed by one (each would hold the model in its memory)
+        self.workers = self.options.workers or (1 if self.options.device == "cuda" else os.cpu_count() or 1)
         self._engine = None
         self._pool: Optional[ProcessPoolExecutor] = None
         self._pool_tasks = 0  # chunks given to the current pool
+        self._multilingual: Optional[Transcriber] = None  # for recordings an English-only model cannot hear
 
     # engines are built lazily: constructing a Transcriber is cheap
     def _local_engine(self):
@@ -268,6 +271,9 @@ class Transcriber:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._engine = None
+        if self._multilingual is not None:
+            self._multilingual.close()
+            self._multilingual = None
 
     def release_workers(self) -> None:
         """Shut the idle worker processes down, giving their memory back (the next long
@@ -276,12 +282,16 @@ class Transcriber:
             self._pool.shutdown(wait=True)
             self._pool = None
             self._pool_tasks = 0
+        if self._multilingual is not None:
+            self._multilingual.release_workers()
 
     def cancel(self) -> None:
         """Stop work in the worker processes at once (the model reloads next time)."""
         if self._pool is not None:
             _kill_pool(self._pool)
             self._pool = None
+        if self._multilingual is not None:
+            self._multilingual.cancel()
 
     def __enter__(self):
         return self
@@ -291,7 +301,7 @@ class Transcriber:
 
     @property
     def model_label(self) -> str:
-        return resolve_ct2_model(self.options.model)[1]
+        return model_label(self.options.model, self.options.model_name)
 
     def transcribe(
         self, path: str | os.PathLike, options: Optional[TranscribeOptions] = None, start: float = 0.0
@@ -316,6 +326,21 @@ class Transcriber:
         return sentences(guard(split_at_pauses(self._segments(path, media, opts, info, workers, start)))), info
 
     def _segments(self, path, media, opts, info, workers, start=0.0) -> Iterator[Segment]:
+        if needs_detection(opts):
+            # an English-only model cannot tell the language: the multilingual one listens first
+            if self._multilingual is None:
+                self._multilingual = Transcriber(opts.multilingual.engine, multilingual_options(opts), self.cache_dir)
+            heard = language_route(self._multilingual._local_engine(), path, media.duration, opts)
+            if workers > 1 and media.duration >= SINGLE_CHUNK_BELOW:
+                self._multilingual._engine = None  # its worker processes load their own: keep one copy less
+            if heard is not None:
+                info.language, info.language_probability = heard
+                info.model, info.engine = opts.multilingual.name, opts.multilingual.engine
+                info.note = switch_note(info.language, opts)
+                other = dataclasses.replace(multilingual_options(opts), language=info.language)
+                yield from self._multilingual._segments(path, media, other, info, workers, start)
+                return
+            info.language = "en"
         chunks = resume_from(plan_chunks(path, media.duration, workers), start)
         progress = opts.progress
         use_pool = workers > 1 and len(chunks) > 1

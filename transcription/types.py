@@ -48,14 +48,30 @@ class TranscriptionInfo:
     engine: str
     model: str
     language_probability: float = 1.0
+    # for people, e.g. that an English-only model was passed over for the spoken language
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A local model: the path to load, the name to record, the engine its format needs."""
+
+    path: str
+    name: str
+    engine: str
 
 
 @dataclass
 class TranscribeOptions:
-    model: Optional[str] = None  # name or path; None = the bundled tiny.en
+    model: Optional[str] = None  # a path, or None / "tiny.en" = the bundled tiny.en
+    model_name: Optional[str] = None  # the name recorded for it (None: from the path)
     language: Optional[str] = None  # None = let the model decide ("en" for *.en models)
     beam_size: int = 5
-    compute_type: str = "int8"
+    device: str = "auto"  # auto | cpu | cuda (transcription.models.choose_device)
+    compute_type: str = "auto"  # auto: float16 on a GPU, int8 on the CPU; or any CTranslate2 type
+    # A multilingual model to hear the language with when ``model`` is English-only and no
+    # ``language`` is given; a recording not in English is then transcribed with it.
+    multilingual: Optional[ModelChoice] = None
     initial_prompt: Optional[str] = None
     vad: bool = True
     word_timestamps: bool = True

@@ -29,7 +29,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     with open_archive(args) as archive:
         recs = archive.catalog.recordings()
     if args.json:
-        print_json([r.summary() for r in recs])
+        print_json([r.summary() | {"language": r.language} for r in recs])
         return EXIT_OK
     if not recs:
         print("The archive is empty. Add meetings with: council-archive import FILE...")
@@ -38,7 +38,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         status = r.status if r.status != Status.TRANSCRIBING else f"transcribing {r.progress:.0%}"
         if r.note:
             status += next((f" ({label})" for label in ("no speech", "hard audio") if r.note.startswith(label)), "")
-        say(f"#{r.id:<4} {r.date or UNDATED:10}  {duration(r.duration)}  {r.kind or '':7} {status:12} {r.title}"
+        say(f"#{r.id:<4} {r.date or UNDATED:10}  {duration(r.duration)}  {r.kind or '':7} {r.language or '':3} "
+            f"{status:12} {r.title}"
             + (f" — {r.body}" if r.body else ""))
     return EXIT_OK
 
@@ -66,7 +67,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     say(f"#{rec.id} {rec.title}")
     for label, value in (("Body", rec.body), ("Date", rec.date), ("Kind", rec.kind), ("Duration", duration(rec.duration)),
                          ("Status", rec.status + (f" ({rec.error})" if rec.error else "")), ("Source", rec.source_path),
-                         ("Media", rec.media_path), ("Note", rec.note)):
+                         ("Media", rec.media_path), ("Language", rec.language), ("Note", rec.note)):
         if value:
             say(f"{label:9} {value}")
     if transcript:

@@ -14,7 +14,7 @@ from archive.catalog import KINDS
 from archive.cli.common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, plain,
                                 print_json, recording_id, say)
 from archive.cli.speakers import SPEAKER_ARGS, speaker_options
-from archive.cli.transcribe import ENGINE_ARGS, transcribe_options
+from archive.cli.transcribe import ENGINE_ARGS, engine_options
 from archive.progress import ProgressBar
 from archive.status import Outcome, Status
 
@@ -62,9 +62,10 @@ def run_importer(args: argparse.Namespace, work, create: bool = False, speakers=
     from archive.importer import Importer
     from transcription.transcriber import default_cache_dir
 
+    engine, options = engine_options(args)  # a bad model or device: one line, before the archive is touched
     progress = ImportProgress()
     with open_archive(args, create=create) as archive:
-        importer = Importer(archive, args.engine, transcribe_options(args), cache_dir=default_cache_dir(), on_event=progress,
+        importer = Importer(archive, engine, options, cache_dir=default_cache_dir(), on_event=progress,
                             speakers=speakers)
         try:
             with stop_on_sigterm(importer):

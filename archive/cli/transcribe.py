@@ -7,35 +7,42 @@ import argparse
 import sys
 
 from archive.cli.common import EXIT_OK, Commands, arg, arg_group
+from archive.cli.models import model_errors
 from archive.progress import ProgressBar
 
 commands = Commands()
 register = commands.register
 
 ENGINE_ARGS = arg_group(
-    arg("--engine", choices=("faster-whisper", "openai-whisper"), default="faster-whisper"),
-    arg("--model", metavar="NAME|PATH", help="Whisper model name or path (default: bundled tiny.en)"),
-    arg("--language", metavar="xx", help="spoken language code, e.g. en"),
+    arg("--engine", choices=("faster-whisper", "openai-whisper"),
+        help="default: the one the model's format needs (faster-whisper for the bundled tiny.en)"),
+    arg("--model", metavar="NAME|PATH", help="a model from `models list`, or a model folder or .pt file "
+        "(default: the default model, tiny.en unless `models default` chose another)"),
+    arg("--language", metavar="xx", help="spoken language code, e.g. en (default: detected)"),
     arg("--prompt", metavar="TEXT", help="custom vocabulary: names and terms Whisper should spell right"),
     arg("--beam-size", type=int, default=5),
-    arg("--compute-type", default="int8", help="CTranslate2 compute type (int8, float32, ...)"),
+    arg("--device", choices=("auto", "cpu", "cuda"), default="auto",
+        help="auto: the GPU (CUDA, float16) when there is one, else the CPU (int8)"),
+    arg("--compute-type", default="auto", help="CTranslate2 compute type (auto, int8, float16, float32, ...)"),
     arg("--no-vad", action="store_true", help="do not skip silence with the voice activity detector"),
     arg("--workers", type=int, default=0, help="worker processes for one file (0 = one per core)"),
 )
 
 
-def transcribe_options(args: argparse.Namespace):
-    from transcription.types import TranscribeOptions
+def engine_options(args: argparse.Namespace):
+    """``(engine, TranscribeOptions)`` from the engine flags: the model by name or path, the
+    engine its format needs, a device that exists. Checked before anything is changed: a
+    model that is not one, or ``--device cuda`` without a GPU, ends in one line (exit 2).
+    Sets ``args.engine`` to the engine chosen."""
+    from archive.models_registry import options_for
 
-    return TranscribeOptions(
-        model=args.model,
-        language=args.language,
-        beam_size=args.beam_size,
-        compute_type=args.compute_type,
-        initial_prompt=args.prompt,
-        vad=not args.no_vad,
-        workers=args.workers,
-    )
+    with model_errors():
+        engine, options = options_for(
+            args.model, args.engine, args.device, args.compute_type, args.language,
+            beam_size=args.beam_size, initial_prompt=args.prompt, vad=not args.no_vad, workers=args.workers,
+        )
+    args.engine = engine
+    return engine, options
 
 
 @commands.command("transcribe", help="transcribe one audio/video file to stdout (no archive involved)")
@@ -46,7 +53,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     from transcription import formats
     from transcription.transcriber import Transcriber, default_cache_dir
 
-    with Transcriber(args.engine, transcribe_options(args), cache_dir=default_cache_dir()) as transcriber:
+    engine, options = engine_options(args)
+    with Transcriber(engine, options, cache_dir=default_cache_dir()) as transcriber:
         segments, info = transcriber.transcribe(args.file)
         with ProgressBar(total=info.duration, label=args.file) as bar:
             collected = []
@@ -64,6 +72,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         out = formats.to_txt(speech)
     sys.stdout.write(out)
     sys.stdout.flush()
+    if info.note:
+        print(f"{args.file}: {info.note}", file=sys.stderr)
     if not speech:
         print(f"{args.file}: no speech found", file=sys.stderr)
     return EXIT_OK

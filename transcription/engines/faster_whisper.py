@@ -21,7 +21,7 @@ from transcription.engines.base import (
     TEMPERATURES,
 )
 from transcription.engines.gaps import fill_gaps
-from transcription.models import is_english_only, resolve_ct2_model
+from transcription.models import choose_device, compute_type_for, resolve_ct2_model
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
 log = logging.getLogger(__name__)
@@ -109,25 +109,39 @@ class FasterWhisperEngine:
         disable_onnxruntime_telemetry()
         from faster_whisper import WhisperModel  # heavy: imported only when an engine is built
 
-        target, self.model_label = resolve_ct2_model(options.model)
+        target, self.model_label = resolve_ct2_model(options.model, options.model_name)
+        self.device = choose_device(options.device, self.name)
         try:
             self.model = WhisperModel(
                 target,
-                device="cpu",
-                compute_type=options.compute_type or "int8",
+                device=self.device,
+                compute_type=compute_type_for(self.device, options.compute_type),
                 cpu_threads=options.cpu_threads or 0,
                 num_workers=1,
             )
         except Exception as exc:
             raise RuntimeError(
-                f"cannot load Whisper model {options.model or target!r} for faster-whisper "
-                f"(a model name needs a download; offline, give a local path): {exc}".splitlines()[0]
+                f"cannot load Whisper model {options.model_name or options.model or target!r} for faster-whisper: "
+                f"{exc}".splitlines()[0]
             ) from exc
+
+    @property
+    def multilingual(self) -> bool:
+        return bool(self.model.model.is_multilingual)
 
     def _language(self, options: TranscribeOptions) -> str | None:
         if options.language:
             return options.language
-        return "en" if is_english_only(self.model_label) or not self.model.model.is_multilingual else None
+        return None if self.multilingual else "en"
+
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """The language spoken in ``audio`` (its speech, up to three 30 s windows) and how sure."""
+        if not self.multilingual:
+            return "en", 1.0
+        language, probability, _ = self.model.detect_language(
+            audio, vad_filter=True, vad_parameters=vad_parameters(audio), language_detection_segments=3
+        )
+        return language, float(probability)
 
     def transcribe_array(
         self, audio: np.ndarray, options: TranscribeOptions, offset: float = 0.0

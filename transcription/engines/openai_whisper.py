@@ -31,7 +31,7 @@ from transcription.engines.faster_whisper import no_speech_threshold, speech_spa
 from transcription.engines.gaps import fill_gaps
 from transcription.audio import SAMPLE_RATE
 from transcription.guards import whisper_doubted
-from transcription.models import DEFAULT_MODEL, bundled_model_dir
+from transcription.models import ModelError, bundled_or_fail, choose_device, is_bundled, model_label
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
 log = logging.getLogger(__name__)
@@ -60,42 +60,35 @@ class OpenAIWhisperEngine:
         if cache_dir is None:
             cache_dir = platformdirs.user_cache_dir("council-archive")
         self.cache_dir = Path(cache_dir)
-        self.model, self.model_label = self._load(options.model)
+        self.device = choose_device(options.device, self.name)
+        self.fp16 = self.device == "cuda" and options.compute_type in ("auto", "float16")
+        self.model, label = self._load(options.model)
+        self.model_label = options.model_name or label
 
     def _load(self, spec: str | None):
+        """A model from the bundled tiny.en, a CTranslate2 folder or a .pt file; never a download."""
         import whisper  # heavy, optional (see the module docstring)
 
-        bundled = bundled_model_dir()
-        if spec in (None, "", DEFAULT_MODEL) and bundled is not None:
-            spec_path, label = bundled, DEFAULT_MODEL
-        elif not spec:
-            spec_path, label = None, DEFAULT_MODEL  # not installed: try openai's own download
-        else:
-            spec_path, label = Path(spec).expanduser(), spec
-
-        if spec_path is not None and (spec_path / "model.bin").is_file():
+        spec_path = bundled_or_fail() if is_bundled(spec) else Path(spec).expanduser()
+        if (spec_path / "model.bin").is_file():
             checkpoint = ensure_openai_checkpoint(spec_path, self.cache_dir / "openai-whisper")
-            model = whisper.load_model(str(checkpoint), device="cpu")
+            model = whisper.load_model(str(checkpoint), device=self.device)
             heads = alignment_heads(spec_path)
             if heads:
                 _set_alignment_heads(model, heads)
-            return model, (DEFAULT_MODEL if spec_path == bundled else spec_path.name)
-        if spec_path is not None and spec_path.suffix == ".pt" and spec_path.is_file():
-            model = whisper.load_model(str(spec_path), device="cpu")
+            return model, model_label(None if is_bundled(spec) else str(spec_path))
+        if spec_path.suffix == ".pt" and spec_path.is_file():
+            model = whisper.load_model(str(spec_path), device=self.device)
             known = getattr(whisper, "_ALIGNMENT_HEADS", {}).get(spec_path.stem)
             if known:  # e.g. a "tiny.en.pt" from openai-whisper's own download cache
                 model.set_alignment_heads(known)
             return model, spec_path.stem
-        if spec_path is not None and (spec_path.suffix == ".pt" or len(spec_path.parts) > 1):
-            raise RuntimeError(f"openai-whisper model not found: {spec_path}")
-        try:
-            return whisper.load_model(label, device="cpu"), label
-        except Exception as exc:  # download failure, unknown name, bad file ...
-            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise RuntimeError(
-                f"cannot load openai-whisper model {label!r} ({detail}); offline, use the "
-                "bundled tiny.en, a local .pt checkpoint or a CTranslate2 model folder"
-            ) from exc
+        raise ModelError(f"openai-whisper model not found: {spec} (give a .pt checkpoint or a CTranslate2 model "
+                         "folder; nothing is downloaded)")
+
+    @property
+    def multilingual(self) -> bool:
+        return bool(self.model.is_multilingual)
 
     def transcribe_array(
         self, audio: np.ndarray, options: TranscribeOptions, offset: float = 0.0
@@ -110,7 +103,10 @@ class OpenAIWhisperEngine:
         )
         return self._segments(audio, options, info, offset), info
 
-    def _detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+    def detect_language(self, audio: np.ndarray) -> tuple[str, float]:
+        """The language spoken in the first 30 s of ``audio`` and how sure (English-only: "en")."""
+        if not self.multilingual:
+            return "en", 1.0
         import whisper  # heavy, optional (see the module docstring)
 
         mel = whisper.log_mel_spectrogram(
@@ -131,7 +127,7 @@ class OpenAIWhisperEngine:
         if options.cpu_threads > 0:
             torch.set_num_threads(options.cpu_threads)
         if not info.language:
-            info.language, info.language_probability = self._detect_language(audio)
+            info.language, info.language_probability = self.detect_language(audio)
         if not options.vad:
             yield from self._decode(audio, options, info, offset)
             return
@@ -167,7 +163,7 @@ class OpenAIWhisperEngine:
             logprob_threshold=LOG_PROB_THRESHOLD,
             no_speech_threshold=no_speech_threshold(options),
             word_timestamps=options.word_timestamps,
-            fp16=False,
+            fp16=self.fp16,
         )
         for seg in result["segments"]:
             text = seg["text"].strip()
