@@ -11,10 +11,14 @@ from desktop.shortcuts import Shortcut
 
 
 class _HelpDialog(QDialog):
-    def __init__(self, title: str, name: str, body, parent=None):
+    """A body above a Close button."""
+
+    def __init__(self, title: str, name: str, parent=None):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName(name)
+
+    def _lay_out(self, body) -> None:
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -24,10 +28,11 @@ class _HelpDialog(QDialog):
 
 class QueryHelpDialog(_HelpDialog):
     def __init__(self, parent=None):
+        super().__init__("Search syntax", "queryHelp", parent)
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
         self.text.setMarkdown(QUERY_LANGUAGE)
-        super().__init__("Search syntax", "queryHelp", self.text, parent)
+        self._lay_out(self.text)
         self.resize(760, 560)
 
 
@@ -35,6 +40,7 @@ class ShortcutsDialog(_HelpDialog):
     """One row per key: the keys, what they do, where they work."""
 
     def __init__(self, shortcuts: list[Shortcut], parent=None):
+        super().__init__("Keyboard shortcuts", "shortcutsHelp", parent)
         self.table = QTableWidget(len(shortcuts), 3)
         self.table.setHorizontalHeaderLabels(["Keys", "Does", "Where"])
         for row, s in enumerate(shortcuts):
@@ -45,7 +51,7 @@ class ShortcutsDialog(_HelpDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        super().__init__("Keyboard shortcuts", "shortcutsHelp", self.table, parent)
+        self._lay_out(self.table)
         self.resize(640, 520)
 
     def rows(self) -> list[tuple[str, str, str]]:

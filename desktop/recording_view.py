@@ -87,6 +87,7 @@ class RecordingView(QWidget):
             f"<span style='color:{scheme.uncertain}'>orange, dotted</span> = Whisper was unsure"
         )
         self.transcript.restyle()
+        self.speakers.view.viewport().update()  # voice colours
         self.player.slider.update()
 
     def set_placeholder(self, archive_empty: bool) -> None:
