@@ -5,7 +5,8 @@ Layout of a ``.cabundle``::
     manifest.json      format, version, the file list with sizes and SHA-256 checksums
     recording.json     metadata, the current transcript (segments with their raw speaker
                        labels, words, corrected and original text), and since version 2 the
-                       recording's voices (with their voiceprints) and speaker turns
+                       recording's voices (with their voiceprints) and speaker turns, and
+                       since version 3 its agenda, chapters (hand-set starts marked) and votes
     media/<name>       the recording's media file
 
 :func:`open_bundle` checks everything it can before anything is written: names that
@@ -32,13 +33,13 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from archive import media as media_store
-from archive import schema, voices
+from archive import chapter_bundle, schema, voices
 from archive.exports import ExportError, load_transcript
 from archive.outputs import output_path
 
 FORMAT = "council-archive-bundle"
-VERSION = 2
-READABLE = (1, 2)  # versions this code opens
+VERSION = 3
+READABLE = (1, 2, 3)  # versions this code opens (3: agenda, chapters and votes)
 MAX_BUNDLE_FILES = 3
 MAX_MANIFEST_BYTES = 64 << 10
 MAX_RECORD_BYTES = 32 << 20  # recording.json: a 12-hour meeting with every word is ~12 MB
@@ -87,6 +88,7 @@ def bundle_record(archive, recording_id: int) -> tuple[dict, Path]:
             {k: t[k] for k in ("start", "end", "label")}
             for t in archive.db["speaker_turns"].rows_where("recording_id = ?", [recording_id], order_by="start")
         ],
+        **chapter_bundle.record(archive.db, recording_id),
     }
     return record, media
 
@@ -234,7 +236,7 @@ def _checked(path: Path, zf: zipfile.ZipFile) -> Bundle:
         raise _refuse(path, "recording.json is not valid JSON") from exc
     del record_bytes
     try:
-        record = schema.bundle_record(raw)
+        record = schema.bundle_record(raw) | chapter_bundle.checked(raw)
     except schema.SchemaError as exc:
         raise _refuse(path, f"recording.json: {exc}") from exc
     media_name = media_names[0]

@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from typing import Callable, Optional
 
 from archive import media as media_store
-from archive import voices
+from archive import chapter_bundle, voices
 from archive.bundle import Bundle, BundleError, open_bundle
 from archive.catalog import now
 from archive.status import Status
@@ -139,6 +139,7 @@ def _commit(archive, bundle: Bundle, stored: Path, duration: Optional[float]) ->
         db["transcripts"].update(tid, {"diarized": t["diarized"]})
         _add_voices(db, rid, record["voices"])
         db["speaker_turns"].insert_all({"recording_id": rid, **turn} for turn in record["turns"])
+        chapter_bundle.restore(db, rid, record)  # the import's chapters step keeps hand-set starts
     return rid
 
 

@@ -34,9 +34,8 @@ def to_vtt(chapters: Sequence[Chapter]) -> str:
     cues = ["WEBVTT", ""]
     for n, chapter in enumerate(c for c in chapters if c.start is not None):
         end = chapter.end if chapter.end is not None and chapter.end > chapter.start else chapter.start + 1.0
-        title = " ".join(chapter.title.replace("-->", "->").split())
-        label = title if chapter.automatic else f"{chapter.item}. {title}"
-        cues += [f"chapter-{n + 1}", f"{formats.clock(chapter.start)} --> {formats.clock(end)}", label, ""]
+        cues += [f"chapter-{n + 1}", f"{formats.clock(chapter.start)} --> {formats.clock(end)}",
+                 " ".join(chapter.label.replace("-->", "->").split()), ""]
     return "\n".join(cues)
 
 

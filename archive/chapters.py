@@ -62,6 +62,11 @@ class Chapter:
     corrected: bool = False  # a person set ``start``
     row_id: Optional[int] = None  # its catalog row, once stored
 
+    @property
+    def label(self) -> str:
+        """What people read: "7.b. Secure Communities resolution" (an automatic one: its title)."""
+        return self.title if self.automatic else f"{self.item}. {self.title}"
+
     def to_dict(self) -> dict:
         return {"item": self.item, "title": self.title, "start": self.start, "end": self.end,
                 "confidence": round(self.confidence, 2), "automatic": self.automatic}

@@ -14,6 +14,7 @@ QUERY_LANGUAGE = """\
 | `budget^2 sidewalks` | both words; hits for *budget* rank higher |
 | `Donavan~`, `Donavan~2` | fuzzy matches (Whisper misspells names) |
 | `body:"Riverton City Council"`, `speaker:Brooks`, `kind:radio`, `title:budget`, `lang:es` | field filters (`lang:` is the spoken language's code: `en`, `es`, `fr` ...) |
+| `item:7`, `chapter:casino`, `chapter:"public comment"` | what is said during an agenda item (its number) or a chapter (words of its title) |
 | `date:2011`, `date:2011-05`, `date:2011-01-01..2011-06-30`, `year:2011` | dates and date ranges |
 | `item 3`, `"$18,000 a year"`, `"75%"`, `2013`, `2nd` | numbers however they were written or spoken, in words and in phrases: *3* = *three*, *25* = *twenty-five*, *2nd* = *second*, *75%* = *75 percent* = *seventy-five percent*, *$4 million* = *4 million dollars* = *four million dollars*, *$18,000* = *eighteen thousand dollars*, *2013* = *twenty thirteen* = *two thousand thirteen* (a number said in several words is one word: `five` does not find *twenty-five*) |
 | `councillor`, `"Ms. Fields"`, `OK`, `seawall` | spelling variants too: *councilor* / *councillor* / *council member* / *councilman* / *councilwoman* / *alderman* / *alderperson* / *alderwoman*, *Ms.* / *Mrs.* / *Miss*, *Mr.* / *Mister*, *OK* / *okay*, *percent* / *per cent*, words Whisper splits or joins (*seawall* / *sea wall*), and the archive's vocabulary (`council-archive vocab add Napolitano --variant Neapolitano`) |

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from index import IndexSegment, IndexWord, RecordingDoc
 
+from archive import chapter_rows
 from archive.catalog import Catalog, Recording
+from archive.chapters import chapter_at
 from archive.transcripts import read_transcript
 
 
 def recording_doc(catalog: Catalog, rec: Recording) -> RecordingDoc:
     """The index document for a recording's current transcript (flagged text left out)."""
     data = read_transcript(catalog, rec.id)
+    chapters = chapter_rows.as_chapters(chapter_rows.chapter_rows(catalog.db, rec.id))
     segments = [
         IndexSegment(
             segment_id=seg["id"],
@@ -22,6 +25,7 @@ def recording_doc(catalog: Catalog, rec: Recording) -> RecordingDoc:
             text=seg["text"],
             words=[IndexWord(w["text"], w["start"], w["end"]) for w in seg["words"]],
             speaker=seg["speaker"],
+            **chapter_fields(chapters, seg["start"]),
         )
         for seg in (data.speech if data is not None else [])
     ]
@@ -29,6 +33,14 @@ def recording_doc(catalog: Catalog, rec: Recording) -> RecordingDoc:
         recording_id=rec.id, title=rec.title, body=rec.body, kind=rec.kind, date=rec.date, segments=segments,
         language=rec.language,
     )
+
+
+def chapter_fields(chapters, seconds: float) -> dict:
+    """``item`` and ``chapter`` of a segment starting at ``seconds`` (empty outside chapters)."""
+    chapter = chapter_at(chapters, seconds + 0.01)
+    if chapter is None:
+        return {}
+    return {"item": None if chapter.automatic else chapter.item, "chapter": chapter.label}
 
 
 def index_recording(archive, recording_id: int) -> None:

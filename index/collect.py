@@ -20,7 +20,7 @@ import numpy as np
 from ._whoosh_internals import LENGTH_OF_BYTE, length_bytes, numeric_column, ref_column
 from .analysis import keyword_norm
 
-FACET_FIELDS = ("body", "year", "kind", "speaker")
+FACET_FIELDS = ("body", "year", "kind", "speaker", "chapter")
 
 
 def _segment_key(subreader):

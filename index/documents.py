@@ -12,7 +12,7 @@ from .timing import find_words, spread
 
 # Order of the stored tuple ("d" field).
 STORED_KEYS = ("rid", "sid", "start", "end", "title", "body", "kind", "date",
-               "speaker", "text", "disp", "wd", "tail", "tail_start", "twd", "lang")
+               "speaker", "text", "disp", "wd", "tail", "tail_start", "twd", "lang", "item", "chapter")
 
 def stored_dict(d) -> dict:
     return dict(zip(STORED_KEYS, d))
@@ -83,7 +83,7 @@ def _stored(doc: RecordingDoc, overlap_words: int) -> Iterator[tuple]:
              doc.kind, date_s, seg.speaker, seg.text, lay.disp,
              encode_words(lay.chars, lay.starts, lay.ends, seg.start),
              tail_text, float(tail_start),
-             encode_words(tchars, tstarts, tends, tail_start), doc.language or None)
+             encode_words(tchars, tstarts, tends, tail_start), doc.language or None, seg.item, seg.chapter)
         yield seg, lay, tail_text, d
 
 
@@ -126,6 +126,10 @@ def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS,
             fields["lang"] = doc.language
         if seg.speaker:
             fields["speaker"] = seg.speaker
+        if seg.item:
+            fields["item"] = seg.item
+        if seg.chapter:
+            fields["chapter"] = seg.chapter
         if date_int:
             fields["date"] = d[7]
             fields["year"] = year

@@ -22,6 +22,10 @@ class IndexSegment:
     # interpolated across the segment by character position.
     words: list[IndexWord] = field(default_factory=list)
     speaker: str | None = None
+    # the agenda item it is said in ("7.b") and its chapter ("7.b. Casino traffic study"):
+    # ``item:``, ``chapter:`` and the chapter facet
+    item: str | None = None
+    chapter: str | None = None
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Hit:
     # True when the hit was found only through a spelling/vocabulary variant
     # or a sounds-alike word (such hits rank below every direct hit)
     expanded: bool = False
+    chapter: str | None = None  # the chapter the segment is said in
 
 
 @dataclass

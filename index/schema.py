@@ -20,6 +20,8 @@ TOC, so they must stay importable as ``index.schema.*``):
 ``body`` ``speaker`` ``kind``  whole value, lower-cased, one term; sortable
              (RefBytes column keeps the original spelling for facets).
 ``lang``     the recording's spoken language code ("en", "es"), one term: ``lang:es``.
+``item`` ``chapter``  the agenda item a segment is said in ("7.b") and its chapter
+             ("7.b. Casino traffic study"), like ``speaker``: ``item:7``, ``chapter:casino``.
 ``year``     "YYYY" (sortable, facets); ``date`` "YYYYMMDD" (self-parsing:
              ``date:2011``, ``date:2011-05``, ``date:2011..2012`` ...).
 ``rid``      recording id (delete / consistency checks; the segment's unique
@@ -41,7 +43,7 @@ from whoosh.query import NullQuery, Or, TermRange
 from .analysis import (COMMON_SURFACES, CouncilAnalyzer, KeywordAnalyzer, QueryAnalyzer,
                        analyze, keyword_norm, phrase_positions, terms)
 
-SCHEMA_VERSION = 5         # 3: spoken numbers, "exact" field; 4: codec moved (pickled path); 5: "lang"
+SCHEMA_VERSION = 6         # 3: spoken numbers, "exact" field; 4: codec moved (pickled path); 5: "lang"; 6: "item", "chapter"
 BOUNDARY = 30000           # own tokens < BOUNDARY <= overlap tokens
 OVERLAP_WORDS = 10         # words of the next segment appended for phrases
 MAX_OWN_TOKENS = BOUNDARY  # longer segments are truncated in the phrase field
@@ -383,6 +385,8 @@ def build_schema(gram_mode: str = "both", numbers: bool = True) -> fields.Schema
         speaker=KeywordField(),
         kind=KeywordField(),
         lang=KeywordField(),
+        item=KeywordField(),
+        chapter=KeywordField(),
         year=KeywordField(),
         date=DateField(),
         dsort=fields.COLUMN(columns.NumericColumn("Q", default=0)),
@@ -394,7 +398,7 @@ def build_schema(gram_mode: str = "both", numbers: bool = True) -> fields.Schema
 # internal ones, so ``rid:5`` is just words).  ``exact:`` is what ``="..."``
 # becomes; ``sounds:`` is the sounds-like operator (neither is a real field
 # of the parser's own: the rewriter maps them onto ``exact``/``text``).
-USER_FIELDS = ("text", "title", "body", "speaker", "kind", "lang", "date", "year")
+USER_FIELDS = ("text", "title", "body", "speaker", "kind", "lang", "item", "chapter", "date", "year")
 TEXT_FIELDS = ("text", "exact", "sounds")
 
 

@@ -378,7 +378,7 @@ class SearchIndex:
                    body=d["body"], date=d["date"], kind=d["kind"], speaker=d["speaker"],
                    start=loc.start, end=loc.end, segment_start=d["start"],
                    segment_end=d["end"], text=d["text"], snippet=loc.snippet,
-                   fragments=loc.fragments, score=float(score), expanded=expanded)
+                   fragments=loc.fragments, score=float(score), expanded=expanded, chapter=d.get("chapter"))
 
 
 def _has(sorted_ids: np.ndarray, docnum: int) -> bool:

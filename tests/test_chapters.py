@@ -133,3 +133,44 @@ def test_the_demo_meeting_end_to_end(archive_copy, demo, tmp_path, capsys):
     for vote in json.loads(run(capsys, "--archive", archive_copy, "votes", 1, "--json")[1]):
         assert vote["result"] in ("carried", None)  # "approved by a vote of two to one"
         assert vote["yes"] in (2, None) and vote["no"] in (1, None)
+
+
+def test_agenda_chapters_and_votes_travel_in_a_bundle(captioned, tmp_path, capsys):
+    archive, m, agenda = captioned
+    assert run(capsys, "--archive", archive, "agenda", 1, agenda)[0] == 0
+    assert run(capsys, "--archive", archive, "chapters", "set", 1, m.items[1][0], m.starts[1] + 3)[0] == 0
+    chapters = run(capsys, "--archive", archive, "chapters", 1, "--json")[1]
+    votes = run(capsys, "--archive", archive, "votes", 1, "--json")[1]
+    assert run(capsys, "--archive", archive, "bundle", 1, "-o", tmp_path / "m.cabundle")[0] == 0
+    other = tmp_path / "other"
+    assert run(capsys, "--archive", other, "import", tmp_path / "m.cabundle")[0] == 0
+    assert run(capsys, "--archive", other, "chapters", 1, "--json")[1] == chapters
+    assert run(capsys, "--archive", other, "votes", 1, "--json")[1] == votes
+    assert "(set by hand)" in run(capsys, "--archive", other, "chapters", 1)[1]
+    from archive.store import Archive
+    from archive import chapter_rows
+
+    with Archive(other) as restored:
+        assert [i.title for i in chapter_rows.agenda(restored.db, 1).items] == [t for _, t in m.items]
+
+
+def test_search_by_item_and_chapter_with_hits_labelled_and_a_chapter_facet(captioned, capsys):
+    archive, m, agenda = captioned
+    assert run(capsys, "--archive", archive, "agenda", 1, agenda)[0] == 0
+    from archive import chaptering
+    from archive.search import SearchRequest, search
+    from archive.store import Archive
+
+    number, title = m.items[3]
+    with Archive(archive) as a:
+        chapters = {c.item: c for c in chaptering.chapters(a, 1)}
+        everything = search(a, SearchRequest(query="the", limit=1000, facets=True))
+        inside = search(a, SearchRequest(query=f"item:{number} the", limit=1000))
+        by_title = search(a, SearchRequest(query=f'chapter:"{title.split()[0]}" the', limit=1000))
+    chapter = chapters[number]
+    assert inside.total and all(chapter.start <= h.segment_start < chapter.end for h in inside.hits)
+    assert all(h.chapter == f"{number}. {title}" for h in inside.hits)
+    assert {h.segment_id for h in by_title.hits} >= {h.segment_id for h in inside.hits}
+    assert everything.facets["chapter"][f"{number}. {title}"] == inside.total
+    code, out, err = run(capsys, "--archive", archive, "search", f"item:{number} the")
+    assert code == 0 and f"[{number}. {title}]" in out

@@ -226,7 +226,7 @@ CRAFTED = {
         f for n, f in man["files"].items() if n.startswith("media/")).update(size=1000)),
         "bytes in the zip, 1000 in its manifest"),
     "a symbolic link as media": (dict(media=lambda data: b"/etc/passwd", symlink=True), "holds a symbolic link"),
-    "a newer bundle version": (dict(manifest=lambda man: man.update(version=VERSION + 1)), "a bundle of version 3"),
+    "a newer bundle version": (dict(manifest=lambda man: man.update(version=VERSION + 1)), f"a bundle of version {VERSION + 1}"),
 }
 ZIP_CASES = {
     "unsupported compression": (dict(method=9), "uses a compression method bundles do not use (9)"),
@@ -492,7 +492,7 @@ def _transcript(archive_dir, rid: int) -> list:
 
 def test_voices_travel_with_a_bundle_and_are_offered_to_the_roster(source, tmp_path):
     with zipfile.ZipFile(source["good"]) as zf:
-        assert json.loads(zf.read("manifest.json"))["version"] == VERSION == 2
+        assert json.loads(zf.read("manifest.json"))["version"] == VERSION == 3
     archive_dir = tmp_path / "colleague"
     assert cli_json(archive_dir, "import", source["good"])[0]["status"] == "indexed"
     assert _voice_rows(archive_dir) == rows(source["archive"], "SELECT label, name, suggested, score, talk_time, turns, "

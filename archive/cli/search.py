@@ -24,7 +24,7 @@ def hit_json(hit) -> dict:
     and its quote as archive.citation defines it (the passage, cited at its start)."""
     q = hit_quote(hit)
     return {**{name: getattr(hit, name) for name in HIT_FIELDS}, "segment_end": q.end, "hit_time": q.hit_time,
-            "citation": q.citation, "link": q.reference}
+            "citation": q.citation, "link": q.reference, "chapter": hit.chapter}
 
 
 def request_from(args: argparse.Namespace, limit: int) -> SearchRequest:
@@ -95,7 +95,7 @@ def print_hits(query: str, results) -> None:
     shown = f", showing {len(results.hits)}" if results.total > len(results.hits) else ""
     print(f"{results.total} match{'es' if results.total != 1 else ''}{shown}")
     for h in results.hits:
-        who = f" — {h.speaker}" if h.speaker else ""
+        who = (f" — {h.speaker}" if h.speaker else "") + (f" [{h.chapter}]" if h.chapter else "")
         print()
         say(f"{h.title} ({h.date or 'undated'}{', ' + h.body if h.body else ''}) #{h.recording_id} at {hms(h.start)}{who}")
         print("  " + render_fragments(h.fragments, tty))

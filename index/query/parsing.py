@@ -56,8 +56,8 @@ from .nodes import Clause, KeywordFilter, NoGrams, OwnStart, SpeechLeaf
 
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000
-KEYWORD_FIELDS = ("body", "speaker", "kind", "lang")
-_EMPTY_FILTER = re.compile(r"(?:^|[\s(])(body|speaker|kind|lang|title|date|year|sounds|exact):"
+KEYWORD_FIELDS = ("body", "speaker", "kind", "lang", "item", "chapter")
+_EMPTY_FILTER = re.compile(r"(?:^|[\s(])(body|speaker|kind|lang|item|chapter|title|date|year|sounds|exact):"
                            r"(?=$|[\s)])", re.IGNORECASE)
 
 
@@ -139,7 +139,8 @@ def compile_query(text: str, parser, *, gram_mode: str = "both",
 
 
 _EXAMPLES = {
-    "body": '"City Council"', "speaker": "smith", "kind": "meeting", "lang": "es",
+    "body": '"City Council"', "speaker": "smith", "kind": "meeting", "lang": "es", "item": "7",
+    "chapter": "casino",
     "title": "budget", "date": "2011-05", "year": "2011", "sounds": "Sarno",
     "exact": '"item 3"',
 }
