@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 from archive.citation import citation
 from archive.cli import main as cli_main
 from archive.exports import export_transcript
-from desktop.transcript_delegate import CHOSEN, MARKED
+from desktop.palette import current
 from fakes import FakeTranscriber, demo_lines, demo_segments
 from test_desktop import (  # noqa: F401  (fixtures)
     DEMO_META, click_row, demo_copy, import_via_dialog, imported, open_window, search, settings, wait_indexed)
@@ -141,7 +141,8 @@ def test_words_chosen_inside_a_passage_are_copied_clipped_and_linked_alone(qtbot
 
     # drag from "propose" to "amendment."
     drag(qtbot, view, word_point(view, AMENDMENT, 2), word_point(view, AMENDMENT, 5))
-    assert word_pixel(view, AMENDMENT, 3) == CHOSEN.name() and word_pixel(view, AMENDMENT, 6) != CHOSEN.name()
+    chosen = current().color("chosen").name()
+    assert word_pixel(view, AMENDMENT, 3) == chosen and word_pixel(view, AMENDMENT, 6) != chosen
     qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().text() == citation("propose a budget amendment.", seconds=words[2]["start"], **CITED)
     seen = clip_options(monkeypatch, window, fmt="wav", pad=0.0)
@@ -195,7 +196,7 @@ def test_a_phrase_hit_marks_every_word_of_the_phrase(qtbot, imported):
     assert [model.word(p).text.strip(" .,") for p in marked] == ["regional", "camera", "program"]
     assert model.word(marked[0]).start == pytest.approx(hit.start) and model.word(marked[-1]).end == pytest.approx(hit.end)
     view.viewport().repaint()
-    assert all(word_pixel(view, row, i) == MARKED.name() for row, i in marked)
+    assert all(word_pixel(view, row, i) == current().color("marked").name() for row, i in marked)
 
 
 # --- item 16: "$18,000", not "$18 ,000" ----------------------------------------------------
