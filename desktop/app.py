@@ -78,6 +78,15 @@ def _archive_dir_from_settings(archive_dir: str, qsettings) -> str:
     return archive_dir
 
 
+def _show_link(window, link: str) -> None:
+    """A link a later launch handed over: open it, and bring the window to the front."""
+    if window.open_link(link):
+        if window.isMinimized():
+            window.showNormal()
+        window.raise_()
+        window.activateWindow()
+
+
 def main(
     archive_dir: str,
     argv: Optional[Sequence[str]] = None,
@@ -93,6 +102,7 @@ def main(
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from desktop.link_server import LinkServer, hand_over
     from desktop.settings import APPLICATION, ORGANIZATION, default_qsettings
 
     app = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv[:1])
@@ -101,6 +111,8 @@ def main(
     app.setApplicationDisplayName(APPLICATION)
     qsettings = settings if settings is not None else default_qsettings()
     archive_dir = _archive_dir_from_settings(archive_dir, qsettings)
+    if link and hand_over(archive_dir, link):  # the app is open on this archive: it shows the link
+        return 0
     try:
         window = create_window(archive_dir, settings=qsettings, transcriber_factory=transcriber_factory, demo=demo)
     except Exception as exc:  # an unusable archive folder: say so, in one line
@@ -109,6 +121,7 @@ def main(
         return 1
     window.restore_geometry()
     window.show()
+    LinkServer(archive_dir, window).link_received.connect(lambda later: _show_link(window, later))
     if link:
         window.open_link(link)
     if on_ready is not None:

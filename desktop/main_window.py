@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
             return False
         if not self.open_recording(recording_id):
             return False
-        self.transcript.mark_word(seconds)
+        self.transcript.mark_word(seconds + 0.005)  # a link's time is rounded to the hundredth
         self.player.seek(seconds)
         self.statusBar().showMessage(f"Opened “{self.recording_view.title.text()}” at {hms(seconds)}.")
         return True

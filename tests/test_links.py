@@ -10,6 +10,7 @@ from archive.citation import parse_reference, reference
 from archive.desktop_entry import FILE_NAME, MIME_TYPE, with_default
 from desktop import launcher
 from desktop.app import main as app_main
+from desktop.link_server import LinkServer, hand_over
 from fakes import FakeTranscriber, demo_lines, factory
 from test_desktop import DEMO_META, demo_copy, import_via_dialog, open_window, settings, wait_indexed  # noqa: F401
 
@@ -85,3 +86,21 @@ def test_the_app_opens_a_link_at_its_moment(qtbot, open_window, demo_copy, tmp_p
     assert rc == 0
     assert seen["recording"] == rid and seen["at"] == pytest.approx(word["start"], abs=0.01)
     assert seen["word"] == "regional" and "00:00:2" in seen["status"]
+
+
+def test_a_link_goes_to_the_app_already_open_on_its_archive(qtbot, open_window, demo_copy, settings):
+    window = open_window()
+    import_via_dialog(qtbot, window, demo_copy, title=DEMO_META["title"])
+    wait_indexed(qtbot, window)
+    rid = window.archive.catalog.recordings()[0].id
+    server = LinkServer(window.archive.root, window)  # what desktop.app.main starts beside its window
+    server.link_received.connect(window.open_link)
+    word = demo_lines()[12]["words"][6]  # "I understand the concern, but those cameras": "cameras"
+    started = []
+    rc = app_main(str(window.archive.root), settings=settings, transcriber_factory=factory(FakeTranscriber()),
+                  on_ready=started.append, link=reference(rid, word["start"]))
+    assert rc == 0 and not started  # handed over: no second app
+    qtbot.waitUntil(lambda: window.recording_view.recording_id == rid and window.transcript.marked_word() is not None)
+    assert window.transcript.marked_word().text.strip() == "cameras"
+    assert window.player.seconds() == pytest.approx(word["start"], abs=0.01)
+    assert not hand_over(window.archive.root.parent / "elsewhere", reference(rid, 1.0))  # nobody listens there
