@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
+from archive import chaptering
 from archive.alignment import spread_words, unchanged_words
 from archive.catalog import Recording
 from archive.citation import Quote, hit_quote as quote_of_hit, reference, words_quote
@@ -259,6 +260,11 @@ def demo_recording() -> tuple[Path, dict]:
 
 
 # --- speakers -----------------------------------------------------------------------
+
+
+def chapters(archive, recording_id: int) -> list:
+    """The recording's chapters found in its transcript, in meeting order (archive.chaptering)."""
+    return chaptering.chapters(archive, recording_id, found_only=True)
 
 
 def speaker_table(archive, recording_id: int) -> list:

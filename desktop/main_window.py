@@ -180,6 +180,8 @@ class MainWindow(QMainWindow):
         self.library.export_transcript_requested.connect(self.exporting.export_transcript)
 
         self.player.position_changed.connect(tr.set_playback_position)
+        self.player.position_changed.connect(self.recording_view.chapters.set_position)
+        self.recording_view.chapters.chapter_activated.connect(self.player.play_from)
         self.player.error.connect(lambda msg: self.statusBar().showMessage(f"Can't play this file: {msg}", 8000))
         tr.word_clicked.connect(self.player.play_from)
         tr.edit_requested.connect(self.editing.correct_segment)
@@ -222,6 +224,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Recording {recording_id} is no longer in the archive.", 6000)
             return False
         self.recording_view.show_recording(transcript, views.media_file(self.archive, recording_id), keep_view)
+        self.recording_view.chapters.set_chapters(views.chapters(self.archive, recording_id))
+        self.recording_view.chapters.set_position(self.player.seconds())
         if not keep_view:  # (a newer version of the one shown: the speaker panel follows the change signal)
             self.speaking.show_speakers(recording_id)
         self.library.select_recording(recording_id)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QW
 from archive.status import Status
 from desktop.palette import current
 from desktop.player import PlayerWidget
+from desktop.chapter_panel import ChapterPanel
 from desktop.speaker_panel import SpeakerPanel
 from desktop.transcript_view import TranscriptView
 from transcription.formats import hms
@@ -36,6 +37,7 @@ class RecordingView(QWidget):
         self.player = PlayerWidget()
         self.transcript = TranscriptView()
         self.speakers = SpeakerPanel()
+        self.chapters = ChapterPanel()
         self.legend = QLabel()
         self.legend.setObjectName("transcriptLegend")
         self.legend.setWordWrap(True)
@@ -54,7 +56,7 @@ class RecordingView(QWidget):
         layout.addWidget(self.player)
         self.body = QSplitter(Qt.Orientation.Vertical)
         self.body.addWidget(self.speakers)
-        self.body.addWidget(self.transcript)
+        self.body.addWidget(self.chapters.beside(self.transcript))  # chapters to its left, the one playing above
         self.body.setStretchFactor(1, 1)
         self.body.setChildrenCollapsible(False)
         self.body.splitterMoved.connect(self._sized_by_hand)
