@@ -58,6 +58,7 @@ class SearchActions:
         self.panel = window.search_panel
         self.last_request: Optional[views.SearchRequest] = None
         self._known: Optional[dict] = None  # filter values in the archive (catalog counts)
+        self._searchable = False  # a recording is indexed (kept until the archive changes)
         self.generation = 0
         self._requests: dict[int, views.SearchRequest] = {}
         self.pool = QThreadPool()
@@ -74,7 +75,9 @@ class SearchActions:
             panel.show_hint("Type a word or a phrase to search every recording.")
             self.refresh_filters()
             return
-        if not views.has_indexed(w.archive):
+        if not self._searchable:
+            self._searchable = views.has_indexed(w.archive)  # (asked again after a change)
+        if not self._searchable:
             # (and the reader never creates the index while the importer may be creating it)
             panel.show_hint("Nothing is searchable yet: import a recording first.")
             return
@@ -151,6 +154,7 @@ class SearchActions:
     def rerun(self) -> None:
         """The archive changed: run the last search again (or refresh the filters)."""
         self._known = None
+        self._searchable = False
         request = self.last_request
         if request is not None and not request.empty:
             self.run(self.panel.request())
