@@ -42,6 +42,7 @@ from transcription.diarize import (
     SpeakerTurn,
     TooShortError,
     assign_speakers,
+    available,
     load_diarizer,
 )
 from transcription.diarize.base import check_counts
@@ -234,7 +235,7 @@ class SpeakerStage:
             emit: Callable[..., None], release: Callable[[], None] = lambda: None) -> None:
         """Diarize the recording unless off, done or pointless. ``check`` raises to stop
         (a cancel token's); ``emit(progress=, message=)`` reports the stage; ``release()`` is
-        called just before the diarizer runs (the importer frees Whisper's idle workers)."""
+        called before the diarizer loads and runs (the importer frees Whisper's idle workers)."""
         transcript = archive.catalog.current_transcript(recording_id)
         if not options.enabled or transcript is None or transcript["diarized"]:
             return
@@ -242,6 +243,8 @@ class SpeakerStage:
         if reason:
             log.info("recording %s: no diarization (%s)", recording_id, reason)
             return
+        if self._diarizer is not None or available():
+            release()  # Whisper's idle workers go before the diarizer's models load: never both in memory
         try:
             diarizer = self._load()
         except DiarizerUnavailable as exc:
@@ -251,7 +254,6 @@ class SpeakerStage:
                 emit(message=str(exc))
             return
         check()
-        release()
         archive.catalog.update_recording(recording_id, status=Status.DIARIZING)
         emit(progress=0.0)
 
