@@ -10,7 +10,7 @@ handles the ``x-scheme-handler/council-archive`` MIME type (Linux and other XDG 
 from __future__ import annotations
 
 import os
-import shlex
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +22,7 @@ from archive.citation import SCHEME
 FILE_NAME = "council-archive.desktop"
 MIME_TYPE = f"x-scheme-handler/{SCHEME}"
 DEFAULTS = "[Default Applications]"
+_RESERVED = re.compile(r"[\s\"'\\><~|&;$*?#()`]")
 
 
 def command_line() -> list[str]:
@@ -34,9 +35,18 @@ def command_line() -> list[str]:
     return [found] if found else [sys.executable, "-m", "desktop.launcher"]
 
 
+def exec_argument(arg: str) -> str:
+    """One argument of an ``Exec`` line, quoted as the Desktop Entry specification says
+    (double quotes; ``"``, `````, ``$`` and ``\\`` escaped; ``%`` doubled)."""
+    arg = arg.replace("%", "%%")
+    if arg and not _RESERVED.search(arg):
+        return arg
+    return '"' + re.sub(r'(["`$\\])', r"\\\1", arg) + '"'
+
+
 def entry_text(command: Sequence[str]) -> str:
     """The .desktop file: the app, which also opens ``council-archive://`` links (``%u``)."""
-    exec_line = " ".join(shlex.quote(part) for part in command)
+    exec_line = " ".join(exec_argument(part) for part in command).replace("\\", "\\\\")  # a string value's escapes
     return "\n".join([
         "[Desktop Entry]",
         "Type=Application",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from archive.citation import parse_reference, reference
-from archive.desktop_entry import FILE_NAME, MIME_TYPE, with_default
+from archive.desktop_entry import FILE_NAME, MIME_TYPE, exec_argument, with_default
 from desktop import launcher
 from desktop.app import main as app_main
 from desktop.link_server import LinkServer, hand_over
@@ -58,6 +58,7 @@ def test_desktop_entry_installs_a_handler_for_the_links(tmp_path, monkeypatch, c
     assert f"{MIME_TYPE}={FILE_NAME}" in mimeapps and "old.desktop" not in mimeapps
     assert "text/html=firefox.desktop" in mimeapps and "image/png=gimp.desktop" in mimeapps
     assert with_default("") == f"[Default Applications]\n{MIME_TYPE}={FILE_NAME}\n"
+    assert exec_argument("/home/Jo Ann/bin/council-archive") == '"/home/Jo Ann/bin/council-archive"'  # the spec's quoting
     assert "installed" in capsys.readouterr().out
 
 
