@@ -695,7 +695,7 @@ def test_search_on_empty_index(tmp_path):
     ix = SearchIndex(tmp_path)
     r = ix.search("parking", facets=True)
     assert (r.total, r.hits) == (0, [])
-    assert r.facets == {"body": {}, "year": {}, "kind": {}, "speaker": {}}
+    assert r.facets == {"body": {}, "year": {}, "kind": {}, "speaker": {}, "chapter": {}}
     assert ix.search('"out of the"', sort="date").total == 0
     assert ix.recording_ids() == set() and ix.segment_texts(1) == {}
     ix.close()
