@@ -55,7 +55,10 @@ class Version:
     complete: bool
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """``transcripts --json``: ``{"version", "id", "engine", "model", "source", "created",
+        "segments", "corrections", "current", "complete"}``."""
+        data = asdict(self)
+        return {"version": data.pop("number"), **data}
 
 
 def versions(catalog: Catalog, recording_id: int) -> list[Version]:

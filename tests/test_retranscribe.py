@@ -260,7 +260,7 @@ def test_cli_asks_for_yes_before_replacing_corrections_then_lists_and_shows_vers
     assert code == 0, err
     code, out, err = cli("--archive", str(root), "transcripts", str(rid), "--json")
     listed = json.loads(out)
-    assert [(v["number"], v["current"], v["model"], v["corrections"]) for v in listed] == [
+    assert [(v["version"], v["current"], v["model"], v["corrections"]) for v in listed] == [
         (1, False, "fake-small", 1), (2, True, "fake-big", 0)]
     assert {"engine", "created", "segments"} <= set(listed[0])
     code, out, err = cli("--archive", str(root), "transcripts", str(rid))
