@@ -24,11 +24,10 @@ def _hms(seconds) -> str:
     return hms(seconds) if seconds is not None else "-"
 
 
-def _recording(archive, rid: int):
-    rec = archive.catalog.recording(rid)
-    if rec is None:
+def _recording(archive, rid: int) -> None:
+    """Refuse an ID the archive does not hold."""
+    if archive.catalog.recording(rid) is None:
         raise CommandError(f"no recording {rid}")
-    return rec
 
 
 def _print_chapters(archive, rid: int, found: list) -> None:
