@@ -57,6 +57,12 @@ if __name__ == "__main__":
 
 def run_one(engine, beam, workers, vad, path, cache) -> dict:
     code = CHILD.format(root=str(ROOT), engine=engine, beam=beam, workers=workers, vad=vad, path=str(path), cache=cache)
+    return run_code(code, engine)
+
+
+def run_code(code: str, label: str) -> dict:
+    """Run ``code`` in a fresh Python; its last line of output (JSON) plus ``peak_mb``, the
+    process tree's peak resident memory."""
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     while proc.poll() is None:
@@ -64,7 +70,7 @@ def run_one(engine, beam, workers, vad, path, cache) -> dict:
         time.sleep(0.2)
     out, err = proc.communicate()
     if proc.returncode != 0:
-        raise RuntimeError(f"{engine} failed: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}")
+        raise RuntimeError(f"{label} failed: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}")
     data = json.loads(out.strip().splitlines()[-1])
     data["peak_mb"] = peak / 1024
     return data

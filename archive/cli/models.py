@@ -59,13 +59,18 @@ def cmd_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@actions.command("remove", help="forget a registered model (its files stay where they are)")
-@arg("name")
-def cmd_remove(args: argparse.Namespace) -> int:
+def change_by_name(change: str, name: str):
+    """``models_registry.<change>(name)``, a model that cannot be used refused in one line."""
     from archive import models_registry
 
     with model_errors():
-        model = models_registry.remove(args.name)
+        return getattr(models_registry, change)(name)
+
+
+@actions.command("remove", help="forget a registered model (its files stay where they are)")
+@arg("name")
+def cmd_remove(args: argparse.Namespace) -> int:
+    model = change_by_name("remove", args.name)
     say(f"removed {model.name} (its files at {model.path} are left as they are)")
     return EXIT_OK
 
@@ -73,9 +78,5 @@ def cmd_remove(args: argparse.Namespace) -> int:
 @actions.command("default", help="the model import, transcribe and the app use when none is named")
 @arg("name")
 def cmd_default(args: argparse.Namespace) -> int:
-    from archive import models_registry
-
-    with model_errors():
-        model = models_registry.set_default(args.name)
-    say(f"default model: {model.name}")
+    say(f"default model: {change_by_name('set_default', args.name).name}")
     return EXIT_OK
