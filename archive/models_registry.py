@@ -101,9 +101,10 @@ def models() -> list[Model]:
     """tiny.en first, then the registered models in the order they were added."""
     data = _read()
     default = data.get("default") or DEFAULT_MODEL
-    found = [bundled()] + [
-        Model(m["name"], m["engine"], m["path"], tuple(m["languages"])) for m in data["models"]
-    ]
+    try:
+        found = [bundled()] + [Model(m["name"], m["engine"], m["path"], tuple(m["languages"])) for m in data["models"]]
+    except (KeyError, TypeError) as exc:
+        raise ModelError(f"the model registry {registry_path()} is not one this program wrote ({exc!r})") from exc
     return [Model(m.name, m.engine, m.path, m.languages, m.name == default) for m in found]
 
 
@@ -173,6 +174,9 @@ def resolve(spec: Optional[str]) -> Model:
         return next(m for m in models() if m.default)
     model = find(spec)
     if model is not None:
+        if model.name != DEFAULT_MODEL and not os.path.exists(model.path):
+            raise ModelError(f"model {model.name}: {model.path} is gone (moved or deleted?); "
+                             f"`council-archive models remove {model.name}` forgets it")
         return model
     if os.path.sep in spec or os.path.exists(spec) or spec.endswith(".pt"):
         info = inspect_model(spec)

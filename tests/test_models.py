@@ -96,9 +96,24 @@ def test_add_a_model_folder_use_it_by_name_and_remove_it(capsys, tmp_path, confi
     assert [m["name"] for m in listed(capsys) if m["default"]] == ["small-en"]
     assert models_registry.resolve(None).name == "small-en"  # what import uses with no --model
 
+    # a registered model whose files went away: one line, not another model
+    folder.rename(tmp_path / "moved")
+    code, _, err = run(capsys, "--archive", tmp_path / "archive", "import", tmp_path / "x.wav", "--model", "small-en")
+    assert code == EXIT_USAGE and "is gone" in err[0] and not (tmp_path / "archive").exists()
+    (tmp_path / "moved").rename(folder)
+
     code, out, _ = run(capsys, "models", "remove", "small-en")
     assert code == EXIT_OK and folder.is_dir()  # the files stay
     assert [m["name"] for m in listed(capsys)] == ["tiny.en"] and listed(capsys)[0]["default"]
+
+
+def test_a_registry_not_written_by_us_is_one_line(capsys, config_dir):
+    config_dir.mkdir()
+    (config_dir / "models.json").write_text('{"models": [{"name": "x"}]}')
+    code, out, err = run(capsys, "models", "list")
+    assert code == EXIT_USAGE and len(err) == 1 and "is not one this program wrote" in err[0]
+    (config_dir / "models.json").write_text("{not json")
+    assert run(capsys, "models", "list")[2][0].startswith("council-archive: error: cannot read the model registry")
 
 
 def test_the_folder_name_names_a_hugging_face_snapshot(tmp_path):
@@ -149,6 +164,7 @@ def test_an_unknown_name_never_downloads_and_touches_nothing(capsys, tmp_path):
 
 
 def test_a_pt_checkpoint_is_openai_whisper_s(capsys, tmp_path, config_dir):
+    pytest.importorskip("whisper", reason="the openai extra (openai-whisper) is not installed")
     from random_whisper import random_checkpoint
 
     path = random_checkpoint(tmp_path / "multi.pt")
