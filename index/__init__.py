@@ -21,7 +21,7 @@ Design (details in each module's docstring):
 * ``query``     the query language: ``query.parsing`` (Whoosh QueryParser +
   a rewrite: text conditions wrapped in ``OwnStart``, a SpanFirst-like
   filter; phrases turned into gram spans; ``="..."`` exact phrases;
-  body/speaker/kind filters resolved case-insensitively; ``date:`` ranges;
+  body/speaker/kind/lang filters resolved case-insensitively; ``date:`` ranges;
   friendly ``QueryError``), ``query.nodes`` (the custom query nodes; words
   and phrases resolved at search time by ``SpeechLeaf``),
   ``query.expansion`` (spelling/vocabulary variants, compounds,
