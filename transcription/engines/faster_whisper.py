@@ -109,8 +109,8 @@ class FasterWhisperEngine:
         disable_onnxruntime_telemetry()
         from faster_whisper import WhisperModel  # heavy: imported only when an engine is built
 
-        target, self.model_label = resolve_ct2_model(options.model, options.model_name)
         self.device = choose_device(options.device, self.name)
+        target, self.model_label = resolve_ct2_model(options.model, options.model_name)
         try:
             self.model = WhisperModel(
                 target,
