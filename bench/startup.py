@@ -132,9 +132,11 @@ def build_typing_archive(root: Path, hours: float) -> dict:
     import dataclasses
     import shutil
 
+    from index.schema import SCHEMA_VERSION
+
     stamp = root / "bench-built.json"
-    if stamp.is_file():
-        return json.loads(stamp.read_text())
+    if stamp.is_file() and json.loads(stamp.read_text()).get("schema") == SCHEMA_VERSION:
+        return json.loads(stamp.read_text())  # (an index of another schema would be rebuilt empty: no transcripts)
     if root.exists():
         shutil.rmtree(root)  # a build that did not finish
     sys.path.insert(0, str(ROOT / "bench"))
@@ -158,7 +160,7 @@ def build_typing_archive(root: Path, hours: float) -> dict:
                 writer.add_recording(dataclasses.replace(doc, kind="meeting"))
                 recordings += 1
                 segments += len(doc.segments)
-    built = {"hours": hours, "recordings": recordings, "segments": segments, "build_s": round(time.perf_counter() - t0, 1)}
+    built = {"schema": SCHEMA_VERSION, "hours": hours, "recordings": recordings, "segments": segments, "build_s": round(time.perf_counter() - t0, 1)}
     stamp.write_text(json.dumps(built))
     return built
 
@@ -231,6 +233,8 @@ def measure_typing(archive: Path, ini: Path, rounds: int) -> dict:
         return state["done"] - start, beat["max"]
 
     type_query("budget")  # warm: the first search opens the index
+    if not panel.model.total:
+        raise SystemExit(f"no hits for 'budget' in {archive}: {panel.message.text()}")
     latencies, stalls, hits = [], [], {}
     for _ in range(rounds):
         for text in TYPED:

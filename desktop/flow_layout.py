@@ -105,4 +105,4 @@ class FlowLayout(QLayout):
                     item.setGeometry(QRect(QPoint(x, y), QSize(w, height)))
                 x += w + self.spacing()
             y += height + self.spacing()
-        return y - self.spacing() - rect.y() + m.bottom()
+        return max(0, y - self.spacing() - rect.y()) + m.bottom()
