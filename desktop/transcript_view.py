@@ -181,11 +181,15 @@ class TranscriptView(QListView):
             self.set_follow(False)
 
     def play_current(self) -> None:
-        """Enter: play the current passage from its start (and follow it again)."""
+        """Enter: play the current passage from its start."""
         seg = self._model.segment(self.currentIndex().row()) if self.currentIndex().isValid() else None
         if seg is not None:
-            self.set_follow(True)
-            self.word_clicked.emit(float(seg.start))
+            self.play_from(seg)
+
+    def play_from(self, seg) -> None:
+        """Play a passage from its start, following it again."""
+        self.set_follow(True)
+        self.word_clicked.emit(float(seg.start))
 
     def mark_word(self, seconds: float, until: Optional[float] = None):
         """Mark the word spoken at ``seconds`` (and the words after it up to ``until``: a
@@ -392,7 +396,8 @@ class TranscriptView(QListView):
         word = self.delegate.word_at(index, pos)
         editable = bool(self._model.flags(index) & Qt.ItemFlag.ItemIsEditable)
         menu = QMenu(self)
-        menu.addAction("Play from here", lambda: self.word_clicked.emit(float(seg.start)))
+        enter = QKeySequence(Qt.Key.Key_Return).toString(QKeySequence.SequenceFormat.NativeText)
+        menu.addAction(f"Play from here\t{enter}", lambda: self.play_from(seg))  # the key shown, not taken
         menu.addSeparator()
         a = menu.addAction("Correct text…", lambda: self.edit(index))
         a.setShortcut(QKeySequence("F2"))

@@ -84,6 +84,21 @@ def test_enter_on_a_transcript_passage_plays_it(qtbot, opened):
     qtbot.waitUntil(lambda: window.player.is_playing() and abs(window.player.seconds() - seg.start) < 1.5,
                     timeout=10000)
     assert window.player.seconds() >= seg.start - 0.3
+    window.player.pause()
+
+    # the passage's menu says so: "Play from here  Enter"
+    other = view.model().segment(row + 3)
+    index = view.model().index(row + 3, 0)
+    view.scrollTo(index)
+    view.customContextMenuRequested.emit(view.visualRect(index).center())
+    menu = view.context_menu
+    qtbot.waitUntil(menu.isVisible)
+    play = next(a for a in menu.actions() if a.text().startswith("Play from here"))
+    assert play.text().endswith("\t" + QKeySequence(Qt.Key.Key_Return).toString(QKeySequence.SequenceFormat.NativeText))
+    play.trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: window.player.is_playing() and abs(window.player.seconds() - other.start) < 1.5,
+                    timeout=10000)
 
 
 def _menu(window, title):
