@@ -56,6 +56,7 @@ class Scheme:
             pairs.append((f"notes on {bg_name}", blend(self.text, bg, 0.6), bg))  # the delegate's dim text
             pairs += [(f"voice {i + 1} on {bg_name}", c, bg) for i, c in enumerate(self.voices)]
         pairs += [(f"hint on {bg}", self.hint, getattr(self, bg)) for bg in ("base", "window")]
+        pairs.append(("selected item in lists (the app palette's highlight)", self.base, self.frame))
         pairs += [(f"word on {bg}", self.on_mark, getattr(self, bg)) for bg in ("playing", "marked", "chosen")]
         return pairs
 
@@ -126,24 +127,30 @@ def scheme_for(color_scheme: Qt.ColorScheme, palette: QPalette) -> Scheme:
     return DARK if palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5 else LIGHT
 
 
-def qt_palette(scheme: Scheme, palette: QPalette) -> QPalette:
-    """``palette`` with the scheme's background and text roles (used when the platform keeps a
-    light palette in dark mode, or the reverse)."""
+def qt_palette(scheme: Scheme, palette: QPalette, whole: bool) -> QPalette:
+    """``palette`` with the scheme's selection, placeholder and link colours (the platform's
+    own can miss AA: Fusion's light selection is 3.6:1, its placeholder 3.9:1), and with
+    ``whole`` its backgrounds and text too (when the platform keeps a light palette in dark
+    mode, or the reverse)."""
     pal = QPalette(palette)
     roles = {
-        QPalette.ColorRole.Window: scheme.window, QPalette.ColorRole.Base: scheme.base,
-        QPalette.ColorRole.AlternateBase: scheme.window, QPalette.ColorRole.Button: scheme.window,
-        QPalette.ColorRole.WindowText: scheme.text, QPalette.ColorRole.Text: scheme.text,
-        QPalette.ColorRole.ButtonText: scheme.text, QPalette.ColorRole.PlaceholderText: scheme.hint,
-        QPalette.ColorRole.ToolTipBase: scheme.base, QPalette.ColorRole.ToolTipText: scheme.text,
-        QPalette.ColorRole.Link: scheme.link, QPalette.ColorRole.Highlight: scheme.frame,
-        QPalette.ColorRole.HighlightedText: scheme.base,
+        QPalette.ColorRole.PlaceholderText: scheme.hint, QPalette.ColorRole.Link: scheme.link,
+        QPalette.ColorRole.Highlight: scheme.frame, QPalette.ColorRole.HighlightedText: scheme.base,
     }
+    if whole:
+        roles.update({
+            QPalette.ColorRole.Window: scheme.window, QPalette.ColorRole.Base: scheme.base,
+            QPalette.ColorRole.AlternateBase: scheme.window, QPalette.ColorRole.Button: scheme.window,
+            QPalette.ColorRole.WindowText: scheme.text, QPalette.ColorRole.Text: scheme.text,
+            QPalette.ColorRole.ButtonText: scheme.text, QPalette.ColorRole.ToolTipBase: scheme.base,
+            QPalette.ColorRole.ToolTipText: scheme.text,
+        })
     for role, colour in roles.items():
         pal.setColor(QPalette.ColorGroup.All, role, QColor(colour))
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor(scheme.hint))
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(scheme.hint))
-    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(scheme.hint))
+    if whole:  # disabled text: dim, as disabled text is
+        dim = QColor(blend(scheme.text, scheme.window, 0.45))
+        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+            pal.setColor(QPalette.ColorGroup.Disabled, role, dim)
     return pal
 
 
@@ -174,5 +181,6 @@ class Looks(QObject):
         global _current
         _current = scheme
         app = QGuiApplication.instance()
-        if app is not None and scheme_for(Qt.ColorScheme.Unknown, app.palette()) is not scheme:
-            app.setPalette(qt_palette(scheme, app.palette()))  # the platform did not follow: we do
+        if app is not None:  # whole: the platform did not follow the system's mode, so we do
+            whole = scheme_for(Qt.ColorScheme.Unknown, app.palette()) is not scheme
+            app.setPalette(qt_palette(scheme, app.palette(), whole))

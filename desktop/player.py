@@ -71,6 +71,7 @@ class Timeline(QSlider):
         self.setMinimumWidth(self.MIN_WIDTH)
         self.setAccessibleName("Timeline")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)  # the tooltip tells the time under the pointer
 
     def value_at(self, x: float) -> int:
         """The value under horizontal position ``x`` (widget coordinates)."""
@@ -94,6 +95,12 @@ class Timeline(QSlider):
                 # and the release seeks there, instead of the style's page step
                 self.setSliderPosition(self.value_at(event.position().x()))
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self.maximum() > self.minimum():
+            at = hms(self.value_at(event.position().x()) / 1000.0)
+            self.setToolTip(f"{at}: click to play from here, drag to scrub; Space plays or pauses")
+        super().mouseMoveEvent(event)
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)

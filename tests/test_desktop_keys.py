@@ -17,6 +17,7 @@ from index.model import QueryError
 from index.query.parsing import compile_query, make_parser
 from index.schema import TEXT_FIELDS, USER_FIELDS, build_schema, parser_schema
 from test_desktop import demo_copy, imported, open_window, settings  # noqa: F401  (fixtures)
+from transcription.formats import hms
 
 pytestmark = pytest.mark.no_qt_log
 
@@ -213,3 +214,8 @@ def test_a_click_on_the_timeline_seeks_to_the_click(qtbot, opened):
         wanted = fraction * duration  # (the groove's ends are a few pixels in: 4 % of slack)
         qtbot.waitUntil(lambda: abs(player.seconds() - wanted) < 0.04 * duration, timeout=5000)
         assert abs(slider.value() / 1000.0 - player.seconds()) < 0.5  # the handle is where it plays
+    # pointing at the timeline tells the time there
+    x = round(0.4 * slider.width())
+    qtbot.mouseMove(slider, QPoint(x, slider.height() // 2))
+    qtbot.waitUntil(lambda: hms(slider.value_at(x) / 1000.0) in slider.toolTip())
+    assert abs(slider.value_at(x) / 1000.0 - 0.4 * duration) < 0.04 * duration

@@ -83,7 +83,13 @@ def test_the_window_draws_in_the_scheme_and_follows_dark_mode(qtbot, open_window
             assert pal.color(QPalette.ColorRole.Base).name() == scheme.base
             assert pal.color(QPalette.ColorRole.Highlight).name() == scheme.selected
             assert voice_color("Speaker 1").name() == scheme.voices[0]
-            assert (QGuiApplication.palette().color(QPalette.ColorRole.Base).lightnessF() < 0.5) == scheme.dark
+            app = QGuiApplication.palette()
+            assert (app.color(QPalette.ColorRole.Base).lightnessF() < 0.5) == scheme.dark
+            # every list's selection and every field's placeholder read at AA too
+            role = lambda r: app.color(r)  # noqa: E731
+            assert contrast_ratio(role(QPalette.ColorRole.HighlightedText), role(QPalette.ColorRole.Highlight)) >= AA_TEXT
+            assert contrast_ratio(role(QPalette.ColorRole.PlaceholderText), role(QPalette.ColorRole.Base)) >= AA_TEXT
+            assert contrast_ratio(role(QPalette.ColorRole.Highlight), role(QPalette.ColorRole.Base)) >= AA_MARK
 
             # a selected passage is framed in a colour that stands out; the unsure word is drawn in its colour
             row = next(r for r, s in enumerate(tr.model().segments) if any(w.uncertain for w in s.words))
