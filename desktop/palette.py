@@ -129,7 +129,7 @@ def scheme_for(color_scheme: Qt.ColorScheme, palette: QPalette) -> Scheme:
 
 def qt_palette(scheme: Scheme, palette: QPalette, whole: bool) -> QPalette:
     """``palette`` with the scheme's selection, placeholder and link colours (the platform's
-    own can miss AA: Fusion's light selection is 3.6:1, its placeholder 3.9:1), and with
+    own can miss AA: Fusion's light selection is 3.7:1, its placeholder 4.0:1), and with
     ``whole`` its backgrounds and text too (when the platform keeps a light palette in dark
     mode, or the reverse)."""
     pal = QPalette(palette)
