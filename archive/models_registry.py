@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from transcription.models import (DEFAULT_MODEL, FASTER_WHISPER, OPENAI_WHISPER, ModelError, bundled_model_dir,
-                                  choose_device, compute_type_for, inspect_model)
+                                  choose_device, compute_type_for, english_only_refuses, inspect_model)
 from transcription.types import ModelChoice, TranscribeOptions
 
 log = logging.getLogger(__name__)
@@ -206,12 +206,15 @@ def options_for(spec: Optional[str], engine: Optional[str] = None, device: str =
                 language: Optional[str] = None, **options) -> tuple[str, TranscribeOptions]:
     """The engine and TranscribeOptions for the model ``spec`` names (a registered name, a
     path, or nothing: the default) on a device that exists: ModelError in one line before
-    anything is tried. With no ``language``, an English-only model gets a registered
-    multilingual one to hear the language with (transcription.languages)."""
+    anything is tried. An English-only model gets a registered multilingual one to hear
+    the language with, and to transcribe a language other than English (``language``, or
+    as heard: transcription.languages); with none, a ``language`` other than English is refused."""
     model = resolve(spec)
     engine = choose_engine(model, engine)
     device = choose_device(device, engine)
-    multilingual = None if language else multilingual_for(model)
+    multilingual = None if language == "en" else multilingual_for(model)
+    if language and language != "en" and not model.multilingual and multilingual is None:
+        raise english_only_refuses(model.name, language)
     return engine, TranscribeOptions(
         model=None if model.name == DEFAULT_MODEL else model.path,
         model_name=model.name,

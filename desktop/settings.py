@@ -235,7 +235,7 @@ class SettingsDialog(QDialog):
 
         prefs = self.preferences()
         try:
-            options_for(prefs.model or None, prefs.engine, prefs.device, prefs.compute_type)
+            options_for(prefs.model or None, prefs.engine, prefs.device, prefs.compute_type, prefs.language or None)
         except ModelError as exc:
             self.problem.setText(str(exc))
             return

@@ -25,6 +25,7 @@ def random_checkpoint(path: Path, seed: int = 0) -> Path:
     model = Whisper(dims)
     tokenizer = get_tokenizer(multilingual=True)
     with torch.no_grad():
+        model.decoder.positional_embedding.normal_(0.0, 0.02)  # torch.empty in Whisper: loaded, never initialised
         ln, embedding = model.decoder.ln, model.decoder.token_embedding.weight
         ln.weight.zero_()  # every position's output is ln.bias: the same logits at every step
         ln.bias.copy_(torch.randn(dims.n_text_state))

@@ -143,7 +143,11 @@ def test_english_stays_with_the_english_only_model(fake_engines, make_media):
 def test_language_forces_and_no_multilingual_model_means_no_detection(fake_engines, make_media):
     built = fake_engines("es")
     texts, info = transcribe(make_media, TranscribeOptions(workers=1, multilingual=MULTI, language="fr"))
-    assert info.language == "fr" and info.model == "tiny.en" and [b[1] for b in built] == [None]
+    assert texts == ["said by multi in fr."] and (info.language, info.model) == ("fr", "multi")
+    assert built == [("openai-whisper", "multi", "fr")]  # no detection, and French never forced through tiny.en
+    built.clear()
+    texts, info = transcribe(make_media, TranscribeOptions(workers=1, multilingual=MULTI, language="en"))
+    assert texts == ["said by tiny.en in en."] and [b[1] for b in built] == [None]
     built.clear()
     transcribe(make_media, TranscribeOptions(workers=1))
     assert [b[1] for b in built] == [None]  # the limit: an English-only model alone cannot tell
@@ -157,9 +161,18 @@ def test_the_command_line_offers_the_registered_multilingual_model(config_dir, m
     _, options = engine_options(build_parser().parse_args(["transcribe", "x.wav"]))
     assert options.multilingual == ModelChoice(str(multilingual_pt.resolve()), "multi", "openai-whisper")
     _, forced = engine_options(build_parser().parse_args(["transcribe", "x.wav", "--language", "es"]))
-    assert forced.multilingual is None and forced.language == "es"
+    assert forced.multilingual == options.multilingual and forced.language == "es"  # Spanish: the multilingual model
+    _, english = engine_options(build_parser().parse_args(["transcribe", "x.wav", "--language", "en"]))
+    assert english.multilingual is None and english.model_name == "tiny.en"
     _, chosen = engine_options(build_parser().parse_args(["transcribe", "x.wav", "--model", "multi"]))
     assert chosen.multilingual is None and chosen.model_name == "multi"  # it tells languages itself
+
+
+def test_an_english_only_model_alone_refuses_another_language(capsys, tmp_path, config_dir):
+    code = cli_main(["--archive", str(tmp_path / "archive"), "import", str(tmp_path / "x.wav"), "--language", "es"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1 and "tiny.en is English-only: it cannot transcribe language 'es'" in err[0]
+    assert not (tmp_path / "archive").exists()
 
 
 # --- stored, shown, searched (the fake engine reports the language) ---------------------------
@@ -230,3 +243,16 @@ def test_the_app_shows_the_language(qtbot, two_languages):
     qtbot.keyClick(lib.table, Qt.Key.Key_Return)  # open it, as a person does
     qtbot.waitUntil(lambda: window.recording_view.recording_id == spanish)
     assert "language: es" in window.recording_view.details.text()
+
+
+def test_the_english_only_engine_refuses_another_language():
+    """However it was asked (an old setting, the Python API), tiny.en never writes English over Spanish."""
+    from transcription.engines.faster_whisper import FasterWhisperEngine
+    from transcription.models import ModelError, bundled_model_dir
+
+    if bundled_model_dir() is None:
+        pytest.skip("the bundled tiny.en is not installed")
+    engine = FasterWhisperEngine(TranscribeOptions(device="cpu"))
+    with pytest.raises(ModelError, match="tiny.en is English-only: it cannot transcribe language 'es'"):
+        engine.transcribe_array(np.zeros(16000, dtype=np.float32), TranscribeOptions(language="es"))
+    assert engine.detect_language(np.zeros(16000, dtype=np.float32)) == ("en", 1.0)

@@ -251,6 +251,10 @@ def test_settings_refuse_cuda_without_a_gpu(qtbot, tmp_path, settings_file):
     dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert not accepted and "no CUDA GPU" in dialog.problem.text()
     dialog.device.setCurrentText("auto")
+    dialog.language.setText("es")  # tiny.en alone cannot: said, not written over in English
+    dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert not accepted and "English-only" in dialog.problem.text()
+    dialog.language.setText("")
     dialog.button_box.button(QDialogButtonBox.StandardButton.Ok).click()
     assert accepted and not dialog.problem.text()
 

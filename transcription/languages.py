@@ -2,16 +2,16 @@
 
 An English-only model (the bundled tiny.en, any ``*.en``) cannot tell what language it
 hears: it writes English whatever is said. When the transcribe options name a multilingual
-model too (``TranscribeOptions.multilingual``) and no ``language``, the multilingual model
-listens to the start of the recording first; a recording that is not in English is then
-transcribed with the multilingual model, never forced through the English-only one.
+model too (``TranscribeOptions.multilingual``), the multilingual model listens to the start
+of the recording first (unless ``language`` says which); a recording that is not in English
+is then transcribed with the multilingual model, never forced through the English-only one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Optional
+from typing import Callable, Optional
 
 from transcription import audio
 from transcription.models import model_label, model_languages
@@ -22,9 +22,11 @@ log = logging.getLogger(__name__)
 DETECT_SECONDS = 120.0  # the part of a recording the language is heard from (its speech, 3 x 30 s)
 
 
-def needs_detection(options: TranscribeOptions) -> bool:
-    """The options pick an English-only model, name no language, and offer a multilingual one."""
-    return options.multilingual is not None and not options.language and model_languages(options.model) == ("en",)
+def may_switch(options: TranscribeOptions) -> bool:
+    """The options pick an English-only model, offer a multilingual one, and do not say the
+    language is English."""
+    return (options.multilingual is not None and options.language != "en"
+            and model_languages(options.model) == ("en",))
 
 
 def multilingual_options(options: TranscribeOptions) -> TranscribeOptions:
@@ -47,9 +49,13 @@ def switch_note(language: str, options: TranscribeOptions) -> str:
             f"not the English-only {english_only}")
 
 
-def language_route(engine, path: str, duration: float, options: TranscribeOptions) -> Optional[tuple[str, float]]:
+def language_route(engine: Callable, path: str, duration: float, options: TranscribeOptions
+                   ) -> Optional[tuple[str, float]]:
     """``(language, probability)`` when a recording is not in English (transcribe it with the
-    multilingual model), None when it is (the English-only model is right)."""
-    language, probability = detect(engine, path, duration)
+    multilingual model), None when it is (the English-only model is right). The language
+    given in the options, else as ``engine()`` (the multilingual one) hears it."""
+    if options.language:
+        return options.language, 1.0
+    language, probability = detect(engine(), path, duration)
     log.info("%s: language %s (p=%.2f) by %s", path, language, probability, options.multilingual.name)
     return None if language == "en" else (language, probability)

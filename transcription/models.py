@@ -172,6 +172,12 @@ def model_languages(name: Optional[str]) -> tuple[str, ...]:
     return _inspect_cached(os.fspath(name), os.stat(name).st_mtime).languages
 
 
+def english_only_refuses(label: str, language: Optional[str]) -> ModelError:
+    """The error for an English-only model asked to transcribe another language."""
+    return ModelError(f"{label} is English-only: it cannot transcribe language {language!r}; register a "
+                      "multilingual model (`council-archive models add PATH`) or choose one")
+
+
 def cuda_devices(engine: str) -> int:
     """How many CUDA GPUs ``engine``'s library can use here (0 without one or without CUDA)."""
     if engine == OPENAI_WHISPER:

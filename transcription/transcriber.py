@@ -37,7 +37,7 @@ import platformdirs
 
 from transcription import audio
 from transcription.guards import guard
-from transcription.languages import language_route, multilingual_options, needs_detection, switch_note
+from transcription.languages import language_route, may_switch, multilingual_options, switch_note
 from transcription.models import model_label
 from transcription.segmenting import sentences
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
@@ -326,11 +326,11 @@ class Transcriber:
         return sentences(guard(split_at_pauses(self._segments(path, media, opts, info, workers, start)))), info
 
     def _segments(self, path, media, opts, info, workers, start=0.0) -> Iterator[Segment]:
-        if needs_detection(opts):
+        if may_switch(opts):
             # an English-only model cannot tell the language: the multilingual one listens first
             if self._multilingual is None:
                 self._multilingual = Transcriber(opts.multilingual.engine, multilingual_options(opts), self.cache_dir)
-            heard = language_route(self._multilingual._local_engine(), path, media.duration, opts)
+            heard = language_route(self._multilingual._local_engine, path, media.duration, opts)
             if workers > 1 and media.duration >= SINGLE_CHUNK_BELOW:
                 self._multilingual._engine = None  # its worker processes load their own: keep one copy less
             if heard is not None:

@@ -21,7 +21,7 @@ from transcription.engines.base import (
     TEMPERATURES,
 )
 from transcription.engines.gaps import fill_gaps
-from transcription.models import choose_device, compute_type_for, resolve_ct2_model
+from transcription.models import choose_device, compute_type_for, english_only_refuses, resolve_ct2_model
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,8 @@ class FasterWhisperEngine:
         return bool(self.model.model.is_multilingual)
 
     def _language(self, options: TranscribeOptions) -> str | None:
+        if options.language not in (None, "", "en") and not self.multilingual:
+            raise english_only_refuses(self.model_label, options.language)  # never English made up from Spanish
         if options.language:
             return options.language
         return None if self.multilingual else "en"

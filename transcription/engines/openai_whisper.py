@@ -31,7 +31,8 @@ from transcription.engines.faster_whisper import no_speech_threshold, speech_spa
 from transcription.engines.gaps import fill_gaps
 from transcription.audio import SAMPLE_RATE
 from transcription.guards import whisper_doubted
-from transcription.models import ModelError, bundled_or_fail, choose_device, is_bundled, model_label
+from transcription.models import (ModelError, bundled_or_fail, choose_device, english_only_refuses, is_bundled,
+                                  model_label)
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ class OpenAIWhisperEngine:
         self, audio: np.ndarray, options: TranscribeOptions, offset: float = 0.0
     ) -> tuple[Iterator[Segment], TranscriptionInfo]:
         audio = np.asarray(audio, dtype=np.float32)
+        if options.language not in (None, "", "en") and not self.multilingual:
+            raise english_only_refuses(self.model_label, options.language)  # never English made up from Spanish
         language = "en" if not self.model.is_multilingual else options.language
         info = TranscriptionInfo(
             language=language or "",  # detected on the first next() when empty
