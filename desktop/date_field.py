@@ -14,6 +14,7 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLineEdit, QMenu, QToolButton, QWidget, QWidgetAction
 
 from archive.dates import date_problem, typed_date
+from desktop.palette import current
 
 ISO_FORMAT = "yyyy-MM-dd"
 
@@ -103,7 +104,7 @@ class DateField(QWidget):
     def _mark(self) -> None:
         problem = self.problem()
         self.edit.setProperty("invalid", bool(problem))
-        self.edit.setStyleSheet("QLineEdit { border: 1px solid #b00020; }" if problem else "")
+        self.edit.setStyleSheet(f"QLineEdit {{ border: 1px solid {current().error}; }}" if problem else "")
         self.edit.setToolTip(f"Not a date: {problem}" if problem else "A date like 2024-03-12 (or 20240312); empty: no limit")
 
     # --- the calendar -----------------------------------------------------------------

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from archive.catalog import KINDS
 from archive.dates import date_from_name, date_problem
 from archive.importer import ImportMeta, default_meta
+from desktop.palette import current
 
 
 class ImportDialog(QDialog):
@@ -77,7 +78,7 @@ class ImportDialog(QDialog):
         self.vocabulary.setPlaceholderText("Names and words Whisper should expect, e.g. Riverton, Councillor Patel, stormwater")
         self.vocabulary.setFixedHeight(60)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(f"color: {current().error};")
         self.error.hide()
 
         form = QFormLayout()

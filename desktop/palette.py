@@ -38,6 +38,7 @@ class Scheme:
     marked: str  # background of a search hit's words
     chosen: str  # background of words chosen inside passages (to quote part of one)
     on_mark: str  # a word's text on ``playing`` or ``marked``
+    error: str  # error messages (a bad query, a bad date)
     voices: tuple[str, ...]  # one colour per voice (desktop.speaker_style)
 
     @property
@@ -55,7 +56,8 @@ class Scheme:
             pairs += [(f"{role} on {bg_name}", getattr(self, role), bg) for role in ("text", "link", "uncertain")]
             pairs.append((f"notes on {bg_name}", blend(self.text, bg, 0.6), bg))  # the delegate's dim text
             pairs += [(f"voice {i + 1} on {bg_name}", c, bg) for i, c in enumerate(self.voices)]
-        pairs += [(f"hint on {bg}", self.hint, getattr(self, bg)) for bg in ("base", "window")]
+        pairs += [(f"{role} on {bg}", getattr(self, role), getattr(self, bg))
+                  for role in ("hint", "error") for bg in ("base", "window")]
         pairs.append(("selected item in lists (the app palette's highlight)", self.base, self.frame))
         pairs += [(f"word on {bg}", self.on_mark, getattr(self, bg)) for bg in ("playing", "marked", "chosen")]
         return pairs
@@ -71,14 +73,14 @@ class Scheme:
 LIGHT = Scheme(
     name="light", base="#ffffff", window="#efefef", text="#000000", hint="#555555", link="#0b57d0",
     uncertain="#b33c00", selected="#e8f0fa", frame="#0b57d0", focus="#0b57d0",
-    playing="#b9d7ff", marked="#ffe066", chosen="#a8c7fa", on_mark="#000000",
+    playing="#b9d7ff", marked="#ffe066", chosen="#a8c7fa", on_mark="#000000", error="#b00020",
     voices=("#1864ab", "#c92a2a", "#2b6e3a", "#862e9c", "#a0410d",
             "#0b7285", "#c2255c", "#364fc7", "#7a5c00", "#9c36b5"),
 )
 DARK = Scheme(
     name="dark", base="#1f1f1f", window="#2b2b2b", text="#e8e8e8", hint="#b0b0b0", link="#8ab4f8",
     uncertain="#ff9a5c", selected="#24344a", frame="#8ab4f8", focus="#8ab4f8",
-    playing="#b9d7ff", marked="#ffe066", chosen="#a8c7fa", on_mark="#000000",
+    playing="#b9d7ff", marked="#ffe066", chosen="#a8c7fa", on_mark="#000000", error="#ff8a80",
     voices=("#74b3f0", "#ff8787", "#69db7c", "#e599f7", "#ffa94d",
             "#3bc9db", "#f783ac", "#91a7ff", "#e6c34a", "#f3c4fb"),
 )

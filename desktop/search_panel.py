@@ -32,6 +32,7 @@ from archive.views import SearchRequest
 from desktop.date_field import DateField
 from desktop.filter_widgets import KIND_LABELS, FacetCombo, YearCombo, dates_label, labelled
 from desktop.flow_layout import FlowLayout
+from desktop.palette import current
 from desktop.results_model import HitDelegate, HitRole, ResultsModel
 
 DEBOUNCE_MS = 60  # short: the search runs on a worker and stale results are dropped
@@ -353,7 +354,7 @@ class SearchPanel(QWidget):
 
     def _restyle(self) -> None:
         error = bool(self.message.property("error"))
-        self.message.setStyleSheet("color: #b00020;" if error else "")
+        self.message.setStyleSheet(f"color: {current().error};" if error else "")
 
     def set_facets(self, facets: dict, known: Optional[dict] = None) -> None:
         known = known or {}
