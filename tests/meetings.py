@@ -163,8 +163,9 @@ def agenda_lines(items: list[tuple[str, str]], header: bool = True) -> list[str]
     return lines
 
 
-def write_agenda(path: Path, items: list[tuple[str, str]]) -> Path:
-    """The agenda in the format of ``path``'s suffix: .txt, .md, .docx or .pdf."""
+def write_agenda(path: Path, items: list[tuple[str, str]], *, word_numbering: bool = False) -> Path:
+    """The agenda in the format of ``path``'s suffix: .txt, .md, .docx or .pdf (a DOCX
+    with ``word_numbering`` numbers its list itself, 1, 2, 3..., not the items' numbers)."""
     fmt = path.suffix.lower()
     if fmt == ".txt":
         path.write_text("\n".join(agenda_lines(items)) + "\n", encoding="utf-8")
@@ -176,8 +177,12 @@ def write_agenda(path: Path, items: list[tuple[str, str]]) -> Path:
 
         document = docx.Document()
         document.add_heading("City Council Agenda", level=1)
-        for _number, title in items:  # Word's own numbering: the numbers are not in the text
-            document.add_paragraph(title, style="List Number")
+        for number, title in items:
+            if word_numbering:  # Word's own numbering: the numbers are not in the text
+                document.add_paragraph(title, style="List Number")
+            else:
+                document.add_paragraph(f"{number}. {title}")
+                document.add_paragraph("Staff report and possible action.")
         document.save(str(path))
     elif fmt == ".pdf":
         path.write_bytes(text_pdf(agenda_lines(items)))

@@ -526,7 +526,8 @@ def test_cli_numbers_variants_vocabulary_exact_and_suggestions(captioned_demo, d
     assert res["total"] == 1 and res["suggestions"] == []
     assert set(res) == {"total", "hits", "suggestions"}
     assert set(res["hits"][0]) == {"recording_id", "title", "body", "date", "kind", "speaker",
-                                   "start", "end", "segment_start", "text", "snippet", "score"}
+                                   "start", "end", "segment_start", "text", "snippet", "score",
+                                   "segment_end", "hit_time", "citation", "link", "chapter"}
     t = script_word_time(demo, "The program costs us", "costs")
     assert res["hits"][0]["start"] == pytest.approx(t, abs=1.0)
     assert cli_json(archive_copy, "search", '"6% of the police"')["total"] == 1
