@@ -17,7 +17,7 @@ from typing import Optional
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QAbstractItemView, QAbstractSlider, QListView, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu
 
 from desktop.palette import current
 from desktop.speaker_style import name_tooltip, shown_name, voice_title
@@ -176,9 +176,8 @@ class TranscriptView(QListView):
         if follow and self._model.playing is not None:
             self.scrollTo(self._model.index(self._model.playing[0], 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
-    def _scrolled_by_hand(self, action: int) -> None:
-        if action != QAbstractSlider.SliderAction.SliderNoAction:
-            self.set_follow(False)
+    def _scrolled_by_hand(self, _action: int) -> None:
+        self.set_follow(False)  # (the scroll bar's actions are the person's: the wheel, a drag, a click)
 
     def play_current(self) -> None:
         """Enter: play the current passage from its start."""

@@ -198,6 +198,12 @@ def test_scrolling_away_stops_following_playback_and_one_click_resumes(qtbot, op
     assert view.follow and button.isChecked()
     playing = view.model().index(view.model().playing[0], 0)
     assert view.viewport().rect().intersects(view.visualRect(playing))
+
+    focus(qtbot, view)  # reading ahead with the keyboard stops following too; Enter plays there and follows
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)
+    assert not view.follow and not button.isChecked()
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert view.follow and button.isChecked()
     player.pause()
 
 
