@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from archive.query_help import QUERY_LANGUAGE
+from archive.search import SearchRequest, search
 from desktop.help_dialog import QueryHelpDialog, ShortcutsDialog
 from index.model import QueryError
 from index.query.parsing import compile_query, make_parser
@@ -157,6 +158,12 @@ def test_search_syntax_covers_what_the_parser_understands(qtbot, opened):
         assert f"{name}:" in text, name
     for syntax in (" OR ", " NOT ", " AND ", " -", "(", "*", "?", "~", "~2", '"~', "^", "..", "="):
         assert syntax in text, syntax  # every operator of the parser's plugins
+
+    # the rows added for what the parser had and the help did not: they do what they say
+    found = lambda q: search(opened.archive, SearchRequest(query=q)).total  # noqa: E731
+    assert found('"propose amendment"~3') >= 1 and found('"propose amendment"~1') == 0  # "propose a budget amendment"
+    assert found("c?uncil") >= 1 and found("counc*l") >= 1 and found("year:2024") >= 1 and found("year:2011") == 0
+    assert found("(cameras OR sidewalks) AND budget") <= min(found("budget"), found("cameras OR sidewalks"))
 
     _menu(opened, "Help").actions()[0].trigger()  # Help → Search Syntax shows it all
     dialog = opened.findChild(QueryHelpDialog, "queryHelp")
