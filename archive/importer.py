@@ -264,8 +264,9 @@ class Importer:
                 if self.cancel_token.is_set:
                     break
                 rec = self.archive.catalog.recording(rid)
-                options = {"engine": self.engine, "model": self.options.model, "prompt": self._prompt(
-                    prompt, rec.body if rec else None), "speakers": (self.speakers or SpeakerOptions()).to_dict()}
+                options = {"engine": self.engine, "model": self.options.model, "model_name": self.options.model_name,
+                           "prompt": self._prompt(prompt, rec.body if rec else None),
+                           "speakers": (self.speakers or SpeakerOptions()).to_dict()}
                 try:
                     job = retranscribe.start(self.archive, rid, options)
                 except retranscribe.RetranscribeError as exc:
@@ -432,7 +433,9 @@ class Importer:
         if self._own_transcriber and (engine, model) != (self.engine, self.options.model):
             self.close()
             self._transcriber = None
-            self.engine, self.options = engine, dataclasses.replace(self.options, model=model)
+            # the name it was recorded by (a registered model's; None: from the path)
+            self.engine, self.options = engine, dataclasses.replace(self.options, model=model,
+                                                                    model_name=options.get("model_name"))
 
     def _failed(self, rid: int, rec, source: str, exc: Exception) -> ImportResult:
         """Report one file's failure (in one line; the traceback goes to the log) and take
