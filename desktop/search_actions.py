@@ -5,8 +5,9 @@ and for exporting every hit) and the filter values known from the catalog.
 
 The index's part of a search runs on a worker thread (one at a time), so typing never waits
 for it; each request gets a generation number and the results of an older one, arriving
-after a newer request, are dropped. The catalog's part (opening the index, the vocabulary)
-stays in the UI thread, the way every other catalog read does.
+after a newer request (or for a query no longer in the field), are dropped. When few hits
+come back, "Did you mean" is looked for on the worker after they show. The catalog's part
+(opening the index, the vocabulary) stays in the UI thread, as every catalog read does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from archive import views
 
 log = logging.getLogger(__name__)
+FEW_HITS = 3  # fewer hits than this: the index looks for "Did you mean" queries (index.store.SUGGEST_BELOW)
 
 
 class _Relay(QObject):
@@ -64,6 +66,7 @@ class SearchActions:
         self.pool = QThreadPool()
         self.pool.setMaxThreadCount(1)
         self.relay = _Relay(self._answered)
+        self.suggestions_relay = _Relay(self._suggestions_found)
 
     def run(self, request: views.SearchRequest) -> None:
         w, panel = self.window, self.panel
@@ -82,7 +85,8 @@ class SearchActions:
             panel.show_hint("Nothing is searchable yet: import a recording first.")
             return
         try:
-            call = views.prepare_search(w.archive, request)
+            # "Did you mean" (more searches) comes after the hits: see _suggest
+            call = views.prepare_search(w.archive, replace(request, suggest=False))
         except Exception as exc:
             self._answered(self.generation, None, exc, request)
             return
@@ -108,6 +112,27 @@ class SearchActions:
                 "rebuild it with: council-archive reindex")
         else:
             panel.show_results(results, request, known=self.known_values())
+            if request.suggest and results.total < FEW_HITS:
+                self._suggest(generation, request)
+
+    def _suggest(self, generation: int, request: views.SearchRequest) -> None:
+        """Look for "Did you mean" queries on the worker, once few hits are shown."""
+        try:
+            call = views.prepare_search(self.window.archive, replace(request, limit=0), facets=False)
+        except Exception:
+            log.exception("no suggestions for %r", request.query)
+            return
+        self._requests = {generation: request}
+        self.pool.start(_SearchJob(generation, call, self.suggestions_relay, lambda: self.generation))
+
+    def _suggestions_found(self, generation: int, results, error) -> None:
+        request = self._requests.pop(generation, None)
+        if generation != self.generation or self.window.closing or request != self.panel.request():
+            return
+        if error is not None:
+            log.error("no suggestions for %r", request.query, exc_info=error)
+            return
+        self.panel.set_suggestion((results.suggestions or [""])[0])
 
     def stop(self) -> None:
         """Drop waiting searches and wait for a running one (before the archive closes)."""
