@@ -64,7 +64,7 @@ def captioned(tmp_path_factory):
     m = meeting(7)
     media = silent_media(folder / "meeting.opus", m.duration)
     archive = folder / "archive"
-    assert main(["--archive", str(archive), "import", str(media), "--captions",
+    assert main(["--archive", str(archive), "import", "--no-speakers", str(media), "--captions",
                  str(write_srt(folder / "captions.srt", m.cues))]) == 0
     return archive, m, write_agenda(folder / "agenda.md", m.items)
 

@@ -79,7 +79,7 @@ def test_votes_json_contract_on_an_imported_meeting(tmp_path, capsys):
     m = meeting(11)
     media = silent_media(tmp_path / "votes.opus", m.duration)
     archive = tmp_path / "archive"
-    assert main(["--archive", str(archive), "import", str(media), "--captions",
+    assert main(["--archive", str(archive), "import", "--no-speakers", str(media), "--captions",
                  str(write_srt(tmp_path / "votes.srt", m.cues))]) == 0
     capsys.readouterr()
     assert main(["--archive", str(archive), "votes", "1", "--json"]) == 0
