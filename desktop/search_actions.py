@@ -16,12 +16,13 @@ import logging
 from dataclasses import replace
 from typing import Callable, Optional
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from archive import views
 
 log = logging.getLogger(__name__)
 FEW_HITS = 3  # fewer hits than this: the index looks for "Did you mean" queries (index.store.SUGGEST_BELOW)
+SUGGEST_AFTER_MS = 250  # "Did you mean" is looked for when typing has paused this long
 
 
 class _Relay(QObject):
@@ -112,11 +113,14 @@ class SearchActions:
                 "rebuild it with: council-archive reindex")
         else:
             panel.show_results(results, request, known=self.known_values())
-            if request.suggest and results.total < FEW_HITS:
-                self._suggest(generation, request)
+            if request.suggest and results.total < FEW_HITS:  # once typing pauses
+                QTimer.singleShot(SUGGEST_AFTER_MS, lambda: self._suggest(generation, request))
 
     def _suggest(self, generation: int, request: views.SearchRequest) -> None:
-        """Look for "Did you mean" queries on the worker, once few hits are shown."""
+        """Look for "Did you mean" queries on the worker, once few hits are shown and no
+        newer search was asked for (they take several searches: typing on would wait)."""
+        if generation != self.generation or self.window.closing or request != self.panel.request():
+            return
         try:
             call = views.prepare_search(self.window.archive, replace(request, limit=0), facets=False)
         except Exception:

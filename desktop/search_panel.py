@@ -35,7 +35,8 @@ from desktop.flow_layout import FlowLayout
 from desktop.palette import current
 from desktop.results_model import HitDelegate, HitRole, ResultsModel
 
-DEBOUNCE_MS = 60  # short: the search runs on a worker and stale results are dropped
+DEBOUNCE_MS = 25  # short: searches run on a worker, one at a time; a waiting one that is stale is skipped
+PHRASE_PAUSE_MS = 400
 SORTS = (("Best match", "relevance"), ("Newest first", "date"), ("Oldest first", "oldest"))
 
 
@@ -96,7 +97,7 @@ class SearchPanel(QWidget):
         self.query.setObjectName("searchField")
         self.query.setPlaceholderText('Search every word: sidewalks, "opt out", speaker:Walker, date:2024')
         self.query.setClearButtonEnabled(True)
-        self.query.textChanged.connect(lambda _: self._timer.start())
+        self.query.textChanged.connect(self._typed)
         self.query.returnPressed.connect(self.run_now)
         self.query.installEventFilter(self)
         f = self.query.font()
@@ -208,6 +209,10 @@ class SearchPanel(QWidget):
             phonetic=self.sounds_like.isChecked(),
         )
 
+    def _typed(self, text: str) -> None:
+        # inside an open "phrase" the search waits for the closing quote or a pause
+        self._timer.start(PHRASE_PAUSE_MS if text.count('"') % 2 else DEBOUNCE_MS)
+
     def cancel_pending(self) -> None:
         """Drop a search still waiting for the debounce (e.g. when the window closes)."""
         self._timer.stop()
@@ -255,7 +260,7 @@ class SearchPanel(QWidget):
             self.year.blockSignals(True)
             self.year.set_value(year)
             self.year.blockSignals(False)
-        self._timer.start()
+        self._timer.start(DEBOUNCE_MS)
 
     def _date_typed(self) -> None:
         if self.date_from.problem() or self.date_to.problem():
