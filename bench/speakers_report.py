@@ -177,8 +177,9 @@ def goals(names: dict, at: int) -> list[str]:
             "cases every miss under the threshold is Kennedy's, one old recording's phrases: 0.52-0.66 against "
             "his own print, while different "
             "people score up to 0.69). A lower threshold would name some of them (see the sweep) but was not "
-            "taken: the highest different-person score is close to it. Wrong names are mostly strangers, who "
-            "speak only in B, folded by B's diarization into a named voice. Real meetings give people minutes, "
+            "taken: the highest different-person score is close to it. Wrong names fall mostly on strangers' "
+            "turns (people heard only in B, briefly: 1-9 s a turn) that B's diarization put in a named person's "
+            "voice or that sound like one. Real meetings give people minutes, "
             "not seconds; ../shared holds 72 s of real speech in all, so every case is built from the same six people."]
     return out
 
@@ -232,12 +233,14 @@ def cores_and_memory(memory: dict | None) -> list[str]:
     """How the speakers stage shares the cores with Whisper, and a whole 4-hour import's peak."""
     out = ["### Sharing the two cores with Whisper", "",
            "The stages of one recording run one after another, never at once: Whisper's worker processes "
-           "(one per core, one thread each) transcribe the whole file; the speakers stage then loads the diarizer "
-           "in the import's own process (once per process, reused by later files), shuts Whisper's now idle "
-           "workers down (`Importer._release_workers`: their ~0.3-0.7 GB each is free again) and diarizes with "
-           "every core (`archive.diarizing.shared_diarizer`: torch and BLAS threads = cores); indexing follows. "
-           "In a batch the next file is transcribed (new workers) once this one is indexed, so Whisper and the "
-           "diarizer never compete for the two cores, and their models are never both at work.", ""]
+           "(one per core, one thread each) transcribe the whole file; the speakers stage then shuts Whisper's now "
+           "idle workers down (`Importer._release_workers`: their 0.3-1 GB each is free again), only then loads "
+           "the diarizer in the import's own process (once per process: later files reuse it, its ~0.5 GB of "
+           "models stays) and diarizes with every core (`archive.diarizing.shared_diarizer`: torch and BLAS "
+           "threads = cores); indexing follows. In a batch the next file is transcribed (new workers) once this "
+           "one is indexed, so Whisper and the diarizer never compete for the two cores. Before 2026-12-04 the "
+           "diarizer loaded before the workers were shut down, so both were in memory for a moment: a 2-minute "
+           "import peaked at 1,090 MB then (cli 495 MB with the diarizer, workers 281 and 301 MB), 733 MB now.", ""]
     if memory:
         phases = ", ".join(f"{k} {v:,} MB" for k, v in memory["phase_peaks_mb"].items() if k not in ("starting",))
         out += ["### A whole 4-hour import with speakers", "",

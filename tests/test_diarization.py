@@ -409,8 +409,12 @@ def test_senko_contract(diarizer):
     rng = np.random.default_rng(0)
     for step in (0.6, 130.0):  # spectral, and UMAP + HDBSCAN (speech ending after 20 minutes)
         X = np.repeat(rng.standard_normal((2, 192)), 40, axis=0) + 0.1 * rng.standard_normal((80, 192))
-        labels = diarizer.cluster(X.astype(np.float32), [(i * step, i * step + 1.5) for i in range(80)])
+        cut = [(i * step, i * step + 1.5) for i in range(80)]
+        labels = diarizer.cluster(X.astype(np.float32), cut)
         assert len(labels) == 80 and len(set(labels[:40].tolist())) == 1 and labels[0] != labels[40]
+        spans = [(cut[i][0], cut[min(i + 3, 79)][1]) for i in range(0, 80, 4)] if step > 2 else [(0.0, cut[-1][1])]
+        paused = diarizer.cluster(X.astype(np.float32), cut, spans=spans)  # turns judged between pauses too
+        assert paused.tolist() == labels.tolist()  # two clean voices: nothing is odd
 
 
 @pytest.mark.slow
