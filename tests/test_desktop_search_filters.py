@@ -9,6 +9,7 @@ written as the importer writes them, so each query's hits are known."""
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 
 import pytest
@@ -16,6 +17,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QToolButton
 
 from archive import views
+from archive.cli import main as cli_main
 from archive.recordings import index_recording
 from archive.status import Status
 from archive.store import Archive
@@ -143,6 +145,14 @@ def test_oldest_first_sorts_by_date_ascending(qtbot, three):
     settled(qtbot, panel)
     assert panel.sort.currentText() == "Newest first"
     assert dates_of(panel) == sorted(dates, reverse=True)
+
+
+def test_the_cli_sorts_oldest_first_too(three, capsys):
+    code = cli_main(["--archive", str(three.archive.root), "search", "sidewalks", "--sort", "oldest", "--json"])
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert code == 0 and len(hits) == 3 * PER_RECORDING
+    dates = [h["date"] for h in hits]
+    assert dates == sorted(dates) and dates[0] == "2019-05-02"
 
 
 # --- 10. an empty result under filters ----------------------------------------------------
