@@ -35,12 +35,11 @@ RECORDINGS = (  # title, body, date
 PER_RECORDING = len(lines_with("sidewalk"))
 
 
-@pytest.fixture
-def three(tmp_path, open_window):
-    """A shown window on an archive of three dated recordings of the demo script."""
-    with Archive(tmp_path / "archive") as archive, archive.writing():
+def build(root, recordings=RECORDINGS) -> None:
+    """An archive of ``recordings`` (title, body, date), each the demo script, indexed."""
+    with Archive(root) as archive, archive.writing():
         catalog = archive.catalog
-        for i, (title, body, date) in enumerate(RECORDINGS):
+        for i, (title, body, date) in enumerate(recordings):
             rid = catalog.add_recording(
                 title=title, body=body, kind="meeting", date=date, source_path=f"/nowhere/{i}.opus",
                 media_path=None, sha256=hashlib.sha256(title.encode() + bytes([i])).hexdigest(),
@@ -50,6 +49,12 @@ def three(tmp_path, open_window):
                 catalog.add_segment(tid, idx, seg)
             catalog.finish_transcript(tid)
             index_recording(archive, rid)
+
+
+@pytest.fixture
+def three(tmp_path, open_window):
+    """A shown window on an archive of three dated recordings of the demo script."""
+    build(tmp_path / "archive")
     return open_window()
 
 
@@ -153,6 +158,15 @@ def test_the_cli_sorts_oldest_first_too(three, capsys):
     assert code == 0 and len(hits) == 3 * PER_RECORDING
     dates = [h["date"] for h in hits]
     assert dates == sorted(dates) and dates[0] == "2019-05-02"
+
+
+def test_undated_recordings_come_last_either_way(tmp_path):
+    build(tmp_path / "archive", RECORDINGS[:2] + (("Undated tape", "Riverton City Council", None),))
+    with Archive(tmp_path / "archive") as archive:
+        for sort in ("oldest", "date"):
+            hits = views.run_search(archive, views.SearchRequest(query="sidewalks", sort=sort)).hits
+            assert [h.date for h in hits[-PER_RECORDING:]] == [None] * PER_RECORDING, sort
+            assert {h.date for h in hits[:-PER_RECORDING]} == {"2019-05-02", "2022-09-14"}
 
 
 # --- 10. an empty result under filters ----------------------------------------------------
