@@ -222,6 +222,14 @@ def m006_transcript_versions(db: Database) -> None:
 
 
 @migrations()
+def m007_segment_languages(db: Database) -> None:
+    """Each segment's spoken language (transcription.languages hears it stretch by stretch);
+    NULL in rows made before: the recording's language. ``recordings.language`` is the main
+    one, by speech time."""
+    db["segments"].add_column("language", str)
+
+
+@migrations()
 def m010_chapters(db: Database) -> None:
     """A meeting's agenda, its chapters and votes (:mod:`archive.chapter_rows`). A chapter
     keeps the start alignment found (``aligned_start``) beside the one shown (``start``);
@@ -468,6 +476,7 @@ class Catalog:
                         "avg_logprob": getattr(seg, "avg_logprob", None),
                         "no_speech_prob": getattr(seg, "no_speech_prob", None),
                         "flag": getattr(seg, "flag", None),
+                        "language": getattr(seg, "language", None),
                     }
                 )
                 .last_pk
@@ -490,6 +499,29 @@ class Catalog:
 
     def segments(self, transcript_id: int) -> list[dict]:
         return list(self.db["segments"].rows_where("transcript_id = ?", [transcript_id], order_by="idx"))
+
+    def spoken_languages(self, recording_ids: Optional[Iterable[int]] = None) -> dict[int, list[str]]:
+        """Each recording's languages in its current transcript, the longest spoken first."""
+        ids = None if recording_ids is None else list(recording_ids)
+        where = "t.current = 1" + ("" if ids is None else f" AND t.recording_id IN ({', '.join('?' * len(ids))})")
+        return self._languages(where, ids or [])
+
+    def transcript_languages(self, transcript_id: int) -> list[str]:
+        """The languages of one transcript's segments, the longest spoken first."""
+        return next(iter(self._languages("t.id = ?", [transcript_id]).values()), [])
+
+    def _languages(self, where: str, params: list) -> dict[int, list[str]]:
+        """Languages by speech time (flagged text left out); a segment without one (made
+        before m007) is in its recording's language."""
+        rows = self.db.execute(
+            "SELECT t.recording_id, COALESCE(s.language, r.language) AS lang, SUM(s.end - s.start) AS spoken "
+            "FROM segments s JOIN transcripts t ON t.id = s.transcript_id JOIN recordings r ON r.id = t.recording_id "
+            f"WHERE {where} AND s.flag IS NULL GROUP BY t.recording_id, lang HAVING lang IS NOT NULL "
+            "ORDER BY t.recording_id, spoken DESC", params).fetchall()
+        out: dict[int, list[str]] = {}
+        for rid, lang, _ in rows:
+            out.setdefault(rid, []).append(lang)
+        return out
 
     def segment(self, segment_id: int) -> Optional[dict]:
         rows = list(self.db["segments"].rows_where("id = ?", [segment_id]))

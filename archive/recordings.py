@@ -25,6 +25,7 @@ def recording_doc(catalog: Catalog, rec: Recording) -> RecordingDoc:
             text=seg["text"],
             words=[IndexWord(w["text"], w["start"], w["end"]) for w in seg["words"]],
             speaker=seg["speaker"],
+            language=seg["language"],
             **chapter_fields(chapters, seg["start"]),
         )
         for seg in (data.speech if data is not None else [])

@@ -23,7 +23,8 @@ class TranscriptData:
     # segment rows in order, each with "words" (its word rows in order), "speaker" (the name
     # people read: the voice's name, confirmed or suggested, else its label or the name a
     # person or the captions gave), "label" (the stored speaker: a voice label or that name)
-    # "suggested" (the name is an unconfirmed roster match) and "doubtful" (see doubtful())
+    # "suggested" (the name is an unconfirmed roster match), "doubtful" (see doubtful()) and
+    # "language" (its spoken language: the recording's for a segment stored without one)
     segments: list[dict]
 
     @property
@@ -58,7 +59,8 @@ def read_transcript(catalog: Catalog, recording_id: int, *, unfinished: bool = F
         words = catalog.words_by_segment(transcript["id"])
         current = transcript["current"] or not transcript["complete"]  # a version being made has no voices yet
         named = voices.names(catalog.db, recording_id) if current else versions.kept_names(catalog.db, transcript["id"])
-        segments = [_with_speaker(seg, words.get(seg["id"], []), named) for seg in catalog.segments(transcript["id"])]
+        segments = [_with_speaker({**seg, "language": seg.get("language") or rec.language}, words.get(seg["id"], []),
+                                  named) for seg in catalog.segments(transcript["id"])]  # no language: the recording's
     return TranscriptData(rec, transcript, segments)
 
 

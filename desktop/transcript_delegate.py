@@ -4,7 +4,8 @@ The time, then the speaker's name in the voice's colour (desktop.speaker_style; 
 name in italics with "?") with a bar of that colour down the passage, then its words one
 by one (a piece written without a leading space, ",000" after "$18", follows its word
 without a gap): the word being played, a hit's words, words the user chose to quote, and
-words Whisper was unsure of marked.
+words Whisper was unsure of marked. A passage in another language than the recording's
+shows that language's code in a small tag after the speaker.
 """
 
 from __future__ import annotations
@@ -65,6 +66,16 @@ class TranscriptDelegate(QStyledItemDelegate):
         x = row.left() + self.PAD_X + fh.horizontalAdvance(hms(seg.start)) + 10
         width = QFontMetricsF(self.name_font(seg)).horizontalAdvance(shown_name(seg.speaker, seg.suggested))
         return QRectF(x, row.top() + self.PAD_Y, width, fh.height())
+
+    def language_rect(self, seg, row: QRectF) -> Optional[QRectF]:
+        """Where a passage in another language than the recording's shows its language's tag
+        ("es"), after the time and the speaker (None for a passage in the recording's language)."""
+        if not seg.other_language:
+            return None
+        fh = QFontMetricsF(self.fonts()[1])
+        name = self.name_rect(seg, row)
+        x = name.right() + 10 if name is not None else row.left() + self.PAD_X + fh.horizontalAdvance(hms(seg.start)) + 10
+        return QRectF(x, row.top() + self.PAD_Y, fh.horizontalAdvance(seg.other_language) + 8, fh.height())
 
     def layout(self, seg, width: float):
         """(header height, [word rects relative to the row], total height) for a width."""
@@ -159,6 +170,12 @@ class TranscriptDelegate(QStyledItemDelegate):
             painter.drawText(QPointF(name.left(), y + fh.ascent()), shown_name(seg.speaker, seg.suggested))
             x = name.right() + 10
             painter.setFont(head)
+        tag = self.language_rect(seg, QRectF(opt.rect))
+        if tag is not None:  # a passage in another language: its code in a small frame, the link colour
+            painter.setPen(QPen(colors.color("link"), 1.0))
+            painter.drawRoundedRect(tag.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+            painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, seg.other_language)
+            x = tag.right() + 10
         notes = []
         if seg.edited:
             notes.append("corrected")

@@ -83,7 +83,8 @@ def _stored(doc: RecordingDoc, overlap_words: int) -> Iterator[tuple]:
              doc.kind, date_s, seg.speaker, seg.text, lay.disp,
              encode_words(lay.chars, lay.starts, lay.ends, seg.start),
              tail_text, float(tail_start),
-             encode_words(tchars, tstarts, tends, tail_start), doc.language or None, seg.item, seg.chapter)
+             encode_words(tchars, tstarts, tends, tail_start), seg.language or doc.language or None, seg.item,
+             seg.chapter)
         yield seg, lay, tail_text, d
 
 
@@ -122,8 +123,8 @@ def segment_documents(doc: RecordingDoc, overlap_words: int = OVERLAP_WORDS,
             fields["body"] = doc.body
         if doc.kind:
             fields["kind"] = doc.kind
-        if doc.language:
-            fields["lang"] = doc.language
+        if seg.language or doc.language:  # the segment's language, else the recording's
+            fields["lang"] = seg.language or doc.language
         if seg.speaker:
             fields["speaker"] = seg.speaker
         if seg.item:

@@ -26,6 +26,9 @@ class IndexSegment:
     # ``item:``, ``chapter:`` and the chapter facet
     item: str | None = None
     chapter: str | None = None
+    # its spoken language's code (None: the recording's); a Spanish public comment in an
+    # English meeting is found by ``lang:es``
+    language: str | None = None
 
 
 @dataclass

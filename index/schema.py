@@ -19,7 +19,9 @@ TOC, so they must stay importable as ``index.schema.*``):
 ``title``    recording title (positions), ``title:`` filter.
 ``body`` ``speaker`` ``kind``  whole value, lower-cased, one term; sortable
              (RefBytes column keeps the original spelling for facets).
-``lang``     the recording's spoken language code ("en", "es"), one term: ``lang:es``.
+``lang``     the segment's spoken language code ("en", "es"; else the recording's), one
+             term: ``lang:es``. A recording in one language has the same terms as before
+             segments had languages, so that needed no new schema version (no rebuild).
 ``item`` ``chapter``  the agenda item a segment is said in ("7.b") and its chapter
              ("7.b. Casino traffic study"), like ``speaker``: ``item:7``, ``chapter:casino``.
 ``year``     "YYYY" (sortable, facets); ``date`` "YYYYMMDD" (self-parsing:

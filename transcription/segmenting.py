@@ -128,7 +128,8 @@ def _split(segments: Iterable[Segment], max_len: float, pause: float) -> Iterato
             yield from flush()
             yield seg
             continue
-        if run.words and (seg.doubtful != run.sources[-1].doubtful or seg.words[0].start - run.words[-1].end >= pause):
+        if run.words and (seg.doubtful != run.sources[-1].doubtful or seg.language != run.sources[-1].language
+                          or seg.words[0].start - run.words[-1].end >= pause):
             yield from flush()
         for word in seg.words:
             run.add(word, seg)
@@ -150,7 +151,7 @@ def sentences(
 
     def fits(a: Optional[Segment], b: Optional[Segment]) -> bool:
         return (a is not None and b is not None and _joinable(a) and _joinable(b)
-                and a.doubtful == b.doubtful and b.start - a.end < isolated)
+                and a.doubtful == b.doubtful and a.language == b.language and b.start - a.end < isolated)
 
     def join(a: Segment, b: Segment) -> Segment:
         return _build(_Run(a.words + b.words, [a] * len(a.words) + [b] * len(b.words)))

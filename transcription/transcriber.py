@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import itertools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -37,7 +38,8 @@ import platformdirs
 
 from transcription import audio
 from transcription.guards import guard
-from transcription.languages import language_route, may_switch, multilingual_options, switch_note
+from transcription.languages import (Stretch, english_only, hear, listens, main_language, may_switch,
+                                      multilingual_options, switch_note)
 from transcription.models import model_label
 from transcription.segmenting import sentences
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo
@@ -278,12 +280,15 @@ class Transcriber:
     def release_workers(self) -> None:
         """Shut the idle worker processes down, giving their memory back (the next long
         file starts a new pool): the import does this before it finds speakers."""
+        self._release_pool()
+        if self._multilingual is not None:
+            self._multilingual.release_workers()
+
+    def _release_pool(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
             self._pool_tasks = 0
-        if self._multilingual is not None:
-            self._multilingual.release_workers()
 
     def cancel(self) -> None:
         """Stop work in the worker processes at once (the model reloads next time)."""
@@ -326,27 +331,69 @@ class Transcriber:
         return sentences(guard(split_at_pauses(self._segments(path, media, opts, info, workers, start)))), info
 
     def _segments(self, path, media, opts, info, workers, start=0.0) -> Iterator[Segment]:
-        if may_switch(opts):
-            # an English-only model cannot tell the language: the multilingual one listens first
-            if self._multilingual is None:
-                self._multilingual = Transcriber(opts.multilingual.engine, multilingual_options(opts), self.cache_dir)
-            heard = language_route(self._multilingual._local_engine, path, media.duration, opts)
-            if workers > 1 and media.duration >= SINGLE_CHUNK_BELOW:
-                self._multilingual._engine = None  # its worker processes load their own: keep one copy less
-            if heard is not None:
-                info.language, info.language_probability = heard
-                info.model, info.engine = opts.multilingual.name, opts.multilingual.engine
-                info.note = switch_note(info.language, opts)
-                other = dataclasses.replace(multilingual_options(opts), language=info.language)
-                yield from self._multilingual._segments(path, media, other, info, workers, start)
-                return
-            info.language = "en"
         chunks = resume_from(plan_chunks(path, media.duration, workers), start)
+        if listens(opts):
+            yield from self._by_language(path, media, opts, info, workers, chunks)
+        elif may_switch(opts):  # a language other than English given: never forced through the English-only model
+            info.language, info.model, info.engine = opts.language, opts.multilingual.name, opts.multilingual.engine
+            info.note = switch_note([opts.language], opts)
+            yield from self._other_model(opts)._run(path, media, chunks, multilingual_options(opts), info, workers)
+        else:
+            yield from self._run(path, media, chunks, opts, info, workers)
+        if opts.progress:
+            opts.progress(1.0)
+
+    def _other_model(self, opts: TranscribeOptions) -> "Transcriber":
+        """The multilingual model offered beside this English-only one."""
+        if self._multilingual is None:
+            self._multilingual = Transcriber(opts.multilingual.engine, multilingual_options(opts), self.cache_dir)
+        return self._multilingual
+
+    def _by_language(self, path, media, opts, info, workers, chunks: list[Chunk]) -> Iterator[Segment]:
+        """Each stretch of speech heard by the multilingual model first, then transcribed in its
+        language: English by the chosen model, another language by the multilingual one."""
+        switching = english_only(opts)
+        listener = self._other_model(opts) if switching else self
+        pieces: list[tuple[Chunk, Stretch]] = []
+        for chunk in chunks:  # one chunk decoded at a time: memory as for transcribing
+            expected = chunk.duration if chunk.duration is not None else media.duration - chunk.start
+            samples = audio.decode(path, start=chunk.start, duration=chunk.duration, expected_duration=expected)
+            heard = hear(listener._local_engine(), samples, chunk.start, opts.vad)
+            del samples
+            for s, after in zip(heard, heard[1:] + [None]):  # the last stretch ends where its chunk does
+                end = after.start if after is not None else chunk.end
+                pieces.append((Chunk(s.start, None if end is None else round(end - s.start, 3)), s))
+        if workers > 1 and media.duration >= SINGLE_CHUNK_BELOW:
+            listener._engine = None  # its worker processes load their own: keep one copy less
+        stretches = [s for _, s in pieces]
+        log.info("%s: languages %s", path, " ".join(f"{s.start:.0f}-{s.end:.0f}s:{s.language}({s.probability:.2f})"
+                                                     for s in stretches))
+        info.language = main_language(stretches) or ""
+        info.language_probability = max((s.probability for s in stretches if s.language == info.language), default=1.0)
+        heard_languages = sorted({s.language for s in stretches},
+                                 key=lambda lang: -sum(s.end - s.start for s in stretches if s.language == lang))
+        if switching and any(lang != "en" for lang in heard_languages):
+            info.note = switch_note(heard_languages, opts)
+            if info.language != "en":
+                info.model, info.engine = opts.multilingual.name, opts.multilingual.engine
+        for language, group in itertools.groupby(pieces, key=lambda p: p[1].language):
+            other = switching and language != "en"
+            transcriber, route_opts = (self._multilingual, multilingual_options(opts)) if other else (self, opts)
+            if switching:  # one model's worker processes at a time
+                (self._multilingual if transcriber is self else self)._release_pool()
+            yield from transcriber._run(path, media, [c for c, _ in group],
+                                        dataclasses.replace(route_opts, language=language), info, workers,
+                                        label=False)
+
+    def _run(self, path, media, chunks: list[Chunk], opts, info, workers, label: bool = True) -> Iterator[Segment]:
+        """Transcribe ``chunks`` in order (in worker processes when there are several); each
+        segment says its chunk's language. ``label``: ``info.model`` is the engine's."""
         progress = opts.progress
         use_pool = workers > 1 and len(chunks) > 1
         if not use_pool:
             engine = self._local_engine()
-            info.model = engine.model_label
+            if label:
+                info.model = engine.model_label
             for chunk in chunks:
                 expected = chunk.duration if chunk.duration is not None else media.duration - chunk.start
                 samples = audio.decode(path, start=chunk.start, duration=chunk.duration, expected_duration=expected)
@@ -354,6 +401,7 @@ class Transcriber:
                 for seg in segments:
                     if not info.language:
                         info.language = chunk_info.language
+                    seg.language = seg.language or opts.language or chunk_info.language or None
                     if progress and media.duration:
                         progress(min(1.0, seg.end / media.duration))
                     yield seg
@@ -385,6 +433,7 @@ class Transcriber:
                         if not info.language:
                             info.language = language
                         for seg in segments:
+                            seg.language = seg.language or opts.language or language or None
                             if progress and media.duration:
                                 progress(min(1.0, seg.end / media.duration))
                             yield seg
@@ -396,8 +445,6 @@ class Transcriber:
                         # the caller stopped iterating (cancel) or a chunk failed
                         if any(not f.done() for f in futures):
                             self.cancel()
-        if progress:
-            progress(1.0)
 
 
 def transcribe(

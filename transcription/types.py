@@ -36,6 +36,8 @@ class Segment:
     # Whisper doubted there was speech here (its no-speech rule) but the VAD heard some:
     # kept, indexed and shown as uncertain (see transcription.guards).
     doubtful: bool = False
+    # the spoken language's code ("en", "es"), as heard for its stretch (transcription.languages)
+    language: Optional[str] = None
 
     def to_dict(self) -> dict:
         return asdict(self)
