@@ -46,18 +46,6 @@ def date_range(archive) -> tuple[Optional[str], Optional[str]]:
     return (dates[0], dates[-1]) if dates else (None, None)
 
 
-def prepare_search(archive, request: SearchRequest, *, facets: bool = True):
-    """``run_search`` in two steps: the catalog's part now, and a call returning the results
-    that a worker thread may run (archive.search.prepare); raises index.QueryError."""
-    return prepare(archive, replace(request, facets=facets))
-
-
-def date_range(archive) -> tuple[Optional[str], Optional[str]]:
-    """The first and last recording dates in the archive (None, None when none is dated)."""
-    dates = sorted(r.date for r in archive.catalog.recordings() if r.date)
-    return (dates[0], dates[-1]) if dates else (None, None)
-
-
 def filter_counts(archive) -> dict[str, dict[str, int]]:
     """Facet-shaped counts of recordings when there is no query yet (body, kind, year, speaker).
 

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from archive.dates import UNDATED
-from archive.dates import UNDATED
 from archive.status import Status
 from desktop.import_queue import PROBING, STORING
 from desktop.row_model import RowTableModel

@@ -41,7 +41,6 @@ from desktop.settings import AppSettings, Preferences
 from desktop.shortcuts import PLAY_PAUSE_KEYS, collect, key_sequences, menu_key
 from desktop.speaker_actions import SpeakerActions
 from desktop.status_line import StatusLine
-from desktop.status_line import StatusLine
 from transcription.formats import hms
 
 
@@ -104,7 +103,6 @@ class MainWindow(QMainWindow):
         self.queue_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
         self.queue_dock.hide()
-        self.setStatusBar(StatusLine(self))  # messages expire; long ones end in "…"
         self.setStatusBar(StatusLine(self))  # messages expire; long ones end in "…"
         self.statusBar().showMessage(f"Archive: {self.archive.root}")
         self.resize(1280, 800)
@@ -366,7 +364,6 @@ class MainWindow(QMainWindow):
             return
         self.closing = True
         self.search_panel.cancel_pending()
-        self.searching.stop()
         self.searching.stop()
         self.player.stop()
         self.importing.save_pending(self.imports.stop())

@@ -7,7 +7,6 @@ import argparse
 from archive.catalog import KINDS
 from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json, say
 from archive.dates import UNDATED
-from archive.dates import UNDATED
 from archive.status import Status
 from archive.transcripts import doubtful, read_transcript
 
