@@ -492,6 +492,8 @@ class Importer:
         try:
             for seg in segments:
                 self.cancel_token.check()
+                if getattr(seg, "language", None) is None and info.language:  # each new segment says its language
+                    seg = dataclasses.replace(seg, language=info.language)
                 catalog.add_segment(transcript_id, next_idx, seg)
                 next_idx += 1
                 fraction = min(1.0, seg.end / duration) if duration else 0.0
@@ -505,7 +507,8 @@ class Importer:
         note = "; ".join(n for n in (note, info.note) if n) or None  # and a model passed over for the language
         if info.note:
             catalog.set_transcript_model(transcript_id, info.engine, info.model)
-        catalog.update_recording(rid, language=info.language or None, note=note)
+        spoken = catalog.transcript_languages(transcript_id)  # the main language: the longest spoken
+        catalog.update_recording(rid, language=(spoken[0] if spoken else info.language) or None, note=note)
         catalog.finish_transcript(transcript_id)
 
     def _store_captions(self, rid: int, captions: Path) -> None:

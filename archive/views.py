@@ -145,6 +145,7 @@ class SegmentRow:
     words: list[WordRow] = field(default_factory=list)
     label: Optional[str] = None  # the stored speaker: a voice label ("Speaker 2") or a given name
     suggested: bool = False  # ``speaker`` is a roster match no person confirmed
+    other_language: Optional[str] = None  # its spoken language when not the recording's (the app tags it)
 
 
 @dataclass
@@ -230,6 +231,7 @@ def transcript(archive, recording_id: int) -> Optional[Transcript]:
             words=_word_rows(s, edited),
             label=s["label"],
             suggested=s["suggested"],
+            other_language=s["language"] if s["language"] != data.recording.language else None,
         )
         for s in data.segments
     ]

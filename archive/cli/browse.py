@@ -22,13 +22,19 @@ def duration(seconds) -> str:
     return hms(seconds) if seconds else "-"
 
 
+def languages(spoken: dict[int, list[str]], rec) -> list[str]:
+    """A recording's spoken languages, the main one first (shown as "en+es")."""
+    return spoken.get(rec.id) or ([rec.language] if rec.language else [])
+
+
 @commands.command("list", help="list the recordings in the archive")
 @JSON
 def cmd_list(args: argparse.Namespace) -> int:
     with open_archive(args) as archive:
         recs = archive.catalog.recordings()
+        spoken = archive.catalog.spoken_languages()
     if args.json:
-        print_json([r.summary() | {"language": r.language} for r in recs])
+        print_json([r.summary() | {"language": r.language, "languages": languages(spoken, r)} for r in recs])
         return EXIT_OK
     if not recs:
         print("The archive is empty. Add meetings with: council-archive import FILE...")
@@ -37,7 +43,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         status = r.status if r.status != Status.TRANSCRIBING else f"transcribing {r.progress:.0%}"
         if r.note:
             status += next((f" ({label})" for label in ("no speech", "hard audio") if r.note.startswith(label)), "")
-        say(f"#{r.id:<4} {r.date or UNDATED:10}  {duration(r.duration)}  {r.kind or '':7} {r.language or '':3} "
+        say(f"#{r.id:<4} {r.date or UNDATED:10}  {duration(r.duration)}  {r.kind or '':7} "
+            f"{'+'.join(languages(spoken, r)):5} "
             f"{status:12} {r.title}"
             + (f" — {r.body}" if r.body else ""))
     return EXIT_OK
@@ -60,13 +67,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         data = read_transcript(archive.catalog, rec.id, transcript_id=chosen.id if chosen else None)
         transcript = data.transcript
         segments = [{k: v for k, v in seg.items() if k != "words"} for seg in data.segments]
+        spoken = languages(archive.catalog.spoken_languages([rec.id]), rec)
     if args.json:
-        print_json({**rec.__dict__, "transcript": transcript, "segments": segments})
+        print_json({**rec.__dict__, "languages": spoken, "transcript": transcript, "segments": segments})
         return EXIT_OK
     say(f"#{rec.id} {rec.title}")
     for label, value in (("Body", rec.body), ("Date", rec.date), ("Kind", rec.kind), ("Duration", duration(rec.duration)),
                          ("Status", rec.status + (f" ({rec.error})" if rec.error else "")), ("Source", rec.source_path),
-                         ("Media", rec.media_path), ("Language", rec.language), ("Note", rec.note)):
+                         ("Media", rec.media_path), ("Language", "+".join(spoken)), ("Note", rec.note)):
         if value:
             say(f"{label:9} {value}")
     if transcript:
@@ -77,7 +85,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         for seg in segments:
             speaker = f"{seg['speaker']}{'?' if seg['suggested'] else ''}: " if seg["speaker"] else ""  # ?: suggested
             flag = f" [{seg['flag']}: not indexed]" if seg["flag"] else " [uncertain]" if doubtful(seg) else ""
-            say(f"[{hms(seg['start'])}] {speaker}{seg['text']}{flag}")
+            other = f" [{seg['language']}]" if seg["language"] and seg["language"] != rec.language else ""  # another language
+            say(f"[{hms(seg['start'])}] {speaker}{seg['text']}{flag}{other}")
     return EXIT_OK
 
 
