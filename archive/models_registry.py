@@ -211,7 +211,9 @@ def options_for(spec: Optional[str], engine: Optional[str] = None, device: str =
     as heard: transcription.languages); with none, a ``language`` other than English is refused."""
     model = resolve(spec)
     engine = choose_engine(model, engine)
-    device = choose_device(device, engine)
+    # "auto" is settled by the engine when it loads (probing for a GPU imports CUDA
+    # runtimes: too slow for the app's start); "cuda" is checked now, before anything changes
+    device = choose_device(device, engine) if device not in (None, "auto") else "auto"
     multilingual = None if language == "en" else multilingual_for(model)
     if language and language != "en" and not model.multilingual and multilingual is None:
         raise english_only_refuses(model.name, language)
@@ -220,7 +222,7 @@ def options_for(spec: Optional[str], engine: Optional[str] = None, device: str =
         model_name=model.name,
         language=language,
         device=device,
-        compute_type=compute_type_for(device, compute_type),
+        compute_type=compute_type if device == "auto" else compute_type_for(device, compute_type),
         multilingual=multilingual.choice() if multilingual else None,
         **options,
     )

