@@ -165,10 +165,9 @@ def import_meeting(root, path, **kw):
 
 
 def cli(capsys, root, *args) -> str:
-    code = cli_main(["--archive", str(root), *map(str, args)])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
+    """One command on the archive at ``root`` (it must succeed): what it printed."""
+    assert cli_main(["--archive", str(root), *map(str, args)]) == 0, capsys.readouterr().err
+    return capsys.readouterr().out
 
 
 def hit_segments(root, query) -> set[int]:
