@@ -162,6 +162,7 @@ class Importer:
     # --- plumbing ------------------------------------------------------------------
     @property
     def transcriber(self):
+        self._made: set[int] = set()  # recordings this importer added (a discarding cancel removes only those)
         if self._transcriber is None:
             # Whisper and its engines load only when a file is transcribed (not for captions or bundles)
             from transcription.transcriber import Transcriber
@@ -205,7 +206,7 @@ class Importer:
         self._emit(path, outcome, recording_id=rid, message=error,
                    **({"progress": 1.0} if outcome == Outcome.INDEXED else {}))
         kept = outcome in (Outcome.INDEXED, Outcome.DUPLICATE, Outcome.STOPPED) or (
-            outcome == Outcome.CANCELLED and not self.cancel_token.discard)
+            outcome == Outcome.CANCELLED and rid is not None and self.archive.catalog.recording(rid) is not None)
         return ImportResult(str(path), outcome, id=rid if kept else None, title=title, error=error)
 
     # --- entry points --------------------------------------------------------------
@@ -340,6 +341,7 @@ class Importer:
         return self._process(rid, catalog.job_for(rid) or {"id": job_id, "options": json.dumps(options)})
 
     def _duplicate(self, path: Path, rid: int, title: str) -> ImportResult:
+            self._made.add(rid)
         message = f"already in the archive as recording {rid} ({title!r})"
         return self._end(path, Outcome.DUPLICATE, error=message, rid=rid, title=title)
 
@@ -405,7 +407,7 @@ class Importer:
             # processes makes it fail): the token says how
             if outcome == Outcome.STOPPED:  # the job stays open: `resume` finishes it
                 return self._end(source, outcome, error="stopped; it resumes where it stopped", rid=rid, title=rec.title)
-            if self.cancel_token.discard:
+            if self.cancel_token.discard and rid in self._made:  # (an earlier run's work is kept)
                 self._remove(rid)
                 return self._end(source, outcome, error="cancelled", rid=rid, title=rec.title)
             catalog.update_recording(rid, status=Status.CANCELLED)  # kept, its job closed: resume(rid) continues it

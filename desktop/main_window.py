@@ -203,7 +203,10 @@ class MainWindow(QMainWindow):
         tr.copy_reference_requested.connect(self.copying.copy_transcript_reference)
         tr.export_clip_requested.connect(self.exporting.export_clip)
 
-        self.queue.cancel_requested.connect(self.imports.cancel)
+        self.queue.cancel_requested.connect(self.importing.cancel)
+        self.queue.resume_requested.connect(self.importing.resume_row)
+        self.queue.batch_finished.connect(self.importing.batch_finished)
+        self.library.remove_requested.connect(self.editing.remove_recording)
         self.imports.job_added.connect(self.importing.job_added)
         self.imports.job_event.connect(self.importing.job_event)
         self.imports.job_finished.connect(self.importing.job_finished)
@@ -224,10 +227,10 @@ class MainWindow(QMainWindow):
         self.recording_view.show_recording(transcript, views.media_file(self.archive, recording_id), keep_view)
         self.recording_view.chapters.set_chapters(views.chapters(self.archive, recording_id))
         self.recording_view.chapters.set_position(self.player.seconds())
-        if not keep_view:  # (a newer version of the one shown: the speaker panel follows the change signal)
-            self.speaking.show_speakers(recording_id)
-        self.library.select_recording(recording_id)
-        self.tabs.setCurrentWidget(self.recording_view)
+        if not keep_view:  # (a newer version of the one shown: the speaker panel follows the change signal;
+            self.speaking.show_speakers(recording_id)  # the tab and the library's selection stay as they are)
+            self.library.select_recording(recording_id)
+            self.tabs.setCurrentWidget(self.recording_view)
         return True
 
     def play_hit(self, recording_id: int, seconds: float, until: Optional[float] = None) -> None:
@@ -266,11 +269,25 @@ class MainWindow(QMainWindow):
         self.player.seek(seconds)
         self.statusBar().showMessage(f"Opened “{self.recording_view.title.text()}” at {hms(seconds)}.")
         return True
+    # ================================================================ one refresh for every view
+    def archive_changed(self, rid: Optional[int] = None, what: str = "archive") -> None:
+        """Something was indexed or edited: tell every view (one change signal)."""
+        if not self.closing:
+            self.events.emit_change(what, rid)
 
+    def refresh(self, change: Change) -> None:
+        """The window's views (library, search results and filters, transcript) follow a change;
+        the speaker panel listens itself."""
+        if self.closing:
+
+        self.reload_library()
             return
         self.update_empty_state()
         self.searching.rerun()
-        if change.concerns(self.recording_view.recording_id):
+        if change.what == "removed" and change.concerns(self.recording_view.recording_id):
+            self.recording_view.clear()
+            self.recording_view.chapters.set_chapters([])
+        elif change.concerns(self.recording_view.recording_id):
             self.reload_open_transcript()
 
     def reload_open_transcript(self) -> None:
