@@ -15,7 +15,7 @@ from typing import Iterable, Optional
 
 from archive import schema, speakers
 from archive.alignment import align_words
-from archive.recordings import index_recording
+from archive.recordings import index_recording, remove_recording
 
 
 def correct_segment(archive, segment_id: int, text: str) -> dict:
@@ -73,3 +73,14 @@ def edit_recording(archive, recording_id: int, **fields) -> None:
                 archive.catalog.update_recording(recording_id, **allowed)
                 archive.catalog.mark_index_pending([recording_id])  # until the index has it
             index_recording(archive, recording_id)
+
+
+def remove(archive, recording_id: int):
+    """Take a recording out of the archive (index, catalog, stored media); returns it.
+    An import still making it must be cancelled first (its job would recreate it)."""
+    with archive.writing():
+        rec = archive.catalog.recording(recording_id)
+        if rec is None:
+            raise ValueError(f"no recording {recording_id}")
+        remove_recording(archive, recording_id)
+    return rec

@@ -2,9 +2,14 @@
 queue of imports a quit left unstarted.
 
 Wired by the main window (``ImportActions(window)``) to the File menu, to drops on the
-window and to the import controller's signals. The controller runs the jobs; this shows
-their progress in the queue panel and the library, and keeps the files not yet started
-in the settings (``import/pending``) for the next start.
+window, to the queue panel's Cancel and Resume and to the import controller's signals. The
+controller runs the jobs; this shows their progress in the queue panel and the library's
+Status cell, says through the window's one change signal when a recording comes or goes,
+and keeps the files not yet started in the settings (``import/pending``) for the next start.
+
+Cancel asks first once an import has run a few seconds (``CONFIRM_AFTER_S``); what it made
+is then kept, and Resume continues it. A cancel in the first seconds asks nothing and keeps
+nothing (``discard``).
 """
 
 from __future__ import annotations
@@ -15,11 +20,11 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from archive import views
 from archive.status import Outcome, Status
-from desktop.import_queue import short_name
+from desktop.import_queue import FINAL, short_name
 from desktop.import_worker import Job, JobKind
 
 log = logging.getLogger(__name__)
@@ -30,13 +35,16 @@ MEDIA_FILTER = (
     "*.mp4 *.mkv *.webm *.mov *.avi *.m4v *.mpg *.mpeg *.ts *.wmv *.cabundle);;All files (*)"
 )
 TRANSCRIPT_RELOAD_S = 2.0  # while a recording that is open is transcribed, show its new segments this often
+CONFIRM_AFTER_S = 5.0  # cancelling an import that has run longer asks first, and keeps its work
 
 
 class ImportActions:
     def __init__(self, window):
         self.window = window
         self.dialog = None  # the import dialog last opened
+        self.cancel_box: Optional[QMessageBox] = None  # the cancel confirmation last opened
         self._last_transcript_reload = 0.0
+        self._changed_jobs: set[int] = set()  # jobs that already told every view of a recording
 
     # --- asking -----------------------------------------------------------------------
     def import_files_dialog(self) -> None:
@@ -118,46 +126,88 @@ class ImportActions:
             return []
         return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
+    # --- cancel and resume -------------------------------------------------------------
+    def cancel(self, job_id: int) -> None:
+        """Cancel at once if it has not started or started seconds ago (nothing kept); else
+        ask, and keep what it made for Resume."""
+        w = self.window
+        job = w.imports.jobs.get(job_id)
+        if job is None or job.finished:
+            return
+        if not job.started:
+            w.imports.cancel(job_id)
+        elif job.kind == JobKind.IMPORT and time.monotonic() - job.started_at < CONFIRM_AFTER_S:
+            w.imports.cancel(job_id, discard=True)
+        else:
+            self._confirm_cancel(job)
+
+    def _confirm_cancel(self, job: Job) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Cancel this import?",
+                          f"Stop importing “{job.label}”?", parent=self.window)
+        box.setInformativeText("What has been transcribed so far is kept: Resume in the Imports panel "
+                               "continues it, and Remove in the Library deletes it.")
+        stop = box.addButton("Cancel Import", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton("Keep Importing", QMessageBox.ButtonRole.RejectRole))
+        box.setObjectName("cancelImport")
+        box.finished.connect(lambda _r: box.deleteLater())
+
+        def clicked(button) -> None:
+            if button is stop:
+                self.window.imports.cancel(job.id)  # kept: Resume continues it
+
+        box.buttonClicked.connect(clicked)
+        self.cancel_box = box
+        box.open()
+
+    def resume_row(self, key) -> Optional[Job]:
+        """Resume on a cancelled row (the pipeline continues its recording) or a failed one
+        (the file is imported again); the old row goes."""
+        w = self.window
+        row, job = w.queue.rows.get(key), w.imports.jobs.get(w.queue.job_of(key))
+        if row is None or job is None:
+            return None
+        options = w.settings.transcribe_options(w.prefs)
+        if row.recording_id is not None and views.recording(w.archive, row.recording_id) is not None:
+            new = w.imports.resume(w.prefs.engine, options, [row.recording_id], label=row.name.text())
+        elif row.path or job.path:
+            new = w.imports.import_file(row.path or job.path, job.meta, job.prompt, w.prefs.engine, options)
+        else:
+            return None
+        w.queue.dismiss(key)
+        w.queue_dock.show()
+        return new
+
+    def batch_finished(self, summary: str) -> None:
+        self.window.statusBar().showMessage(f"Imports: {summary}", 15000)
+
     # --- progress ---------------------------------------------------------------------
     def job_added(self, job: Job) -> None:
         if job.kind == JobKind.IMPORT:
-            self.window.queue.update_row(job.id, job.id, job.label, Status.QUEUED)
+            self.window.queue.update_row(job.id, job.id, job.label, Status.QUEUED, path=job.path)
         self.window.update_empty_state()
 
     def job_event(self, job: Job, event) -> None:
         w = self.window
         key = job.id if job.kind == JobKind.IMPORT else (job.id, event.path)
         label = job.label if job.kind == JobKind.IMPORT else short_name(event.path)
-        w.queue.update_row(key, job.id, label, event.stage, event.progress, event.message)
         rid = event.recording_id
+        w.queue.update_row(key, job.id, label, event.stage, event.progress, event.message, event.path, rid)
         if rid is None:
             return
-        if event.stage == Status.TRANSCRIBING:
-            if not w.library.model.set_progress(rid, Status.TRANSCRIBING, event.progress):
-                self._refresh_recording(rid)
-            if w.recording_view.recording_id == rid and time.monotonic() - self._last_transcript_reload > TRANSCRIPT_RELOAD_S:
-                self._last_transcript_reload = time.monotonic()
-                w.reload_open_transcript()
-        else:
-            self._refresh_recording(rid)
-        if event.stage == Outcome.INDEXED:
-            w.archive_changed(rid)
-
-    def _refresh_recording(self, rid: int) -> None:
-        w = self.window
-        rec = views.recording(w.archive, rid)
-        if rec is None:
-            w.library.model.remove_recording(rid)
-            if w.recording_view.recording_id == rid:
-                w.recording_view.clear()
-        else:
-            w.library.model.update_recording(rec)
+        if event.stage in FINAL or not w.library.model.set_progress(rid, event.stage, event.progress):
+            self._changed_jobs.add(job.id)  # it came, or it ended: every view follows
+            w.archive_changed(rid, "import")
+        elif w.recording_view.recording_id == rid and event.stage == Status.TRANSCRIBING and \
+                time.monotonic() - self._last_transcript_reload > TRANSCRIPT_RELOAD_S:
+            self._last_transcript_reload = time.monotonic()
+            w.reload_open_transcript()
 
     def job_finished(self, job: Job, outcome: Outcome) -> None:
         if not job.is_import:
             return
         w = self.window
         w.queue.finish_job(job.id, outcome, job.error)
-        if not w.closing:
-            w.reload_library()
-            w.update_empty_state()
+        if job.id not in self._changed_jobs and job.started:  # (a worker error, say): show the archive as it is
+            w.archive_changed(None, "import")
+        self._changed_jobs.discard(job.id)
+        w.update_empty_state()

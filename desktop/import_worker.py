@@ -8,7 +8,8 @@ there (SQLite connections are not shared across threads), drives
 job at a time. Each job carries one :class:`archive.cancel.CancelToken`, which the
 importer checks between segments (never ``QThread.terminate()``):
 
-* Cancel: ``token.cancel()``; the half-made recording is removed (``Outcome.CANCELLED``);
+* Cancel: ``token.cancel()``; what was made is kept, its job closed, for a resume of that
+  recording (``Outcome.CANCELLED``); ``cancel(discard=True)`` removes what this import made;
 * Quit: ``token.stop()``; what was transcribed stays committed and its job stays open, so
   ``Importer.resume()`` finishes it on the next start (``Outcome.STOPPED``).
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -40,6 +42,7 @@ TranscriberFactory = Callable[[str, Any, Optional[str]], Any]  # (engine, Transc
 class JobKind(StrEnum):
     IMPORT = "import"  # one file
     RESUME = "resume"  # the imports an earlier run left unfinished
+    RETRANSCRIBE = "retranscribe"  # new transcript versions of recordings (archive.retranscribe)
     EDIT = "edit"  # a correction, a speaker, a recording's details
 
 
@@ -55,15 +58,17 @@ class Job:
     options: Any = None  # transcription.types.TranscribeOptions
     call: Optional[Callable[[Any], Any]] = None  # EDIT: fn(archive) -> result, in the worker thread
     change: Any = None  # EDIT: the desktop.archive_events.Change it makes, for every view to refresh
+    recording_ids: Optional[list] = None  # RESUME: only these recordings (cancelled ones too); None: every open job
     token: CancelToken = field(default_factory=CancelToken, repr=False)
     started: bool = False  # handed to the worker
+    started_at: float = 0.0  # time.monotonic() when it was handed to the worker
     outcome: Optional[Outcome] = None  # how it ended; None while it waits or runs
     result: Any = None  # list[ImportResult] of an import, an edit's return value
     error: Optional[str] = None  # one line, when it failed (or the duplicate's note)
 
     @property
     def is_import(self) -> bool:
-        return self.kind in (JobKind.IMPORT, JobKind.RESUME)
+        return self.kind in (JobKind.IMPORT, JobKind.RESUME, JobKind.RETRANSCRIBE)
 
     @property
     def finished(self) -> bool:
@@ -161,8 +166,10 @@ class ImportWorker(QObject):
                 cancel=job.token,
                 transcriber=self._transcriber_for(job),  # the worker keeps and closes it
             )
-            if job.kind == JobKind.RESUME:
-                results = importer.resume()
+            if job.kind == JobKind.RETRANSCRIBE:
+                results = importer.retranscribe(job.recording_ids)
+            elif job.kind == JobKind.RESUME:
+                results = importer.resume(job.recording_ids)
             else:
                 results = importer.import_paths([job.path], job.meta, prompt=job.prompt)
             outcome, error = outcome_of(results)
@@ -227,8 +234,14 @@ class ImportController(QObject):
         return self._add(Job(next(self._ids), JobKind.IMPORT, Path(path).name, path=str(path), meta=meta,
                              prompt=prompt, engine=engine, options=options))
 
-    def resume(self, engine: str, options) -> Job:
-        return self._add(Job(next(self._ids), JobKind.RESUME, "Unfinished imports", engine=engine, options=options))
+    def resume(self, engine: str, options, recording_ids: Optional[list] = None, label: str = "Unfinished imports") -> Job:
+        return self._add(Job(next(self._ids), JobKind.RESUME, label, engine=engine, options=options,
+                             recording_ids=recording_ids))
+
+    def retranscribe(self, engine: str, options, recording_ids: list, label: str) -> Job:
+        """New transcript versions of these recordings (archive.retranscribe), run like an import."""
+        return self._add(Job(next(self._ids), JobKind.RETRANSCRIBE, label, engine=engine, options=options,
+                             recording_ids=list(recording_ids)))
 
     def run_edit(self, label: str, call: Callable[[Any], Any], change: Any = None) -> Job:
         """Run a write (an edit) on the worker, ahead of any import still waiting and after the
@@ -239,7 +252,7 @@ class ImportController(QObject):
         if self.running is not None or self._shut or not self._queue:
             return
         job = self._queue.popleft()
-        job.started = True
+        job.started, job.started_at = True, time.monotonic()
         self.running = job
         self._submit.emit(job)
 
@@ -253,11 +266,11 @@ class ImportController(QObject):
         return [j for j in self._queue if j.kind == JobKind.IMPORT and j.waiting]
 
     # --- cancel and stop: the job's token, checked by the importer between segments ---
-    def cancel(self, job_id: int) -> None:
+    def cancel(self, job_id: int, discard: bool = False) -> None:
         job = self.jobs.get(job_id)
         if job is None or job.finished:
             return
-        job.token.cancel()  # a running import ends CANCELLED, its recording removed
+        job.token.cancel(discard)  # a running import ends CANCELLED, kept to resume (or removed: discard)
         if not job.started:
             self._queue.remove(job)
             self._finish(job, Outcome.CANCELLED)

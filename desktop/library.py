@@ -1,7 +1,9 @@
 """The library: every recording in a sortable, filterable table, import progress included.
 
 ``LibraryModel`` (QAbstractTableModel) holds catalog Recordings; a QSortFilterProxyModel
-sorts and filters it. Passive: double-click / Enter emits ``recording_activated(id)``.
+sorts and filters it, and the count above says how many rows the filter shows. Passive:
+double-click / Enter emits ``recording_activated(id)``, the context menu its intents (edit,
+export, remove, re-transcribe); the window refreshes it from the one change signal.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -27,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from archive.dates import UNDATED
 from archive.status import Status
-from desktop.import_queue import PROBING, STORING
+from desktop.import_queue import PROBING, STORING, is_dark, outcome_color
 from desktop.row_model import RowTableModel
 from transcription.formats import hms
 
@@ -42,9 +45,11 @@ STAGE_LABELS = {
     PROBING: "Checking",
     STORING: "Copying",
     Status.TRANSCRIBING: "Transcribing",
+    Status.DIARIZING: "Finding speakers",
     Status.INDEXING: "Indexing",
     Status.INDEXED: "Indexed",
     Status.FAILED: "Failed",
+    Status.CANCELLED: "Cancelled",
 }
 
 
@@ -52,6 +57,8 @@ def status_text(status: str, progress: Optional[float]) -> str:
     label = STAGE_LABELS.get(status, status.capitalize())
     if status == Status.TRANSCRIBING and progress:
         return f"{label} {int(progress * 100)}%"
+    if status == Status.CANCELLED and progress:
+        return f"{label} at {int(progress * 100)}%"
     return label
 
 
@@ -61,6 +68,7 @@ class LibraryModel(RowTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._recs: list = []
+        self.dark = False  # the view's palette is dark (the colour of failed and cancelled rows)
 
     # --- updates (keyed by recording id, so selection and sorting survive) ------------
     def set_recordings(self, recs) -> None:
@@ -148,6 +156,9 @@ class LibraryModel(RowTableModel):
             if col == STATUS and rec.error:
                 return rec.error
             return rec.source_path
+        if role == Qt.ItemDataRole.ForegroundRole and col == STATUS:
+            color = outcome_color(rec.status, self.dark)
+            return QColor(color) if color else None
         if role == Qt.ItemDataRole.TextAlignmentRole and col == DURATION:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -175,6 +186,8 @@ class LibraryPanel(QWidget):
     recording_activated = Signal(int)
     edit_details_requested = Signal(int)
     export_transcript_requested = Signal(int)
+    remove_requested = Signal(int)
+    retranscribeRequested = Signal(int)  # (the name the re-transcribe actions wire)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -214,9 +227,10 @@ class LibraryPanel(QWidget):
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
-        self.model.rowsInserted.connect(self._update_count)
-        self.model.rowsRemoved.connect(self._update_count)
-        self.proxy.layoutChanged.connect(self._update_count)
+        self.model.dark = is_dark(self.table)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.proxy.rowsInserted,  # (the proxy
+                       self.proxy.rowsRemoved, self.proxy.layoutChanged, self.filter.textChanged):  # goes first)
+            signal.connect(self._update_count)
 
         row = QHBoxLayout()
         row.addWidget(self.filter, 1)
@@ -228,8 +242,9 @@ class LibraryPanel(QWidget):
         self._update_count()
 
     def _update_count(self, *_) -> None:
-        n = self.model.rowCount()
-        self.count.setText(f"{n} recording{'s' if n != 1 else ''}")
+        shown, n = self.proxy.rowCount(), self.model.rowCount()
+        text = f"{n} recording{'s' if n != 1 else ''}"
+        self.count.setText(text if shown == n else f"{shown} of {text}")
 
     def _rid(self, proxy_index) -> Optional[int]:
         return proxy_index.data(RecordingIdRole) if proxy_index.isValid() else None
@@ -241,14 +256,22 @@ class LibraryPanel(QWidget):
 
     def _context_menu(self, pos) -> None:
         rid = self._rid(self.table.indexAt(pos))
-        if rid is None:
-            return
+        if rid is not None:
+            menu = self.context_menu(int(rid))
+            menu.exec(self.table.viewport().mapToGlobal(pos))
+            menu.deleteLater()
+
+    def context_menu(self, rid: int) -> QMenu:
+        """The menu of one recording's row (right-click)."""
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self.recording_activated.emit(int(rid)))
-        menu.addAction("Edit details…", lambda: self.edit_details_requested.emit(int(rid)))
+        menu.addAction("Open", lambda: self.recording_activated.emit(rid))
+        menu.addAction("Edit details…", lambda: self.edit_details_requested.emit(rid))
         menu.addSeparator()
-        menu.addAction("Export transcript…", lambda: self.export_transcript_requested.emit(int(rid)))
-        menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.addAction("Export transcript…", lambda: self.export_transcript_requested.emit(rid))
+        menu.addAction("Re-transcribe…", lambda: self.retranscribeRequested.emit(rid))
+        menu.addSeparator()
+        menu.addAction("Remove…", lambda: self.remove_requested.emit(rid))
+        return menu
 
     def selected_recording(self) -> Optional[int]:
         rows = self.table.selectionModel().selectedRows()
