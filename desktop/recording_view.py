@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from archive.status import Status
 from desktop.palette import current
@@ -20,6 +20,8 @@ from transcription.formats import hms
 
 class RecordingView(QWidget):
     """Passive: the window loads a recording into it and wires its signals."""
+
+    version_chosen = Signal(int)  # a transcript version to make current (desktop.retranscribe_actions)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -53,6 +55,13 @@ class RecordingView(QWidget):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.details)
+        self.versions = QComboBox()  # the transcript's versions (shown once there are two)
+        self.versions.setObjectName("transcriptVersions")
+        self.versions.setToolTip("Transcript versions: choose an earlier one to make it current again")
+        self.versions.activated.connect(self._version_activated)
+        self.versions.hide()
+        self._current_version: Optional[int] = None
+        layout.addWidget(self.versions, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.player)
         self.body = QSplitter(Qt.Orientation.Vertical)
         self.body.addWidget(self.speakers)
@@ -122,6 +131,23 @@ class RecordingView(QWidget):
         self.player.load(media_path)  # no-op when it is already loaded
         self.stack.setCurrentIndex(1)
 
+    def set_versions(self, rows) -> None:
+        """The recording's finished transcript versions: ``(number, label, current)``."""
+        self.versions.blockSignals(True)
+        self.versions.clear()
+        for number, label, current in rows:
+            self.versions.addItem(label, number)
+            if current:
+                self.versions.setCurrentIndex(self.versions.count() - 1)
+        self.versions.blockSignals(False)
+        self._current_version = next((n for n, _label, current in rows if current), None)
+        self.versions.setVisible(len(rows) > 1)
+
+    def _version_activated(self, index: int) -> None:
+        number = self.versions.itemData(index)
+        if number is not None and number != self._current_version:
+            self.version_chosen.emit(int(number))
+
     def set_speakers(self, rows) -> None:
         """The speaker table of the recording shown (archive.views.speaker_table)."""
         before = self.speakers.model.rowCount()
@@ -148,6 +174,7 @@ class RecordingView(QWidget):
     def clear(self) -> None:
         self.recording_id = None
         self.set_speakers([])
+        self.set_versions([])
         self.player.load(None)
         self.transcript.set_transcript(None)
         self.stack.setCurrentIndex(0)
