@@ -157,12 +157,12 @@ class Importer:
         self.speakers = speakers
         self.speaker_stage = SpeakerStage(diarizer)
         self.cancel_token = cancel or CancelToken()
+        self._made: set[int] = set()  # recordings this importer added (a discarding cancel removes only those)
         self.cancel_token.on_set(self._stop_engine)
 
     # --- plumbing ------------------------------------------------------------------
     @property
     def transcriber(self):
-        self._made: set[int] = set()  # recordings this importer added (a discarding cancel removes only those)
         if self._transcriber is None:
             # Whisper and its engines load only when a file is transcribed (not for captions or bundles)
             from transcription.transcriber import Transcriber
@@ -334,6 +334,7 @@ class Importer:
         }
         try:
             rid, job_id = self._add_recording(catalog, filled, path, media_path, link, sha, info, options)
+            self._made.add(rid)
         except sqlite3.Error:
             if not link and not self._stored_elsewhere(stored):
                 stored.unlink(missing_ok=True)  # no row points at it: take the copy back out
@@ -341,7 +342,6 @@ class Importer:
         return self._process(rid, catalog.job_for(rid) or {"id": job_id, "options": json.dumps(options)})
 
     def _duplicate(self, path: Path, rid: int, title: str) -> ImportResult:
-            self._made.add(rid)
         message = f"already in the archive as recording {rid} ({title!r})"
         return self._end(path, Outcome.DUPLICATE, error=message, rid=rid, title=title)
 

@@ -35,7 +35,6 @@ from desktop.import_worker import ImportController
 from desktop.library import LibraryPanel
 from desktop.palette import Looks
 from desktop.recording_view import RecordingView
-from desktop.retranscribe_actions import RetranscribeActions
 from desktop.search_actions import SearchActions
 from desktop.search_panel import SearchPanel
 from desktop.settings import AppSettings, Preferences
@@ -73,7 +72,6 @@ class MainWindow(QMainWindow):
         self.copying = ClipboardActions(self)
         self.exporting = ExportActions(self)
         self.speaking = SpeakerActions(self)
-        self.retranscribing = RetranscribeActions(self)
         self._build_layout()
         self._build_menus()
         self._wire()
@@ -147,9 +145,6 @@ class MainWindow(QMainWindow):
         self._action(edit, "Find Spea&kers in This Recording", self.speaking.find_speakers)
         self._action(edit, "Recording &Details…", lambda: self.editing.edit_details(self.recording_view.recording_id))
 
-        recording = bar.addMenu("&Recording")
-        self.retranscribe_action = self._action(recording, "Re-&transcribe…", lambda: self.retranscribing.retranscribe())
-
         view = bar.addMenu("&View")
         self.find_action = self._action(view, "&Search", self.search_panel.focus_search, QKeySequence.StandardKey.Find)
         self._action(view, "&Library", self.show_library, "Ctrl+L")
@@ -181,8 +176,6 @@ class MainWindow(QMainWindow):
         self.library.recording_activated.connect(self.open_recording)
         self.library.edit_details_requested.connect(self.editing.edit_details)
         self.library.export_transcript_requested.connect(self.exporting.export_transcript)
-        self.library.retranscribeRequested.connect(self.retranscribing.retranscribe)
-        self.recording_view.version_chosen.connect(self.retranscribing.use_version)
 
         self.player.position_changed.connect(tr.set_playback_position)
         self.player.position_changed.connect(self.recording_view.chapters.set_position)
@@ -232,7 +225,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Recording {recording_id} is no longer in the archive.", 6000)
             return False
         self.recording_view.show_recording(transcript, views.media_file(self.archive, recording_id), keep_view)
-        self.retranscribing.show_versions(recording_id)
         self.recording_view.chapters.set_chapters(views.chapters(self.archive, recording_id))
         self.recording_view.chapters.set_position(self.player.seconds())
         if not keep_view:  # (a newer version of the one shown: the speaker panel follows the change signal;
@@ -252,15 +244,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Playing “{self.recording_view.title.text()}” from {hms(start)}, just before the match at {hms(seconds)}.")
 
-    # ================================================================ one refresh for every view
-    def archive_changed(self, rid: Optional[int] = None, what: str = "archive") -> None:
-        """Something was indexed or edited: tell every view (one change signal)."""
-        if not self.closing:
-            self.events.emit_change(what, rid)
-
-    def refresh(self, change: Change) -> None:
-        """The window's views (search, transcript) follow a change; the speaker panel listens itself."""
-        if self.closing:
     def open_link(self, link: str) -> bool:
         """A ``council-archive://`` link (Copy Reference Link, ``council-archive open LINK``):
         open its recording at its time, paused there, the word spoken then marked."""
@@ -277,6 +260,7 @@ class MainWindow(QMainWindow):
         self.player.seek(seconds)
         self.statusBar().showMessage(f"Opened “{self.recording_view.title.text()}” at {hms(seconds)}.")
         return True
+
     # ================================================================ one refresh for every view
     def archive_changed(self, rid: Optional[int] = None, what: str = "archive") -> None:
         """Something was indexed or edited: tell every view (one change signal)."""
@@ -287,14 +271,12 @@ class MainWindow(QMainWindow):
         """The window's views (library, search results and filters, transcript) follow a change;
         the speaker panel listens itself."""
         if self.closing:
-
-        self.reload_library()
             return
+        self.reload_library()
         self.update_empty_state()
         self.searching.rerun()
         if change.what == "removed" and change.concerns(self.recording_view.recording_id):
             self.recording_view.clear()
-            self.recording_view.chapters.set_chapters([])
         elif change.concerns(self.recording_view.recording_id):
             self.reload_open_transcript()
 
