@@ -660,7 +660,11 @@ def test_settings_are_kept_in_an_isolated_qsettings(qtbot, settings, tmp_path):
     AppSettings(settings).save(dialog.preferences())
     again = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)).load()
     assert (again.pre_roll, again.default_body, again.engine) == (2.5, "Riverton City Council", "openai-whisper")
-    assert AppSettings(settings).transcribe_options(again).compute_type == "int8"
+    options = AppSettings(settings).transcribe_options(again)
+    # "auto" is settled by the engine as it loads: int8 on this GPU-less machine's CPU
+    from transcription.models import choose_device, compute_type_for
+    device = choose_device(options.device, "openai-whisper")
+    assert (options.device, compute_type_for(device, options.compute_type)) == ("auto", "float16" if device == "cuda" else "int8")
 
 
 # --- the real engine ----------------------------------------------------------------------
