@@ -254,6 +254,17 @@ def m010_chapters(db: Database) -> None:
     db["votes"].create_index(["recording_id", "start"])
 
 
+@migrations()
+def m011_watches(db: Database) -> None:
+    """Saved searches that flag new meetings (:mod:`archive.watches`): a watch's query and
+    filters (JSON), and the recordings it has seen (id and SHA-256), so "new" is exact."""
+    db["watches"].create({"id": int, "name": str, "query": str, "filters": str, "created": str, "seen": str},
+                         pk="id", not_null={"name", "query"})
+    db["watches"].create_index(["name"], unique=True)
+    db["watch_seen"].create({"watch_id": int, "recording_id": int, "sha256": str},
+                            pk=("watch_id", "recording_id", "sha256"), foreign_keys=[("watch_id", "watches", "id")])
+
+
 NO_SPEECH = "no speech found (silence or music); nothing to index"
 
 

@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
-from archive import chapter_exports, chaptering
+from archive import chapter_exports, chaptering, watches
 from archive.citation import hit_quote
 from archive.outputs import output_path
 from archive.catalog import Recording
@@ -270,13 +270,14 @@ def catalog_rows(archive) -> list[dict]:
 
 
 def export_catalog(archive, fmt: str, out: Optional[Path] = None) -> Optional[str]:
-    """Every recording's metadata as csv or json: written to ``out``, or returned (stdout)."""
-    if fmt not in ("csv", "json"):
-        raise ExportError(f"unknown catalog format {fmt!r} (choose csv or json)")
+    """Every recording's metadata as csv or json (``watches``: the watches as json, see
+    :mod:`archive.watches`): written to ``out``, or returned (stdout)."""
+    if fmt not in ("csv", "json", "watches"):
+        raise ExportError(f"unknown catalog format {fmt!r} (choose csv, json or watches)")
     if out is not None:
         out = output_path(archive, out)
-    rows = catalog_rows(archive)
-    if fmt == "json":
+    rows = watches.export_rows(archive.db) if fmt == "watches" else catalog_rows(archive)
+    if fmt in ("json", "watches"):
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
         buf = io.StringIO()

@@ -52,7 +52,7 @@ def cmd_clip(args: argparse.Namespace) -> int:
 
 
 @commands.command("export-catalog", help="export every recording's metadata (csv or json)")
-@arg("--format", choices=("csv", "json"), default="csv")
+@arg("--format", choices=("csv", "json", "watches"), default="csv", help="watches: the saved searches as JSON")
 @arg("-o", "--output", metavar="FILE")
 def cmd_export_catalog(args: argparse.Namespace) -> int:
     from archive.exports import export_catalog
