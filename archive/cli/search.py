@@ -8,7 +8,7 @@ from pathlib import Path
 
 from archive.catalog import KINDS
 from archive.citation import hit_quote
-from archive.cli.common import EXIT_OK, JSON, Commands, arg, open_archive, plain, print_json, say
+from archive.cli.common import EXIT_OK, JSON, Commands, arg, arg_group, open_archive, plain, print_json, say
 from archive.search import SearchRequest, search
 
 commands = Commands()
@@ -41,17 +41,21 @@ def render_fragments(fragments, tty: bool) -> str:
     return "".join(f"{on}{plain(text)}{off}" if match else plain(text) for text, match in fragments)
 
 
+# the filters and ways of matching a search takes (and a saved search, `watch add`)
+FILTER_ARGS = arg_group(arg("--body"), arg("--speaker"), arg("--kind", choices=KINDS),
+                        arg("--from", dest="date_from", metavar="DATE"), arg("--to", dest="date_to", metavar="DATE"))
+MATCHING_ARGS = arg_group(
+    arg("--exact", action="store_true", help="match letter for letter: no stemming, number forms, variants or sounds-alikes"),
+    arg("--sounds-like", action="store_true", help="names also match words that sound alike (Sarno finds Sarnow)"),
+)
+
+
 @commands.command("search", help="search every word of every recording")
 @arg("query")
-@arg("--body")
-@arg("--speaker")
-@arg("--kind", choices=KINDS)
-@arg("--from", dest="date_from", metavar="DATE")
-@arg("--to", dest="date_to", metavar="DATE")
+@FILTER_ARGS
 @arg("--sort", choices=("relevance", "date", "oldest"), default="relevance", help="date: newest first")
 @arg("--limit", type=int, default=20)
-@arg("--exact", action="store_true", help="match letter for letter: no stemming, number forms, variants or sounds-alikes")
-@arg("--sounds-like", action="store_true", help="names also match words that sound alike (Sarno finds Sarnow)")
+@MATCHING_ARGS
 @JSON
 @arg("--export", metavar="FILE.csv|FILE.jsonl", help="write every hit (not just --limit) as a dataset")
 def cmd_search(args: argparse.Namespace) -> int:

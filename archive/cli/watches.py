@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from archive.catalog import KINDS
 from archive.cli.common import EXIT_OK, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json, say
+from archive.cli.search import FILTER_ARGS, MATCHING_ARGS, hit_json
 
 actions = Commands()
 
@@ -29,13 +29,8 @@ def _failing(call, *args, **kwargs):
 @actions.command("add", help="save a search (its query and filters) as a watch")
 @arg("name")
 @arg("query")
-@arg("--body")
-@arg("--speaker")
-@arg("--kind", choices=KINDS)
-@arg("--from", dest="date_from", metavar="DATE")
-@arg("--to", dest="date_to", metavar="DATE")
-@arg("--exact", action="store_true", help="match letter for letter")
-@arg("--sounds-like", action="store_true", help="names also match words that sound alike")
+@FILTER_ARGS
+@MATCHING_ARGS
 def cmd_add(args: argparse.Namespace) -> int:
     from archive import watches
 
@@ -59,13 +54,17 @@ def _state_json(state) -> dict:
             "new": state.new, "broken": state.broken}
 
 
-@actions.command("list", help="list the watches with their new hits")
-@JSON
-def cmd_list(args: argparse.Namespace) -> int:
+def _states(args: argparse.Namespace) -> list:
     from archive import watches
 
     with open_archive(args) as archive:
-        states = watches.states(archive)
+        return watches.states(archive)
+
+
+@actions.command("list", help="list the watches with their new hits")
+@JSON
+def cmd_list(args: argparse.Namespace) -> int:
+    states = _states(args)
     if args.json:
         print_json([_state_json(s) for s in states])
     elif not states:
@@ -102,11 +101,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
 @actions.command("check", help="the new hits of every watch since it was last marked seen, with citations")
 @JSON
 def cmd_check(args: argparse.Namespace) -> int:
-    from archive import watches
-    from archive.cli.search import hit_json
-
-    with open_archive(args) as archive:
-        states = watches.states(archive)
+    states = _states(args)
     if args.json:
         print_json([{"watch": s.watch.name, "new": s.new, "hits": [hit_json(h) for h in s.hits],
                      **({"broken": s.broken} if s.broken else {})} for s in states])
