@@ -75,7 +75,7 @@ def bundle_record(archive, recording_id: int) -> tuple[dict, Path]:
         "segments": [
             {k: s[k] for k in ("idx", "start", "end", "text", "original_text", "avg_logprob", "no_speech_prob", "flag",
                                "source", "speaker_set")}
-            | {"speaker": s["label"]}  # the stored label: the voices below say who it is
+            | {"speaker": s["label"], "language": s.get("language")}  # the stored label: the voices below say who it is
             | {"words": [{k: w[k] for k in ("start", "end", "text", "probability")} for w in s["words"]]}
             for s in data.segments
         ],

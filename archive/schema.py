@@ -262,6 +262,7 @@ def _segment(value: Any, field: str) -> dict:
         "speaker": _name(seg.get("speaker"), f"{field}.speaker"),
         "speaker_set": _flag(seg.get("speaker_set"), f"{field}.speaker_set"),
         "source": _count(seg.get("source"), f"{field}.source", optional=True),
+        "language": _text(seg.get("language"), f"{field}.language", optional=True, limit=MAX_NAME),
         "avg_logprob": _number(seg.get("avg_logprob"), f"{field}.avg_logprob", optional=True),
         "no_speech_prob": _number(seg.get("no_speech_prob"), f"{field}.no_speech_prob", optional=True),
         "flag": _text(seg.get("flag"), f"{field}.flag", optional=True, limit=MAX_NAME),

@@ -56,7 +56,7 @@ def _add_voices(archive, rid: int) -> None:
     first, second = archive.catalog.segments(tid)
     with archive.writing(), db.atomic():
         archive.catalog.update_segment(first["id"], speaker="Speaker 1")
-        archive.catalog.update_segment(second["id"], speaker="Speaker 2", source=0, speaker_set=0)
+        archive.catalog.update_segment(second["id"], speaker="Speaker 2", source=0, speaker_set=0, language="es")
         db["transcripts"].update(tid, {"diarized": 1})
         for label, name, suggested, score, key, talk in (("Speaker 1", "Mayor Donovan", 0, None, "mayor", 3.0),
                                                         ("Speaker 2", "Clerk Ames", 1, 0.93, "clerk", 3.5)):
@@ -486,8 +486,8 @@ def _voice_rows(archive_dir) -> list:
 def _transcript(archive_dir, rid: int) -> list:
     with Archive(archive_dir) as archive:
         data = read_transcript(archive.catalog, rid)
-    return [(s["start"], s["end"], s["text"], s["label"], s["speaker"], s["suggested"], s["source"], s["speaker_set"])
-            for s in data.segments]
+    return [(s["start"], s["end"], s["text"], s["label"], s["speaker"], s["suggested"], s["source"], s["speaker_set"],
+             s["language"]) for s in data.segments]
 
 
 def test_voices_travel_with_a_bundle_and_are_offered_to_the_roster(source, tmp_path):
@@ -501,6 +501,7 @@ def test_voices_travel_with_a_bundle_and_are_offered_to_the_roster(source, tmp_p
         source["archive"], "SELECT start, end, label FROM speaker_turns WHERE recording_id = 1 ORDER BY start")
     assert _transcript(archive_dir, 1) == _transcript(source["archive"], 1)
     assert [s[4] for s in _transcript(archive_dir, 1)] == ["Mayor Donovan", "Clerk Ames"]
+    assert _transcript(archive_dir, 1)[1][8] == "es"  # a passage's own language travels (compared whole above)
     assert rows(archive_dir, "SELECT diarized FROM transcripts") == [(1,)]
     # the confirmed name is offered (not used for naming until accepted); the suggestion is not
     [(name, offered, blob, recordings)] = rows(archive_dir, "SELECT name, offered, voiceprint, recordings FROM roster")
@@ -541,7 +542,7 @@ def test_a_version_1_bundle_without_voices_still_imports(source, tmp_path):
     archive_dir = tmp_path / "archive"
     assert cli_json(archive_dir, "import", old)[0]["status"] == "indexed"
     # a speaker of a version 1 bundle was set by a person (or captions): diarizing never changes it
-    assert [s[3:5] + s[7:] for s in _transcript(archive_dir, 1)] == [("Mayor Donovan", "Mayor Donovan", 1),
+    assert [s[3:5] + s[7:8] for s in _transcript(archive_dir, 1)] == [("Mayor Donovan", "Mayor Donovan", 1),
                                                                      (None, None, 0)]
     assert rows(archive_dir, "SELECT count(*) FROM voices") == [(0,)] and rows(archive_dir, "SELECT * FROM roster") == []
     assert cli_json(archive_dir, "search", "budget", "--speaker", "Mayor Donovan")["total"] == 1
