@@ -19,12 +19,12 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from archive import logs
-from archive.cli import (browse, chapters, exports, imports, links, maintenance, models, search, speakers, transcribe,
-                         versions, vocab, watches)
+from archive.cli import (browse, chapters, exports, imports, links, maintenance, models, records, search, speakers,
+                         transcribe, versions, vocab, watches)
 from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, plain
 
-GROUPS = (transcribe, imports, versions, speakers, chapters, browse, search, watches, exports, vocab, models, links,
-          maintenance)  # the order of --help
+GROUPS = (transcribe, imports, versions, speakers, chapters, browse, search, watches, exports, records, vocab, models,
+          links, maintenance)  # the order of --help
 
 # What a command may raise -> its exit code. The first class of the exception's MRO named
 # here decides. Keyed by name, so that matching a failure never imports index/ (Whoosh).

@@ -12,17 +12,19 @@ commands = Commands()
 register = commands.register
 
 
-@commands.command("export", help="export a recording's transcript (txt, srt, vtt, json, docx, csv)")
+@commands.command("export", help="export a recording's transcript (txt, srt, vtt, json, docx, csv) or its record")
 @ID
-@arg("--format", choices=("txt", "srt", "vtt", "json", "docx", "csv", "chapters"), default="txt",
-     help="chapters: the chapters as a WebVTT chapters track")
+@arg("--format", choices=("txt", "srt", "vtt", "json", "docx", "csv", "chapters", "pbcore", "dc", "ohms"), default="txt",
+     help="chapters: the chapters as a WebVTT chapters track; pbcore, dc (oai_dc), ohms: standard XML records")
 @arg("-o", "--output", metavar="FILE", help="write here instead of stdout (docx always needs a file)")
 def cmd_export(args: argparse.Namespace) -> int:
     from archive.exports import export_transcript
+    from archive.records.exporting import RECORD_FORMATS, export_record
 
     out = Path(args.output) if args.output else None
+    export = export_record if args.format in RECORD_FORMATS else export_transcript
     with open_archive(args) as archive:
-        text = export_transcript(archive, args.id, args.format, out)
+        text = export(archive, args.id, args.format, out)
     if text is not None:
         sys.stdout.write(text)
     else:
@@ -51,14 +53,17 @@ def cmd_clip(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@commands.command("export-catalog", help="export every recording's metadata (csv or json)")
-@arg("--format", choices=("csv", "json", "watches"), default="csv", help="watches: the saved searches as JSON")
+@commands.command("export-catalog", help="export every recording's metadata (csv, json, PBCore or Dublin Core XML)")
+@arg("--format", choices=("csv", "json", "pbcore", "dc", "watches"), default="csv",
+     help="pbcore: one pbcoreCollection; dc: oai_dc records; watches: the saved searches as JSON")
 @arg("-o", "--output", metavar="FILE")
 def cmd_export_catalog(args: argparse.Namespace) -> int:
     from archive.exports import export_catalog
+    from archive.records.exporting import CATALOG_RECORD_FORMATS, export_catalog_records
 
+    export = export_catalog_records if args.format in CATALOG_RECORD_FORMATS else export_catalog
     with open_archive(args) as archive:
-        text = export_catalog(archive, args.format, Path(args.output) if args.output else None)
+        text = export(archive, args.format, Path(args.output) if args.output else None)
     if text is not None:
         sys.stdout.write(text)
     return EXIT_OK
