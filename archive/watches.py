@@ -116,7 +116,7 @@ def add(archive, name: str, query: str, **filters) -> Watch:
     with archive.writing():
         if list(archive.db["watches"].rows_where("name = ?", [name])):
             raise WatchError(f"a watch named {name!r} already exists")
-        with archive.db.conn:
+        with archive.db.atomic():
             stamp = now()
             watch_id = archive.db["watches"].insert(
                 {"name": name, "query": query.strip(), "filters": json.dumps(filters, sort_keys=True),
@@ -128,7 +128,7 @@ def add(archive, name: str, query: str, **filters) -> Watch:
 def remove(archive, name: str) -> None:
     with archive.writing():
         watch = get(archive.db, name)
-        with archive.db.conn:
+        with archive.db.atomic():
             archive.db["watch_seen"].delete_where("watch_id = ?", [watch.id])
             archive.db["watches"].delete(watch.id)
 
@@ -147,7 +147,7 @@ def mark_seen(archive, name: Optional[str] = None) -> list[Watch]:
     """Mark one watch (or all, with no name) seen: its count starts again from zero."""
     with archive.writing():
         marked = [get(archive.db, name)] if name is not None else watches(archive.db)
-        with archive.db.conn:
+        with archive.db.atomic():
             for watch in marked:
                 _mark_seen(archive.db, watch.id)
     return marked
