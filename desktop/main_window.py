@@ -35,6 +35,7 @@ from desktop.import_worker import ImportController
 from desktop.library import LibraryPanel
 from desktop.palette import Looks
 from desktop.recording_view import RecordingView
+from desktop.retranscribe_actions import RetranscribeActions
 from desktop.search_actions import SearchActions
 from desktop.search_panel import SearchPanel
 from desktop.settings import AppSettings, Preferences
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.copying = ClipboardActions(self)
         self.exporting = ExportActions(self)
         self.speaking = SpeakerActions(self)
+        self.retranscribing = RetranscribeActions(self)
         self._build_layout()
         self._build_menus()
         self._wire()
@@ -145,6 +147,9 @@ class MainWindow(QMainWindow):
         self._action(edit, "Find Spea&kers in This Recording", self.speaking.find_speakers)
         self._action(edit, "Recording &Details…", lambda: self.editing.edit_details(self.recording_view.recording_id))
 
+        recording = bar.addMenu("&Recording")
+        self.retranscribe_action = self._action(recording, "Re-&transcribe…", lambda: self.retranscribing.retranscribe())
+
         view = bar.addMenu("&View")
         self.find_action = self._action(view, "&Search", self.search_panel.focus_search, QKeySequence.StandardKey.Find)
         self._action(view, "&Library", self.show_library, "Ctrl+L")
@@ -176,6 +181,8 @@ class MainWindow(QMainWindow):
         self.library.recording_activated.connect(self.open_recording)
         self.library.edit_details_requested.connect(self.editing.edit_details)
         self.library.export_transcript_requested.connect(self.exporting.export_transcript)
+        self.library.retranscribeRequested.connect(self.retranscribing.retranscribe)
+        self.recording_view.version_chosen.connect(self.retranscribing.use_version)
 
         self.player.position_changed.connect(tr.set_playback_position)
         self.player.position_changed.connect(self.recording_view.chapters.set_position)
@@ -225,6 +232,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Recording {recording_id} is no longer in the archive.", 6000)
             return False
         self.recording_view.show_recording(transcript, views.media_file(self.archive, recording_id), keep_view)
+        self.retranscribing.show_versions(recording_id)
         self.recording_view.chapters.set_chapters(views.chapters(self.archive, recording_id))
         self.recording_view.chapters.set_position(self.player.seconds())
         if not keep_view:  # (a newer version of the one shown: the speaker panel follows the change signal;
