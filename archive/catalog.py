@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 
 from sqlite_utils import Database, Migrations
 
-from archive import chapter_rows, versions
+from archive import chapter_rows, fixity_rows, versions
 from archive.status import JobState, Status
 
 KINDS = ("meeting", "radio", "other")
@@ -265,6 +265,11 @@ def m011_watches(db: Database) -> None:
                             pk=("watch_id", "recording_id", "sha256"), foreign_keys=[("watch_id", "watches", "id")])
 
 
+@migrations()
+def m012_fixity_events(db: Database) -> None:
+    fixity_rows.create(db)  # fixity audits: rounds and one event per file verified (archive.fixity)
+
+
 NO_SPEECH = "no speech found (silence or music); nothing to index"
 
 
@@ -305,6 +310,7 @@ class Recording:
     created: str
     updated: str
     note: Optional[str] = None
+    fixity: Optional[str] = None  # not a column: archive.views.recordings says when the media was last verified
 
     @classmethod
     def from_row(cls, row: dict) -> "Recording":

@@ -19,14 +19,20 @@ from transcription.inputs import open_input
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+HASH_BLOCK = 4 << 20  # large reads into one reused buffer: hashlib keeps up with sha256sum
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    """The SHA-256 of a regular file (anything else is refused: it might never end)."""
+def sha256_of(path: str | os.PathLike, on_block: Optional[Callable[[int], None]] = None) -> str:
+    """The SHA-256 of a regular file (anything else is refused: it might never end).
+    ``on_block(n)`` runs after each block read (progress, throttling: archive.fixity)."""
     digest = hashlib.sha256()
+    buf = bytearray(HASH_BLOCK)
+    view = memoryview(buf)
     with open_input(path) as fh:
-        while block := fh.read(CHUNK):
-            digest.update(block)
+        while n := fh.readinto(buf):
+            digest.update(view[:n])  # hashlib releases the GIL for blocks this size
+            if on_block is not None:
+                on_block(n)
     return digest.hexdigest()
 
 

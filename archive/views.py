@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
-from archive import chaptering
+from archive import chaptering, fixity, fixity_rows
 from archive.alignment import spread_words, unchanged_words
 from archive.catalog import Recording
 from archive.citation import Quote, hit_quote as quote_of_hit, reference, words_quote
@@ -74,7 +74,12 @@ def hit_reference(hit) -> str:
 
 
 def recordings(archive) -> list[Recording]:
-    return archive.catalog.recordings()
+    """Every recording, each with its fixity line (the Library's status tooltip)."""
+    recs = archive.catalog.recordings()
+    verified, events = fixity_rows.last_verified(archive.db), fixity_rows.latest_events(archive.db)
+    for rec in recs:
+        rec.fixity = fixity.status_line(events.get(rec.id), verified.get(rec.id))
+    return recs
 
 
 def recording(archive, recording_id: int) -> Optional[Recording]:

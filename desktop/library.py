@@ -153,8 +153,8 @@ class LibraryModel(RowTableModel):
                 rec.status,
             )[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == STATUS and rec.error:
-                return rec.error
+            if col == STATUS and (rec.error or rec.fixity):
+                return "\n".join(filter(None, (rec.error, rec.fixity)))
             return rec.source_path
         if role == Qt.ItemDataRole.ForegroundRole and col == STATUS:
             color = outcome_color(rec.status, self.dark)

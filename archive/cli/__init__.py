@@ -19,12 +19,12 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from archive import logs
-from archive.cli import (browse, chapters, exports, imports, links, maintenance, models, records, search, speakers,
-                         transcribe, versions, vocab, watches)
+from archive.cli import (browse, chapters, exports, fixity, imports, links, maintenance, models, records, search,
+                         speakers, transcribe, versions, vocab, watches)
 from archive.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, plain
 
 GROUPS = (transcribe, imports, versions, speakers, chapters, browse, search, watches, exports, records, vocab, models,
-          links, maintenance)  # the order of --help
+          links, maintenance, fixity)  # the order of --help
 
 # What a command may raise -> its exit code. The first class of the exception's MRO named
 # here decides. Keyed by name, so that matching a failure never imports index/ (Whoosh).
@@ -34,6 +34,7 @@ EXIT_CODES: dict[str, int] = {
     "archive.cli.common.CommandError": EXIT_ERROR,  # "no recording 7"
     "transcription.errors.AudioError": EXIT_ERROR,  # a file that is not usable audio
     "builtins.ValueError": EXIT_ERROR,  # input a service refuses: ExportError, BundleError, a bad date or kind
+    "archive.fixity.FixityFailure": EXIT_ERROR,  # `fixity`: media changed, missing or unreadable since import
     "builtins.RuntimeError": EXIT_ERROR,  # ArchiveError, ArchiveBusyError, an engine that cannot load its model
     "builtins.BrokenPipeError": EXIT_OK,  # piped into `head`: stop quietly
     "builtins.OSError": EXIT_ERROR,  # a file that cannot be read or written
