@@ -3,10 +3,11 @@ per recording; the catalog holds them in a ``records`` element."""
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from typing import Iterable
 
-from archive.records.source import ID_SOURCE, XSI, RecordSource, mime_type, serialize, sub
+from archive.records.source import ID_SOURCE, XSI, RecordSource, element, mime_type, qualified, serialize, sub
 
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -15,17 +16,13 @@ PREFIXES = {"oai_dc": OAI_DC, "dc": DC}
 HASH_PREFIX = "urn:sha256:"
 ID_PREFIX = f"{ID_SOURCE}:"
 
-
-def q(tag: str) -> str:
-    return f"{{{DC}}}{tag}"
+q = functools.partial(qualified, DC)
 
 
 def document(src: RecordSource, parent: ET.Element | None = None) -> ET.Element:
     """One recording's ``oai_dc:dc`` (under ``parent`` when given)."""
     rec = src.recording
-    attrib = {f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION}
-    tag = f"{{{OAI_DC}}}dc"
-    dc = ET.Element(tag, attrib) if parent is None else ET.SubElement(parent, tag, attrib)
+    dc = element(qualified(OAI_DC, "dc"), parent, **{qualified(XSI, "schemaLocation"): SCHEMA_LOCATION})
     sub(dc, q("title"), rec.title)
     if rec.body:
         sub(dc, q("creator"), rec.body)

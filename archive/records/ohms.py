@@ -5,13 +5,14 @@ platforms exchange them. Points are the recording's chapters, else its paragraph
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import date as _date
 
-from archive.records.source import XSI, RecordSource, hms_full, iso_639_2, serialize, sub
+from archive.records.source import XSI, RecordSource, hms_full, iso_639_2, qualified, serialize, sub
 
 NS = "https://www.weareavp.com/nunncenter/ohms"
 SCHEMA_LOCATION = f"{NS} https://www.weareavp.com/nunncenter/ohms/ohms.xsd"
@@ -20,9 +21,7 @@ KEYWORDS = 5  # a point's keywords: its most frequent longer words
 PARTIAL_WORDS = 30  # the words a point's partial transcript quotes
 _WORD = re.compile(r"[^\W\d_][\w'-]{4,}")
 
-
-def q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
+q = functools.partial(qualified, NS)
 
 
 def keywords(texts: list[str], n: int = KEYWORDS) -> list[list[str]]:

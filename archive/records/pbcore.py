@@ -3,26 +3,23 @@ for the catalog. Elements follow the order the PBCore 2.1 XSD's sequences requir
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from typing import Iterable
 
-from archive.records.source import (HASH_SOURCE, ID_SOURCE, XSI, RecordSource, hms_full, iso_639_2, mime_type, serialize,
-                                    sub)
+from archive.records.source import (HASH_SOURCE, ID_SOURCE, XSI, RecordSource, element, hms_full, iso_639_2, mime_type,
+                                    qualified, serialize, sub)
 
 NS = "http://www.pbcore.org/PBCore/PBCoreNamespace.html"
 SCHEMA_LOCATION = f"{NS} https://raw.githubusercontent.com/PBCore-AV-Metadata/PBCore_2.1/master/pbcore-2.1.xsd"
 
-
-def q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
-
+q = functools.partial(qualified, NS)
 
 
 def document(src: RecordSource, parent: ET.Element | None = None) -> ET.Element:
     """One recording's pbcoreDescriptionDocument (under ``parent`` when given)."""
     rec = src.recording
-    tag = q("pbcoreDescriptionDocument")
-    doc = ET.Element(tag) if parent is None else ET.SubElement(parent, tag)
+    doc = element(q("pbcoreDescriptionDocument"), parent)
     if rec.kind:
         sub(doc, q("pbcoreAssetType"), rec.kind.capitalize())
     if rec.date:

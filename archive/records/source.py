@@ -117,6 +117,16 @@ def serialize(root: ET.Element, prefixes: Optional[dict] = None, default_namespa
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def qualified(namespace: str, tag: str) -> str:
+    """``{namespace}tag``, as ElementTree names an element in a namespace."""
+    return f"{{{namespace}}}{tag}"
+
+
+def element(tag: str, parent: Optional[ET.Element] = None, **attrib: str) -> ET.Element:
+    """A document's root, or (with ``parent``) one of a collection's records."""
+    return ET.Element(tag, attrib) if parent is None else ET.SubElement(parent, tag, attrib)
+
+
 def sub(parent: ET.Element, tag: str, text: Optional[object] = None, **attrib: str) -> ET.Element:
     """A child element; text is cleaned of what XML 1.0 cannot hold."""
     el = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrib.items()})
