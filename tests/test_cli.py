@@ -78,6 +78,9 @@ def test_failures_end_in_one_line_and_their_exit_code(tmp_path, capsys):
         (("vocab", "add", "  "), EXIT_ERROR, "council-archive: error: a vocabulary term cannot be empty"),
         (("export-catalog", "-o", tmp_path / "no" / "such" / "dir.csv"), EXIT_ERROR,
          f"council-archive: error: {tmp_path / 'no' / 'such' / 'dir.csv'}: No such file or directory"),
+        (("export", "7", "--format", "pbcore"), EXIT_ERROR, "council-archive: error: no recording 7"),
+        (("import-records", tmp_path / "none.xml"), EXIT_ERROR,
+         f"council-archive: error: {tmp_path / 'none.xml'}: No such file or directory"),
     ]
     for args, expected_code, expected_line in cases:
         code, out, err = run(capsys, "--archive", archive, *args)
