@@ -142,10 +142,16 @@ class ImportActions:
             self._confirm_cancel(job)
 
     def _confirm_cancel(self, job: Job) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Cancel this import?",
-                          f"Stop importing “{job.label}”?", parent=self.window)
-        box.setInformativeText("What has been transcribed so far is kept: Resume in the Imports panel "
-                               "continues it, and Remove in the Library deletes it.")
+        if job.kind == JobKind.RETRANSCRIBE:  # archive.retranscribe drops an unfinished version
+            box = QMessageBox(QMessageBox.Icon.Question, "Cancel this re-transcription?",
+                              f"Stop re-transcribing “{job.label}”?", parent=self.window)
+            box.setInformativeText("The new version so far is dropped and the current transcript stays "
+                                   "as it is; Re-transcribe starts again from the beginning.")
+        else:
+            box = QMessageBox(QMessageBox.Icon.Question, "Cancel this import?",
+                              f"Stop importing “{job.label}”?", parent=self.window)
+            box.setInformativeText("What has been transcribed so far is kept: Resume in the Imports panel "
+                                   "continues it, and Remove in the Library deletes it.")
         stop = box.addButton("Cancel Import", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(box.addButton("Keep Importing", QMessageBox.ButtonRole.RejectRole))
         box.setObjectName("cancelImport")

@@ -79,3 +79,28 @@ def test_the_library_context_menu_asks_and_cancel_changes_nothing(qtbot, open_wi
     box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.wait(200)
     assert not window.imports.busy and len(versions(window.archive.catalog, rid)) == 1
+
+
+def test_cancelling_a_running_retranscription_says_the_current_version_stays(qtbot, open_window, tmp_path,
+                                                                             monkeypatch):
+    import desktop.import_actions
+
+    monkeypatch.setattr(desktop.import_actions, "CONFIRM_AFTER_S", 0.0)  # every running job counts as "old"
+    rid = imported(tmp_path / "archive")
+    engine = FakeTranscriber(demo_segments(), delay=0.1, model_label="fake-big")
+    window = open_window(engine)
+    window.confirm_quit = lambda: True
+    window.open_recording(rid)
+    window.retranscribe_action.trigger()
+    button(window.retranscribing.confirm_box, "Re-transcribe").click()
+    qtbot.waitUntil(lambda: engine.yielded >= 2, timeout=20000)
+    [key] = [k for k, row in window.queue.rows.items() if row.cancel.isVisible()]
+    window.queue.rows[key].cancel.click()
+    box = window.importing.cancel_box
+    qtbot.waitUntil(box.isVisible)
+    # not the import's "kept for Resume": a cancelled re-transcription drops its unfinished version
+    assert "re-transcri" in box.text().lower() and "current transcript stays" in box.informativeText()
+    button(box, "Cancel Import").click()
+    qtbot.waitUntil(lambda: not window.imports.busy, timeout=20000)
+    assert [v.current for v in versions(window.archive.catalog, rid)] == [True]
+    assert window.transcript.transcript.segments[0].text == CORRECTION
