@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -26,6 +27,7 @@ from transcription.formats import hms
 from heard import heard_words, plain
 
 pytestmark = pytest.mark.slow
+PBCORE_XSD = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "pbcore-2.1.xsd"
 
 SRT_CUE = re.compile(
     r"^(\d+)\n(\d\d):(\d\d):(\d\d),(\d{3}) --> (\d\d):(\d\d):(\d\d),(\d{3})\n((?:.+\n?)+)$"
@@ -204,6 +206,22 @@ def test_export_catalog(archive_copy):
     assert len(rows) == 1 and rows[0]["title"] == "Regular Meeting" and rows[0]["sha256"]
     data = json.loads(run(archive_copy, "export-catalog", "--format", "json").stdout)
     assert data[0]["body"] == "Riverton City Council" and data[0]["transcript_engine"] == "faster-whisper"
+    # the standard records of a meeting Whisper heard (archive/records; tests/test_records.py has the details)
+    from archive.records import dc, pbcore
+
+    coll = ET.fromstring(run(archive_copy, "export-catalog", "--format", "pbcore").stdout.encode())
+    [doc] = coll.findall(pbcore.q("pbcoreDescriptionDocument"))
+    assert doc.find(pbcore.q("pbcoreTitle")).text == rows[0]["title"]
+    assert doc.find(f"{pbcore.q('pbcoreIdentifier')}[@source='SHA-256']").text == rows[0]["sha256"]
+    duration = doc.find(f"{pbcore.q('pbcoreInstantiation')}/{pbcore.q('instantiationDuration')}").text
+    assert abs(parse_time(duration) - float(rows[0]["duration"])) < 0.5
+    if PBCORE_XSD.exists():  # else tests/test_records.py says why it skips
+        from lxml import etree
+
+        schema = etree.XMLSchema(etree.parse(str(PBCORE_XSD)))
+        assert schema.validate(etree.fromstring(ET.tostring(coll))), schema.error_log
+    [record] = ET.fromstring(run(archive_copy, "export-catalog", "--format", "dc").stdout.encode())
+    assert record.find(dc.q("title")).text == rows[0]["title"] and record.find(dc.q("language")).text == data[0]["language"]
 
 
 def search_snapshot(archive_dir, queries):
