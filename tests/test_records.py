@@ -215,3 +215,17 @@ def test_a_record_that_cannot_apply_changes_nothing(archive_dir, tmp_path, capsy
         code, out, err = run(capsys, "--archive", archive_dir, "import-records", path)
         assert code == 1 and len(err) == 1 and says in err[0], err
         assert recording(archive_dir) == before
+
+
+def test_a_dublin_core_catalogue_with_unknown_fields_changes_nothing(archive_dir, tmp_path, capsys):
+    record = export(capsys, archive_dir, "export", "1", "--format", "dc")
+    record.find(dc.q("title")).text = "Renamed meeting"
+    before = recording(archive_dir)
+    for tag, says in ((dc.q("mood"), "unknown field 'mood'"), ("{https://example.org/x}rating", "unknown field 'rating'")):
+        ET.SubElement(record, tag).text = "x"
+        path = tmp_path / "catalogue.xml"
+        ET.ElementTree(record).write(path, encoding="utf-8")
+        code, out, err = run(capsys, "--archive", archive_dir, "import-records", path)
+        assert (code, out, len(err)) == (1, "", 1) and says in err[0] and "nothing was changed" in err[0], err
+        assert recording(archive_dir) == before
+        record.remove(record[-1])
