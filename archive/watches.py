@@ -51,11 +51,13 @@ class Watch:
 
 @dataclass
 class WatchState:
-    """A watch with its new hits (newest recordings first), or why it cannot run."""
+    """A watch with its new hits (newest recordings first) and its hits in recordings it has
+    seen (``earlier``, by relevance), or why it cannot run."""
 
     watch: Watch
     hits: list = field(default_factory=list)
     broken: Optional[str] = None
+    earlier: list = field(default_factory=list)
 
     @property
     def new(self) -> int:
@@ -84,6 +86,8 @@ def _filters(filters: dict) -> dict:
 
 
 def watches(db) -> list[Watch]:
+    if "watches" not in db.table_names():  # a catalog older than m011, opened read-only
+        return []
     return [_row(r) for r in db["watches"].rows_where(order_by="name COLLATE NOCASE")]
 
 
@@ -167,9 +171,11 @@ def state(archive, watch: Watch) -> WatchState:
         return WatchState(watch, broken=str(exc).splitlines()[0] if str(exc) else "the query does not parse")
     seen = _seen(archive.db, watch.id)
     sha = {r["id"]: r["sha256"] for r in archive.db.query("SELECT id, sha256 FROM recordings")}
-    hits = [h for h in results.hits if (h.recording_id, sha.get(h.recording_id)) not in seen]
+    hits, earlier = [], []
+    for h in results.hits:
+        (earlier if (h.recording_id, sha.get(h.recording_id)) in seen else hits).append(h)
     hits.sort(key=lambda h: (-(h.recording_id or 0), h.start))  # newest recordings first, in order of time
-    return WatchState(watch, hits)
+    return WatchState(watch, hits, earlier=earlier)
 
 
 def states(archive) -> list[WatchState]:

@@ -42,6 +42,8 @@ from desktop.settings import AppSettings, Preferences
 from desktop.shortcuts import PLAY_PAUSE_KEYS, collect, key_sequences, menu_key
 from desktop.speaker_actions import SpeakerActions
 from desktop.status_line import StatusLine
+from desktop.watch_actions import WatchActions
+from desktop.watch_panel import WatchPanel
 from transcription.formats import hms
 
 
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
         self.library = LibraryPanel()
         self.recording_view = RecordingView()
         self.queue = ImportQueuePanel()
+        self.watch_panel = WatchPanel()
         self.player = self.recording_view.player
         self.transcript = self.recording_view.transcript
         self.events = ArchiveEvents(self)
@@ -74,11 +77,13 @@ class MainWindow(QMainWindow):
         self.exporting = ExportActions(self)
         self.speaking = SpeakerActions(self)
         self.retranscribing = RetranscribeActions(self)
+        self.watching = WatchActions(self)
         self._build_layout()
         self._build_menus()
         self._wire()
         self.looks.changed.connect(lambda _scheme: self.recording_view.restyle())
         self.reload_library()
+        self.watching.refresh()
         self.update_empty_state()
         self.searching.refresh_filters()
         if self.library.model.rowCount():
@@ -91,6 +96,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.recording_view, "Recording")
         self.tabs.addTab(self.library, "Library")
+        self.tabs.addTab(self.watch_panel, "Watches")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.search_panel)
         self.splitter.addWidget(self.tabs)
@@ -174,6 +180,13 @@ class MainWindow(QMainWindow):
         sp.copy_reference_requested.connect(self.copying.copy_hit_reference)
         sp.export_clip_requested.connect(self.exporting.export_hit_clip)
         sp.export_results_requested.connect(self.exporting.export_results)
+        sp.save_watch_requested.connect(self.watching.save_search)
+        wp = self.watch_panel
+        wp.watch_chosen.connect(self.watching.show)
+        wp.seen_requested.connect(self.watching.mark_seen)
+        wp.remove_requested.connect(self.watching.remove)
+        wp.hit_activated.connect(self.play_hit)
+        self.events.changed.connect(self.watching.refresh)
         sp.model.more = self.searching.more_hits
         sp.query.setAcceptDrops(False)  # dropped files go to the window (import), not into the query
 

@@ -84,6 +84,7 @@ class SearchPanel(QWidget):
     copy_reference_requested = Signal(object)  # Hit
     export_clip_requested = Signal(object)  # Hit
     export_results_requested = Signal()  # every hit of the current query
+    save_watch_requested = Signal()  # save this search as a watch
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -150,6 +151,10 @@ class SearchPanel(QWidget):
         self.export_button.setToolTip("Save every hit of this search as a CSV or JSON Lines dataset")
         self.export_button.clicked.connect(self.export_results_requested)
         self.export_button.setEnabled(False)
+        self.save_watch_button = QPushButton("Watch this search")
+        self.save_watch_button.setObjectName("saveWatch")
+        self.save_watch_button.setToolTip("Save this search as a watch: the Watches tab counts its hits in new meetings")
+        self.save_watch_button.clicked.connect(self.save_watch_requested)
         self.clear_filters_button = QPushButton("Clear filters")
         self.clear_filters_button.setObjectName("clearFilters")
         self.clear_filters_button.setToolTip("Search again without the body, kind, speaker and date filters")
@@ -182,7 +187,10 @@ class SearchPanel(QWidget):
             w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.query)
+        query_row = QHBoxLayout()
+        query_row.addWidget(self.query, 1)
+        query_row.addWidget(self.save_watch_button)
+        layout.addLayout(query_row)
         layout.addLayout(filters)
         message_row = QHBoxLayout()
         message_row.addWidget(self.message, 1)
