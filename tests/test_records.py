@@ -183,6 +183,9 @@ def test_records_from_another_catalogue_seed_the_metadata(archive_dir, tmp_path,
     code, out, _ = run(capsys, "--archive", archive_dir, "search", "council", "--body", "Town Council", "--json")
     hits = json.loads(out)["hits"]
     assert code == 0 and hits and all(h["title"] == after["title"] for h in hits)
+    path.write_text(path.read_text().replace(">eng<", ">spa<"))  # the language the archive has stays
+    code, out, err = run(capsys, "--archive", archive_dir, "import-records", path)
+    assert code == 0 and "language en kept" in out and recording(archive_dir)["language"] == "en", (out, err)
     # a PBCore collection from elsewhere, matched by SHA-256, puts them back
     coll = tmp_path / "collection.xml"
     export(capsys, archive_dir, "export-catalog", "--format", "pbcore", "-o", coll)

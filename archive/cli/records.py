@@ -21,5 +21,6 @@ def cmd_import_records(args: argparse.Namespace) -> int:
         applied = plan(archive, args.file) if args.dry_run else import_records(archive, args.file)
     for item in applied:
         changes = ", ".join(f"{k} → {v}" for k, v in item.changed.items()) or "already so"
+        changes += "".join(f"; {k} {v} kept (heard in the recording)" for k, v in item.kept.items())
         say(f"{'would change' if args.dry_run else 'recording'} {item.recording_id}: {changes}")
     return EXIT_OK

@@ -53,6 +53,7 @@ class Record:
 class Applied:
     recording_id: int
     changed: dict  # field -> new value
+    kept: dict = field(default_factory=dict)  # field -> the archive's value, kept over the record's
 
 
 def _text(el: Optional[ET.Element]) -> Optional[str]:
@@ -167,10 +168,12 @@ def plan(archive, path: str | os.PathLike) -> list[Applied]:
         language = rec.fields.get("language")
         if language and not LANGUAGE.fullmatch(language):
             raise RecordError(f"{rec}: language must be a code like 'en' or 'eng', not {language!r}; nothing was changed")
+        language = ISO_639_1.get(language, language)
+        kept = {"language": current.language} if language and current.language not in (None, language) else {}
         if language and not current.language:
-            wanted["language"] = ISO_639_1.get(language, language)
+            wanted["language"] = language
         changed = {k: v for k, v in wanted.items() if getattr(current, k) != v}
-        out.append(Applied(rid, changed))
+        out.append(Applied(rid, changed, kept))
     return out
 
 
