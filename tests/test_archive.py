@@ -93,7 +93,8 @@ def test_list_shows_all_recordings(built, demo):
     assert demo_row["status"] == "indexed" and demo_row["body"] == demo["body"]
     assert demo_row["date"] == "2024-03-12"  # from the file name
     assert demo_row["duration"] == pytest.approx(demo["duration"], abs=0.5)
-    assert set(demo_row) == {"id", "title", "body", "date", "kind", "duration", "status"}
+    assert set(demo_row) == {"id", "title", "body", "date", "kind", "duration", "status", "language", "languages"}
+    assert demo_row["languages"] == ["en"] and demo_row["language"] == "en"  # English-only tiny.en: "en"
 
 
 def test_show_prints_the_transcript(built):
