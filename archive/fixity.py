@@ -92,7 +92,8 @@ def advice(event: dict, rec: Optional[Recording]) -> str:
         fix = f"put the original file back at {path} (it is linked, not copied)"
     else:
         source = f"from its source {rec.source_path} if that still holds the same bytes" if rec.source_path else ""
-        fix = (f"move {path} out of the archive and run `council-archive check --repair` (it copies the media back "
+        move = f"move {path} out of the archive and run" if event["result"] == "changed" else "run"
+        fix = (f"{move} `council-archive check --repair` (it copies the media back "
                f"in {source or 'from its source file, if still there'}), or copy the media out of this recording's "
                f".cabundle to {path}")
     return (f"recording {rec.id} ({rec.title}): its media {what}; nothing was rewritten. Restore it: {fix}; "
@@ -160,10 +161,10 @@ def audit(archive, ids: Optional[Sequence[int]] = None, *, rate: Optional[float]
 
     def on_block(n: int) -> None:
         nonlocal read
-        throttle(n)
         read += n
         if progress:
             progress(files, read, total)
+        throttle(n)  # sleeps here, with the bar already showing this block
 
     for rec in todo:
         event = _verify(archive, rec, on_block)

@@ -51,6 +51,9 @@ def test_the_most_specific_class_decides():
     assert exit_code(MediaNotFoundError("a.wav")) == EXIT_ERROR
     assert exit_code(BrokenPipeError()) == EXIT_OK and exit_code(KeyboardInterrupt()) == EXIT_INTERRUPTED
     assert exit_code(KeyError("bug")) is None and exit_code(AttributeError("bug")) is None
+    from archive.fixity import FixityFailure
+
+    assert exit_code(FixityFailure("1 media file(s) changed")) == EXIT_ERROR  # `fixity` found damage
 
 
 def run(capsys, *args) -> tuple[int, str, list[str]]:

@@ -123,6 +123,9 @@ def test_a_deleted_file_is_missing(archive_dir, capsys):
     report = json.loads(out)
     assert code == EXIT_ERROR and report["missing"] == [3] and report["changed"] == [] and report["checked"] == 3
     assert rows(archive_dir, "SELECT result FROM fixity_events WHERE recording_id = 3") == [("missing",)]
+    [problem] = [line for line in run(capsys, archive_dir, "fixity")[1].splitlines() if line.startswith("problem:")]
+    assert problem.startswith("problem: recording 3 ") and "is missing" in problem and "move " not in problem
+    assert "run `council-archive check --repair`" in problem
     from archive import views
     from archive.store import Archive
 
