@@ -237,3 +237,23 @@ def test_the_library_shows_fixity_in_the_status_tooltip(archive_dir, capsys, qtb
     tips = {model.recording(row).id: model.data(model.index(row, STATUS), Qt.ItemDataRole.ToolTipRole) for row in range(model.rowCount())}
     assert "has CHANGED since import" in tips[1]
     assert tips[2].startswith("Fixity: verified") and tips[3].startswith("Fixity: verified")
+
+
+def test_linked_media_is_audited_where_it_lives(sources, tmp_path, capsys):
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    original = folder / "linked_2022-02-02.wav"
+    original.write_bytes((sources / "meeting0_2021-01-01.wav").read_bytes())
+    (folder / "linked_2022-02-02.srt").write_text(SRT.format(a="Linked in place.", b="Not copied."))
+    root = tmp_path / "archive"
+    assert run(capsys, root, "import", original, "--link", "--no-speakers")[0] == EXIT_OK
+    assert media_of(root, 1) == original  # linked: the catalog holds its absolute path, nothing is copied
+    assert json.loads(run(capsys, root, "fixity", "--json")[1])["ok"] == 1
+    with open(original, "r+b") as fh:  # one byte of the original changes where it lives
+        fh.seek(4000)
+        byte = fh.read(1)
+        fh.seek(4000)
+        fh.write(bytes([byte[0] ^ 1]))
+    code, out, _ = run(capsys, root, "fixity")
+    [problem] = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert code == EXIT_ERROR and f"put the original file back at {original}" in problem
