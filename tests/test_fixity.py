@@ -17,6 +17,7 @@ import pytest
 
 from archive.cli import main
 from archive.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from test_desktop import open_window, settings  # noqa: F401  (the real window, with private settings)
 
 ROOT = Path(__file__).resolve().parents[1]
 SRT = "1\n00:00:01,000 --> 00:00:04,000\n{a}\n\n2\n00:00:04,500 --> 00:00:08,000\n{b}\n"
@@ -220,23 +221,32 @@ def test_a_killed_audit_continues_with_the_files_not_yet_verified(archive_dir, t
     assert json.loads(out)["resumed"] is False and rows(archive_dir, "SELECT count(*) FROM fixity_events") == [(6,)]
 
 
-def test_the_library_shows_fixity_in_the_status_tooltip(archive_dir, capsys, qtbot):
-    from PySide6.QtCore import Qt
+def test_the_library_shows_fixity_in_the_status_tooltip(archive_dir, capsys, qtbot, open_window):
+    """The real window over the audited archive: hovering a row's Status cell shows its fixity."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
 
-    from archive import views
-    from archive.store import Archive
-    from desktop.library import STATUS, LibraryPanel
+    from desktop.library import STATUS, RecordingIdRole
 
     media_of(archive_dir, 1).write_bytes(b"not the meeting any more")
     assert run(capsys, archive_dir, "fixity")[0] == EXIT_ERROR
-    panel = LibraryPanel()
-    qtbot.addWidget(panel)
-    with Archive(archive_dir, create=False) as archive:
-        panel.model.set_recordings(views.recordings(archive))
-    model = panel.model
-    tips = {model.recording(row).id: model.data(model.index(row, STATUS), Qt.ItemDataRole.ToolTipRole) for row in range(model.rowCount())}
-    assert "has CHANGED since import" in tips[1]
-    assert tips[2].startswith("Fixity: verified") and tips[3].startswith("Fixity: verified")
+    window = open_window(name="archive")
+    assert window.archive.root.resolve() == archive_dir.resolve()
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == 3)
+    window.show_library()
+    table, proxy = window.library.table, window.library.proxy
+
+    def hover(rid: int) -> str:
+        row = next(r for r in range(proxy.rowCount()) if proxy.index(r, 0).data(RecordingIdRole) == rid)
+        rect = table.visualRect(proxy.index(row, STATUS))
+        QToolTip.hideText()
+        event = QHelpEvent(QEvent.Type.ToolTip, rect.center(), table.viewport().mapToGlobal(rect.center()))
+        QApplication.sendEvent(table.viewport(), event)
+        return QToolTip.text()
+
+    assert "has CHANGED since import" in hover(1)
+    assert hover(2).startswith("Fixity: verified") and hover(3).startswith("Fixity: verified")
 
 
 def test_linked_media_is_audited_where_it_lives(sources, tmp_path, capsys):
