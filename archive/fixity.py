@@ -18,20 +18,28 @@ import datetime as dt
 import json
 import logging
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from archive import fixity_rows as rows, media
 from archive.catalog import Recording, now
+from archive.locking import ArchiveBusyError, write_lock
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 90  # `check` notes media not verified for longer (`check --fixity-days N`)
+AUDIT_LOCK = ".fixity.lock"  # one audit at a time per archive (imports and edits go on)
+EVENT_WAIT = 120.0  # seconds an event waits for an import's write lock (the audit is in no hurry)
 RESULTS = ("ok", "changed", "missing", "unreadable")
 
 
 class FixityFailure(Exception):
     """An audit found media changed, missing or unreadable (the CLI's exit-code table maps it)."""
+
+
+class AuditRunning(RuntimeError):
+    """Another fixity audit of this archive is running."""
 
 
 @dataclass
@@ -149,8 +157,16 @@ def audit(archive, ids: Optional[Sequence[int]] = None, *, rate: Optional[float]
           progress: Optional[Callable[[int, int, int], None]] = None) -> FixityReport:
     """Verify the media of every recording (or of ``ids``), continuing an open round of the
     same scope. ``progress(files_done, bytes_read, bytes_total)`` follows the reading."""
-    scope = sorted(set(ids)) if ids else None
-    with archive.writing():
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(write_lock(str(archive.root / AUDIT_LOCK), timeout=0))
+        except ArchiveBusyError:
+            raise AuditRunning(f"a fixity audit of {archive.root} is already running; let it finish") from None
+        return _audit(archive, sorted(set(ids)) if ids else None, rate, progress)
+
+
+def _audit(archive, scope: Optional[list[int]], rate: Optional[float], progress) -> FixityReport:
+    with archive.writing(EVENT_WAIT):
         round_id, resumed = _open_round(archive, scope)
     recs = [r for r in archive.catalog.recordings() if scope is None or r.id in scope]
     done = rows.verified_in(archive.db, round_id)
@@ -168,12 +184,12 @@ def audit(archive, ids: Optional[Sequence[int]] = None, *, rate: Optional[float]
 
     for rec in todo:
         event = _verify(archive, rec, on_block)
-        with archive.writing():
+        with archive.writing(EVENT_WAIT):
             archive.db["fixity_events"].insert({**event, "round_id": round_id, "at": now()})
         files += 1
         if progress:
             progress(files, read, total)
-    with archive.writing():
+    with archive.writing(EVENT_WAIT):
         rows.finish_round(archive.db, round_id, now())
     return round_report(archive, round_id, resumed)
 

@@ -204,6 +204,9 @@ def test_a_killed_audit_continues_with_the_files_not_yet_verified(archive_dir, t
         while not marker.exists():
             assert proc.poll() is None and time.monotonic() < deadline, "the audit never reached its second file"
             time.sleep(0.1)
+        code, _, err = run(capsys, archive_dir, "fixity")  # one audit at a time
+        assert code == EXIT_ERROR and err == [f"council-archive: error: a fixity audit of {archive_dir.resolve()} "
+                                              "is already running; let it finish"]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(30)
     finally:
