@@ -76,11 +76,12 @@ def without_dates(name: str) -> str:
 
 def title_from_name(stem: str) -> str:
     """A title from a file name: its date left out, ``_`` (and ``-`` or ``.`` not between
-    digits) as spaces, the first letter capitalised only when the first word is a plain
-    lower-case word: ``JFK``, ``iPhone``, ``3rd``, ``1.5`` and ``2024-25`` stay as written."""
+    digits) as spaces, the first letter capitalised only when the first word starts with a
+    lower-case letter and has no capital: ``JFK``, ``iPhone``, ``3rd``, ``1.5`` and ``2024-25``
+    stay as written (``pipe:3`` becomes ``Pipe:3``)."""
     spaced = re.sub(r"_+|(?<!\d)[-.]+|[-.]+(?!\d)", " ", without_dates(stem))
     title = " ".join(spaced.split()) or stem.strip()
     first = title.split(" ", 1)[0]
-    if first.isalpha() and first.islower():
+    if first[:1].islower() and not any(c.isupper() for c in first):
         title = title[:1].upper() + title[1:]
     return title
