@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from archive import media, retranscribe
+from archive import chapter_rows, chaptering, media, retranscribe
 from archive.bundle import BundleError
 from archive.bundle_restore import restore as restore_bundle
 from archive.cancel import CancelToken
+from archive.catalog import now as catalog_now
+from archive.agenda import Agenda, AgendaError, agenda_for, read_agenda
 from archive.captions import CAPTION_EXTENSIONS, CaptionError, parse_captions, sidecar_for
 from archive.dates import date_from_name, title_from_name
 from archive.diarizing import SpeakerOptions, SpeakerStage
@@ -55,6 +57,9 @@ class ImportMeta:
     body: Optional[str] = None
     date: Optional[str] = None  # YYYY-MM-DD
     kind: str = "meeting"
+    # an agenda file (None: one with the media's name beside it, as for captions); read
+    # before anything is written, it is an archive.agenda.Agenda from then on
+    agenda: Optional[str | os.PathLike | Agenda] = None
 
 
 @dataclass
@@ -293,7 +298,9 @@ class Importer:
             info = probe(path)
             check_complete(path, info)
             caption_segments = parse_captions(sidecar) if sidecar else None
-        except (AudioError, CaptionError) as exc:
+            agenda = Path(meta.agenda) if meta.agenda is not None else agenda_for(path)
+            meta = dataclasses.replace(meta, agenda=read_agenda(agenda) if agenda else None)
+        except (AudioError, CaptionError, AgendaError) as exc:
             return self._end(path, Outcome.FAILED, error=exc.message if isinstance(exc, AudioError) else str(exc))
         try:
             return self._import_checked(path, meta, link, prompt, info, sidecar, caption_segments)
@@ -364,6 +371,8 @@ class Importer:
                 status=Status.QUEUED,
             )
             job_id = catalog.add_job(rid, json.dumps(options))
+            if filled.agenda is not None:
+                chapter_rows.save_agenda(self.archive.db, rid, filled.agenda, catalog_now())
         return rid, job_id
 
     def _process(self, rid: int, job: Optional[dict]) -> ImportResult:
@@ -391,6 +400,9 @@ class Importer:
                 release=self._release_workers)
             if replacing is not None:
                 retranscribe.settle_voices(catalog, rid)
+            note = chaptering.update_locked(self.archive, rid)  # the agenda aligned, else automatic chapters
+            if note:
+                log.warning("%s: %s", source, note)
             catalog.update_recording(rid, status=Status.INDEXING)
             self._emit(source, Status.INDEXING, recording_id=rid, progress=1.0)
             index_recording(self.archive, rid)
@@ -566,3 +578,4 @@ class Importer:
         if restored.duplicate:
             return self._duplicate(path, restored.id, restored.title)
         return self._process(restored.id, restored.job)
+

@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
         self.searching.rerun()
         if change.what == "removed" and change.concerns(self.recording_view.recording_id):
             self.recording_view.clear()
+            self.recording_view.chapters.set_chapters([])
         elif change.concerns(self.recording_view.recording_id):
             self.reload_open_transcript()
 
