@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 DEFAULT_DAYS = 90  # `check` notes media not verified for longer (`check --fixity-days N`)
 AUDIT_LOCK = ".fixity.lock"  # one audit at a time per archive (imports and edits go on)
 EVENT_WAIT = 120.0  # seconds an event waits for an import's write lock (the audit is in no hurry)
-RESULTS = ("ok", "changed", "missing", "unreadable")
 
 
 class FixityFailure(Exception):
@@ -171,8 +170,7 @@ def _audit(archive, scope: Optional[list[int]], rate: Optional[float], progress)
     recs = [r for r in archive.catalog.recordings() if scope is None or r.id in scope]
     done = rows.verified_in(archive.db, round_id)
     todo = sorted((r for r in recs if r.id not in done), key=lambda r: r.id)
-    sizes = {r.id: _size(archive, r) for r in todo}
-    total, read, files = sum(sizes.values()), 0, len(done)
+    total, read, files = sum(_size(archive, r) for r in todo), 0, len(done)
     throttle = Throttle(rate)
 
     def on_block(n: int) -> None:

@@ -33,7 +33,7 @@ def cmd_fixity(args: argparse.Namespace) -> int:
             unknown = [i for i in args.ids if archive.catalog.recording(i) is None]
             if unknown:
                 raise UsageError(f"no recording {', '.join(map(str, unknown))}")
-        with _progress_bar() as progress:
+        with _ProgressBar() as progress:
             report = audit(archive, args.ids, rate=args.rate, progress=progress)
         problems = [advice(report.events[rid], archive.catalog.recording(rid))
                     for rid in (*report.changed, *report.missing, *report.unverified)]
@@ -53,7 +53,7 @@ def cmd_fixity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _progress_bar:
+class _ProgressBar:
     """Files and bytes on stderr while it is a terminal (tqdm), nothing otherwise."""
 
     def __enter__(self):
