@@ -18,17 +18,11 @@ import pytest
 from archive.cli import main
 from archive.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from test_desktop import open_window, settings  # noqa: F401  (the real window, with private settings)
+from test_reliability import SRT, ffmpeg, rows  # captions, real media, the catalog read as another process would
 
 ROOT = Path(__file__).resolve().parents[1]
-SRT = "1\n00:00:01,000 --> 00:00:04,000\n{a}\n\n2\n00:00:04,500 --> 00:00:08,000\n{b}\n"
 LINES = [("The budget passed.", "Zoning on Elm Street."), ("Parks open late.", "The library closes."),
          ("Water rates rise.", "Snow plows are ready.")]
-
-
-def ffmpeg(*args: str) -> None:
-    from transcription.audio import ffmpeg_exe
-
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +47,6 @@ def archive_dir(sources, tmp_path, capsys) -> Path:
     code, out, _ = run(capsys, root, "import", sources, "--no-speakers", "--json")
     assert code == EXIT_OK and [r["status"] for r in json.loads(out)] == ["indexed"] * 3, out
     return root
-
-
-def rows(root, sql, args=()):
-    con = sqlite3.connect(f"file:{root / 'catalog.db'}?mode=ro", uri=True)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def media_of(root, rid: int) -> Path:
