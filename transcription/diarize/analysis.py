@@ -116,14 +116,17 @@ def split_odd_turns(embeddings: np.ndarray, labels: np.ndarray, threshold: float
     before or after them is a run of their own."""
     units = unit(embeddings)
     labels = np.asarray(labels).copy()
+    clusters = np.unique(labels)
+    sums = {k: units[labels == k].sum(0) for k in clusters}  # the rest of a cluster = its sum less the run's
+    sizes = {k: int(np.count_nonzero(labels == k)) for k in clusters}
     odd = []
     for first, last in runs(labels, breaks):
         if last - first < ODD_PIECES:
             continue
-        rest = np.flatnonzero(labels == labels[first])
-        rest = rest[(rest < first) | (rest >= last)]
-        mean = unit(units[first:last].mean(0))
-        if len(rest) >= ODD_PIECES and mean @ unit(units[rest].mean(0)) < threshold:
+        own = units[first:last].sum(0)
+        rest = sizes[labels[first]] - (last - first)
+        mean = unit(own)
+        if rest >= ODD_PIECES and mean @ unit(sums[labels[first]] - own) < threshold:
             odd.append((first, last, mean))
     if not odd:
         return labels
