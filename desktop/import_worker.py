@@ -108,7 +108,7 @@ def default_transcriber_factory(engine: str, options, cache_dir: Optional[str]):
 
 
 class ImportWorker(QObject):
-    event = Signal(int, object)  # job id, archive.importer.ImportEvent
+    event = Signal(int, object)  # job id, archive.import_io.ImportEvent
     finished = Signal(int, object, object, str)  # job id, Outcome, result, error line ("" if none)
 
     def __init__(self, archive_root: str, transcriber_factory: Optional[TranscriberFactory] = None,
