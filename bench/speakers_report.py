@@ -195,7 +195,7 @@ def rates(row: dict) -> tuple[float, float]:
 
 def cell(row: dict) -> str:
     right, wrong = rates(row)
-    return f"{row['right']}/{row['wrong']}/{row['unknown']} ({right:.0%} / {wrong:.1%})"
+    return f"{row['right']}/{row['wrong']}/{row['unknown']} ({right:.1%} / {wrong:.1%})"
 
 
 def speed_section(long: dict) -> list[str]:
@@ -241,7 +241,9 @@ def cores_and_memory(memory: dict | None) -> list[str]:
            "one is indexed, so Whisper and the diarizer never compete for the two cores. Before 2026-12-04 the "
            "diarizer loaded before the workers were shut down, so both were in memory for a moment: a 2-minute "
            "import peaked at 1,090 MB then (cli 495 MB with the diarizer, workers 281 and 301 MB), 733 MB now.", ""]
-    if memory:
+    if memory and memory.get("unfinished"):
+        out += ["### A whole 4-hour import with speakers", "", memory["unfinished"], ""]
+    elif memory:
         phases = ", ".join(f"{k} {v:,} MB" for k, v in memory["phase_peaks_mb"].items() if k not in ("starting",))
         out += ["### A whole 4-hour import with speakers", "",
                 f"`bench/memory.py --hours {memory['hours']:g} --meeting` imported a {memory['duration'] / 3600:.2f}-hour "
