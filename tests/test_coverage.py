@@ -28,10 +28,12 @@ from archive.catalog import NO_SPEECH
 from transcription import audio
 from transcription.engines.faster_whisper import (
     NARROW_BAND_VAD_THRESHOLD, VAD_PARAMETERS, tight_speech, vad_parameters)
-from transcription.engines.gaps import fill_gaps
+from transcription.engines.gaps import REACH, fill_gaps, reach_speech
 from transcription.engines.openai_whisper import _over_silence
+from transcription.segmenting import sentences
+from transcription.transcriber import split_at_pauses
 from transcription.guards import HALLUCINATION, REPETITION, guard, is_repetition_loop, whisper_doubted
-from transcription.types import Segment, TranscribeOptions
+from transcription.types import Segment, TranscribeOptions, Word
 
 META = ImportMeta(title="Radio check", body="Riverton City Council", date="2024-03-05", kind="radio")
 DOUBT = dict(no_speech_prob=0.72, avg_logprob=-1.3)  # what Whisper's no-speech rule used to skip
@@ -115,6 +117,57 @@ def test_filling_gaps_is_lazy():
 
     it = fill_gaps(endless(), [(1.2, 1.8)], lambda a, b: [seg("heard", a, b)])
     assert [next(it).text for _ in range(3)] == ["line 0", "heard", "line 1"]
+
+
+def spoken(text: str, start: float, end: float) -> Segment:
+    """A segment whose times are its words' (as faster-whisper gives them), words evenly spaced."""
+    tokens = text.split()
+    step = (end - start) / len(tokens)
+    words = [Word(round(start + i * step, 3), round(start + (i + 1) * step - 0.05, 3), " " + t)
+             for i, t in enumerate(tokens)]
+    return seg(text, words[0].start, words[-1].end, words=words)
+
+
+def times(segments):
+    return [(s.start, s.end) for s in segments]
+
+
+def test_segment_edges_reach_the_speech_their_words_stop_short_of():
+    one, two = spoken("We will vote.", 1.2, 3.0), spoken("The motion carries.", 6.0, 8.0)
+    words = [dataclasses.replace(w) for w in one.words + two.words]
+    out = list(reach_speech([one, two], [(1.0, 3.2), (5.7, 8.3)]))
+    assert times(out) == [(1.0, 3.2), (5.7, 8.3)]
+    assert [w for s in out for w in s.words] == words  # hit times and highlighting unchanged
+
+
+def test_segment_edges_move_no_further_than_the_reach():
+    one = spoken("We will vote.", 1.0 + REACH + 0.1, 3.0)
+    out = list(reach_speech([one], [(1.0, 3.0 + REACH + 0.15)]))
+    assert times(out) == times([one])
+
+
+def test_segment_edges_never_reach_into_another_segment_or_other_speech():
+    # the next segment starts inside the speech the first one ends in: the first stops there
+    one, two = spoken("Second the motion.", 1.0, 2.5), spoken("All in favour?", 2.6, 4.0)
+    out = list(reach_speech([one, two], [(0.9, 2.8), (2.9, 4.2)]))
+    assert times(out) == [(0.9, 2.6), (2.6, 4.2)]
+    # words in the pause between two stretches of speech reach into neither
+    three = spoken("Aye.", 10.0, 10.6)
+    out = list(reach_speech([three], [(9.5, 9.9), (10.65, 11.0)]))
+    assert times(out) == times([three])
+
+
+def test_reaching_the_speech_is_lazy_and_survives_sentences():
+    def endless():
+        i = 0
+        while True:
+            yield spoken(f"Line {i}. Then more words here.", 10.0 * i + 0.2, 10.0 * i + 6.0)
+            i += 1
+
+    it = sentences(split_at_pauses(reach_speech(endless(), [(10.0 * i, 10.0 * i + 6.2) for i in range(3)])))
+    first, second = next(it), next(it)
+    assert (first.start, second.end) == (0.0, 6.2)  # the outer edges kept through re-cutting
+    assert first.words[0].start == 0.2 and second.words[-1].end == 5.95
 
 
 # --- the archive: indexed, shown, noted -----------------------------------------------------

@@ -37,6 +37,7 @@ import numpy as np
 import platformdirs
 
 from transcription import audio
+from transcription.engines.gaps import REACH
 from transcription.guards import guard
 from transcription.languages import (Stretch, english_only, hear, listens, main_language, may_switch,
                                       multilingual_options, switch_note)
@@ -145,11 +146,11 @@ def split_at_pauses(segments: Iterator[Segment], gap: float = PAUSE_SPLIT) -> It
                 seg.end = words[-1].end
             yield seg
             continue
-        for group in groups:
+        for k, group in enumerate(groups):  # the outer edges keep a reach to the speech's edge
             yield dataclasses.replace(
                 seg,
-                start=group[0].start,
-                end=group[-1].end,
+                start=seg.start if k == 0 and 0 <= group[0].start - seg.start <= REACH else group[0].start,
+                end=seg.end if k == len(groups) - 1 and 0 <= seg.end - group[-1].end <= REACH else group[-1].end,
                 text="".join(w.word for w in group).strip(),
                 words=group,
             )

@@ -20,7 +20,7 @@ from transcription.engines.base import (
     NO_SPEECH_THRESHOLD,
     TEMPERATURES,
 )
-from transcription.engines.gaps import fill_gaps
+from transcription.engines.gaps import fill_gaps, reach_speech
 from transcription.models import choose_device, compute_type_for, english_only_refuses, resolve_ct2_model
 from transcription.types import Segment, TranscribeOptions, TranscriptionInfo, Word
 
@@ -183,7 +183,8 @@ class FasterWhisperEngine:
                 return
             vad = vad_parameters(audio)
             segments = decode(audio, offset, vad)
-            yield from fill_gaps(segments, tight_speech(audio, vad, offset), listen)
+            speech = tight_speech(audio, vad, offset)
+            yield from reach_speech(fill_gaps(segments, speech, listen), speech)
 
         return generate(), info
 

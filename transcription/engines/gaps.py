@@ -10,19 +10,28 @@ the speech before a segment is handled when that segment arrives.
 
 The spans should be tight (no padding, split at short pauses), so that a segment whose
 times fall a little short of its speech does not count as missing it.
+
+Whisper's word times also run short of the sound at the edges of speech: :func:`reach_speech`
+moves a segment's start or end (never its words' times) out to the edge of the VAD speech it
+lies in, when its first or last word stops short of it by ``REACH`` seconds or less, so that
+playing or clipping a segment gives its whole sound.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import itertools
 import math
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Optional
 
 from transcription.types import Segment
 
 MIN_GAP = 0.3  # seconds of speech no segment touches worth a second listen
 MIN_PART = 1.0  # ... of the uncovered part of speech a segment touches (less is Whisper's timing)
 PAD = 0.2  # seconds of audio either side of it, short of the neighbouring segments
+REACH = 0.4  # seconds a segment's edge may move out to the edge of its speech
 
 
 def fill_gaps(
@@ -59,3 +68,37 @@ def fill_gaps(
             spans[0] = (heard_to, spans[0][1])
         yield seg
     yield from missed(math.inf)
+
+
+def reach_speech(
+    segments: Iterable[Segment], speech: Iterable[tuple[float, float]], reach: float = REACH
+) -> Iterator[Segment]:
+    """``segments`` in time order, each one's start moved back to the start of the ``speech``
+    span its first word starts in, and its end on to the end of the span its last word ends
+    in, where that word is at most ``reach`` seconds from the span's edge; never into another
+    segment. Word times stay as they are. Lazy: a segment waits only for the next one."""
+    spans = sorted(speech)
+    starts = [a for a, _ in spans]
+
+    def span_at(t: float) -> Optional[tuple[float, float]]:
+        i = bisect.bisect_right(starts, t) - 1
+        return spans[i] if i >= 0 and t <= spans[i][1] else None
+
+    before = -math.inf  # the end of the segment before
+    held: Optional[Segment] = None
+    for nxt in itertools.chain(segments, [None]):
+        if held is not None:
+            if held.words:
+                start, end = held.start, held.end
+                first, last = held.words[0].start, held.words[-1].end
+                span = span_at(first)
+                if span and first - span[0] <= reach:
+                    start = min(start, max(span[0], before))
+                span = span_at(last)
+                if span and span[1] - last <= reach:
+                    end = max(end, min(span[1], nxt.start if nxt is not None else math.inf))
+                if (start, end) != (held.start, held.end):
+                    held = dataclasses.replace(held, start=round(start, 3), end=round(end, 3))
+            before = max(before, held.end)
+            yield held
+        held = nxt

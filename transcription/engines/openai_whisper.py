@@ -28,7 +28,7 @@ from transcription.engines.base import (
     TEMPERATURES,
 )
 from transcription.engines.faster_whisper import no_speech_threshold, speech_spans, tight_speech, vad_parameters
-from transcription.engines.gaps import fill_gaps
+from transcription.engines.gaps import fill_gaps, reach_speech
 from transcription.audio import SAMPLE_RATE
 from transcription.guards import whisper_doubted
 from transcription.models import (ModelError, bundled_or_fail, choose_device, english_only_refuses, is_bundled,
@@ -148,7 +148,8 @@ class OpenAIWhisperEngine:
             piece = audio[int((start - offset) * SAMPLE_RATE) : int((end - offset) * SAMPLE_RATE)]
             return self._decode(piece, options, info, start)
 
-        yield from fill_gaps(heard, tight_speech(audio, vad, offset), listen)
+        tight = tight_speech(audio, vad, offset)
+        yield from reach_speech(fill_gaps(heard, tight, listen), tight)
 
     def _decode(self, audio: np.ndarray, options: TranscribeOptions, info: TranscriptionInfo, offset: float) -> Iterator[Segment]:
         beam_size = options.beam_size if options.beam_size > 1 else None
