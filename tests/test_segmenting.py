@@ -61,6 +61,21 @@ def test_fragments_join_into_their_sentence():
     assert (out.start, out.end) == (a.start, c.end)
 
 
+def test_fragments_that_join_into_a_loop_are_flagged_and_stay_out_of_the_index():
+    from transcription.guards import REPETITION, guard, is_repetition_loop, recheck_loops
+
+    parts = [seg("the budget the budget", 0.0)]
+    parts.append(seg("the budget the budget", parts[-1].end + 0.2))
+    guarded = list(guard(parts))
+    assert [p.flag for p in guarded] == [None, None]  # each fragment alone is no loop
+    joined = list(sentences(guarded))
+    assert len(joined) == 1 and is_repetition_loop(joined[0].text)  # joined, it is one
+    [out] = list(recheck_loops(joined))
+    assert out.flag == REPETITION and not out.doubtful
+    fine = [seg("The motion carries.", 0.0)]
+    assert [s.flag for s in recheck_loops(sentences(guard(fine)))] == [None]
+
+
 def test_a_pause_ends_a_fragment_and_a_doubt_change_is_never_joined():
     a = seg("and then the", 0.0)
     b = seg("budget office said so.", a.end + 2.5)  # a long pause: two utterances

@@ -131,3 +131,14 @@ def guard(segments: Iterable[Segment], max_same: int = 2) -> Iterator[Segment]:
             seg.flag = REPETITION
         seg.doubtful = seg.flag is None and whisper_doubted(seg.no_speech_prob, seg.avg_logprob)
         yield seg
+
+
+def recheck_loops(segments: Iterable[Segment]) -> Iterator[Segment]:
+    """Flag a segment that became a repetition loop when fragments were joined into it
+    (:func:`transcription.segmenting.sentences` joins what :func:`guard` judged one by one:
+    "the the" + "the the the"). Lazy, like :func:`guard`; loops never reach the index."""
+    for seg in segments:
+        if seg.flag is None and is_repetition_loop(seg.text):
+            seg.flag = REPETITION
+            seg.doubtful = False
+        yield seg

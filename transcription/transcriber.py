@@ -38,7 +38,7 @@ import platformdirs
 
 from transcription import audio
 from transcription.engines.gaps import REACH
-from transcription.guards import guard
+from transcription.guards import guard, recheck_loops
 from transcription.languages import (Stretch, english_only, hear, listens, main_language, may_switch,
                                       multilingual_options, switch_note)
 from transcription.models import model_label
@@ -329,7 +329,8 @@ class Transcriber:
         workers = opts.workers or self.workers
         # sentence-sized segments, each final when it comes: an import that stores them one by
         # one and resumes from the last one's end never stores a boundary that would change
-        return sentences(guard(split_at_pauses(self._segments(path, media, opts, info, workers, start)))), info
+        segments = guard(split_at_pauses(self._segments(path, media, opts, info, workers, start)))
+        return recheck_loops(sentences(segments)), info
 
     def _segments(self, path, media, opts, info, workers, start=0.0) -> Iterator[Segment]:
         chunks = resume_from(plan_chunks(path, media.duration, workers), start)
