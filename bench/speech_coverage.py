@@ -203,6 +203,8 @@ def report(after: dict, before: dict | None) -> str:
             "higher temperatures where it is unsure): doubtful share, WER and segment counts of the radio demo "
             "moved by several points between runs of the same code, and in the run above one unflagged segment the "
             "benchmark counts as a loop or stock phrase reached its index (a second run: coverage 98.5%, none). "
+            "Fragments that are no loop alone can make one once joined into a sentence; since that run loops are "
+            "checked again after the joining (`transcription.guards.recheck_loops`). "
             "Clean speech keeps its WER. Whisper decodes doubted windows again at "
             "higher temperatures instead of skipping them, so hard radio takes longer: on this machine, under a load "
             "of about 5, the radio demo took 65 s against 42 s before; the clean demo was no slower (15 s and 21 s).",
