@@ -61,7 +61,9 @@ def ffmpeg(*args: str) -> None:
 def _env(home: Path | None = None) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONDONTWRITEBYTECODE="1")
     if home is not None:  # nobody's own HOME (its passwd entry points nowhere)
-        env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), XDG_DATA_HOME=str(home / ".local"))
+        env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"), XDG_DATA_HOME=str(home / ".local"),
+                   XDG_CONFIG_HOME=str(home / ".config"),
+                   COUNCIL_ARCHIVE_CONFIG_DIR=str(home / ".config" / "council-archive"))  # its own models registry
     return env
 
 
