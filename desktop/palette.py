@@ -165,7 +165,8 @@ class Looks(QObject):
     def __init__(self, parent=None):
         super().__init__(parent)
         hints = QGuiApplication.styleHints()
-        self._apply(scheme_for(hints.colorScheme(), QGuiApplication.palette()))
+        self._scheme = scheme_for(hints.colorScheme(), QGuiApplication.palette())
+        self._apply(self._scheme)
         hints.colorSchemeChanged.connect(self.follow)
 
     @property
@@ -173,9 +174,13 @@ class Looks(QObject):
         return current()
 
     def follow(self, color_scheme: Qt.ColorScheme) -> None:
+        # judged by this object's own last scheme, not the app's: another window's Looks
+        # may have applied the change first, and this window must still restyle
         scheme = scheme_for(color_scheme, QGuiApplication.palette())
         if scheme is not current():
             self._apply(scheme)
+        if scheme is not self._scheme:
+            self._scheme = scheme
             self.changed.emit(scheme)
 
     @staticmethod

@@ -115,6 +115,23 @@ def test_the_window_draws_in_the_scheme_and_follows_dark_mode(qtbot, open_window
         dark_mode(False)
 
 
+def test_every_window_follows_a_change_of_mode_not_only_the_first(qapp):
+    """Two windows (say, a link opened a second one): each one's Looks says the mode changed,
+    even when the other has already switched the app's palette."""
+    first, second = palette.Looks(), palette.Looks()
+    seen = {"first": [], "second": []}
+    first.changed.connect(lambda scheme: seen["first"].append(scheme.name))
+    second.changed.connect(lambda scheme: seen["second"].append(scheme.name))
+    try:
+        dark_mode(True)
+        dark_mode(False)
+        assert seen == {"first": ["dark", "light"], "second": ["dark", "light"]}
+    finally:
+        dark_mode(False)
+        first.deleteLater()
+        second.deleteLater()
+
+
 def test_a_small_window_keeps_its_timeline(qtbot, imported):
     window = imported
     window.open_recording(window.archive.catalog.recordings()[0].id)

@@ -55,7 +55,7 @@ def test_exact_and_sounds_like_reach_the_search(qtbot, imported, monkeypatch):
 def _readme_query_section() -> str:
     readme = (ROOT / "README.md").read_text()
     start = readme.index("### Query language\n") + len("### Query language\n")
-    return readme[start:readme.index("\n## ", start)].strip()
+    return readme[start:readme.index("\n##", start)].strip()  # up to the next heading (## or ###)
 
 
 def test_the_query_help_and_the_readme_tell_one_text():
