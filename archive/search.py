@@ -13,7 +13,7 @@ from archive.store import IndexNeedsRebuild
 
 log = logging.getLogger(__name__)
 
-FILTERS = ("body", "speaker", "kind", "date_from", "date_to")  # empty means "no filter"
+FILTERS = ("body", "speaker", "kind", "chapter", "date_from", "date_to")  # empty means "no filter"
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class SearchRequest:
     body: Optional[str] = None
     speaker: Optional[str] = None
     kind: Optional[str] = None
+    chapter: Optional[str] = None  # the chapter facet's value ("7.b. Casino traffic study")
     date_from: Optional[str] = None
     date_to: Optional[str] = None
     sort: str = "relevance"

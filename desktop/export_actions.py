@@ -25,6 +25,7 @@ from desktop.export_dialogs import (
     ClipDialog,
     ext_of_filter,
     filter_string,
+    transcript_format,
     with_extension,
 )
 
@@ -131,7 +132,7 @@ class ExportActions:
         if not path:
             return None
         out = Path(path)
-        fmt = out.suffix.lower().lstrip(".")
+        fmt = transcript_format(out)
         if self._run("Exporting the transcript", lambda: export_transcript(archive, rid, fmt, out) or out) is None:
             return None
         self._say(f"Exported “{rec.title}” to {out}", 8000)

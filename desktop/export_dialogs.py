@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QDoubleSpinB
 
 from transcription.formats import hms
 
+CHAPTERS_EXT = "chapters.vtt"  # a chapters track ends so, beside the subtitles' .vtt
 TRANSCRIPT_FILTERS = (
     ("Plain text", "txt"),
     ("SubRip subtitles", "srt"),
@@ -20,6 +21,7 @@ TRANSCRIPT_FILTERS = (
     ("JSON (words and times)", "json"),
     ("Word document", "docx"),
     ("CSV spreadsheet", "csv"),
+    ("WebVTT chapters track", CHAPTERS_EXT),  # export --format chapters: players show it as a chapter menu
 )
 RESULT_FILTERS = (("CSV spreadsheet", "csv"), ("JSON Lines", "jsonl"))
 CLIP_FORMATS = ("mp3", "wav", "m4a")
@@ -46,6 +48,13 @@ def with_extension(path: str, selected_filter: str, filters: Sequence[tuple[str,
         return path
     ext = ext_of_filter(selected_filter, filters) or filters[0][1]
     return f"{path}.{ext}"
+
+
+def transcript_format(path: Path) -> str:
+    """The export format a chosen file name asks for (archive.exports.TRANSCRIPT_FORMATS)."""
+    if path.name.lower().endswith(f".{CHAPTERS_EXT}"):
+        return "chapters"
+    return path.suffix.lower().lstrip(".")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Search hits as a Qt list model, and the delegate that draws one hit.
 
-Each row: title · body · date on the first line with the time of the first matched
+Each row: title · body · date on the first line with the hit's chapter (the agenda item
+it is said in, when the recording has chapters) and the time of the first matched
 word (HH:MM:SS) on the right; below it the snippet with the matched words in bold.
 """
 
@@ -19,6 +20,8 @@ HitRole = Qt.ItemDataRole.UserRole + 1
 SnippetHtmlRole = Qt.ItemDataRole.UserRole + 2
 TimeRole = Qt.ItemDataRole.UserRole + 3
 HeadingRole = Qt.ItemDataRole.UserRole + 4
+ChapterRole = Qt.ItemDataRole.UserRole + 5
+CHAPTER_SHARE = 0.45  # the most of a row's first line the chapter label takes
 
 
 def snippet_html(fragments) -> str:
@@ -63,10 +66,12 @@ class ResultsModel(QAbstractListModel):
             return None
         hit = self._hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{heading(hit)}  {hms(hit.start)}\n{hit.snippet.replace('[[', '').replace(']]', '')}"
+            chapter = f"  [{hit.chapter}]" if getattr(hit, "chapter", None) else ""
+            return f"{heading(hit)}{chapter}  {hms(hit.start)}\n{hit.snippet.replace('[[', '').replace(']]', '')}"
         if role == Qt.ItemDataRole.ToolTipRole:
             who = f"{hit.speaker}: " if hit.speaker else ""
-            return f"{who}{hit.text}\n\nClick to hear it from {hms(hit.start)}."
+            chapter = f"\n\nChapter: {hit.chapter}" if getattr(hit, "chapter", None) else ""
+            return f"{who}{hit.text}{chapter}\n\nClick to hear it from {hms(hit.start)}."
         if role == HitRole:
             return hit
         if role == SnippetHtmlRole:
@@ -76,6 +81,8 @@ class ResultsModel(QAbstractListModel):
             return hms(hit.start)
         if role == HeadingRole:
             return heading(hit)
+        if role == ChapterRole:
+            return getattr(hit, "chapter", None) or ""
         return None
 
     # paging: the view asks for more when it reaches the end
@@ -107,6 +114,14 @@ class HitDelegate(QStyledItemDelegate):
         small = QFont(base)
         small.setPointSizeF(max(7.0, base.pointSizeF() * 0.92))
         return base, bold, small
+
+    @staticmethod
+    def chapter_label(index, font: QFont, width: float) -> str:
+        """The hit's chapter as drawn in a first line ``width`` wide (elided; "" for none)."""
+        chapter = index.data(ChapterRole) or ""
+        if not chapter:
+            return ""
+        return QFontMetrics(font).elidedText(chapter, Qt.TextElideMode.ElideRight, int(max(0.0, width) * CHAPTER_SHARE))
 
     def sizeHint(self, option, index) -> QSize:
         base, bold, small = self._fonts(option)
@@ -145,6 +160,13 @@ class HitDelegate(QStyledItemDelegate):
         first = QRectF(rect.left(), rect.top(), rect.width(), fm_bold.height())
         painter.drawText(first, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), time_text)
         painter.setPen(text_color)
+        chapter = self.chapter_label(index, small, rect.width() - time_w)
+        if chapter:  # a small label before the time: the agenda item the hit is said in
+            painter.setFont(small)
+            chapter_w = QFontMetrics(small).horizontalAdvance(chapter) + 10
+            painter.drawText(first.adjusted(0, 0, -time_w, 0), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), chapter)
+            time_w += chapter_w
+            painter.setFont(bold)
         head = fm_bold.elidedText(index.data(HeadingRole) or "", Qt.TextElideMode.ElideRight, int(rect.width() - time_w))
         painter.drawText(first.adjusted(0, 0, -time_w, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), head)
 

@@ -113,12 +113,14 @@ class SearchPanel(QWidget):
         self.body = FacetCombo("All bodies")
         self.kind = FacetCombo("All kinds", KIND_LABELS, always=tuple(KIND_LABELS))
         self.speaker = FacetCombo("All speakers")
+        self.chapter = FacetCombo("All chapters")  # the agenda items the hits are said in
+        self.chapter.setObjectName("chapterFilter")
         self.year = YearCombo()
         self.date_from = DateField("any date")
         self.date_to = DateField("any date")
         self.date_from.setObjectName("dateFrom")
         self.date_to.setObjectName("dateTo")
-        for combo in (self.sort, self.body, self.kind, self.speaker):
+        for combo in (self.sort, self.body, self.kind, self.speaker, self.chapter):
             combo.currentIndexChanged.connect(self.run_now)
         self.year.currentIndexChanged.connect(self._year_chosen)
         self.exact = QCheckBox("Exact")
@@ -157,7 +159,7 @@ class SearchPanel(QWidget):
         self.save_watch_button.clicked.connect(self.save_watch_requested)
         self.clear_filters_button = QPushButton("Clear filters")
         self.clear_filters_button.setObjectName("clearFilters")
-        self.clear_filters_button.setToolTip("Search again without the body, kind, speaker and date filters")
+        self.clear_filters_button.setToolTip("Search again without the body, kind, speaker, chapter and date filters")
         self.clear_filters_button.clicked.connect(self.clear_filters)
         self.clear_filters_button.hide()
 
@@ -178,11 +180,11 @@ class SearchPanel(QWidget):
 
         # the query has a row of its own; the options and filters wrap in a narrow window
         filters = FlowLayout(spacing=6)
-        for w in (self.sort, self.exact, self.sounds_like, self.body, self.kind, self.speaker, self.year):
+        for w in (self.sort, self.exact, self.sounds_like, self.body, self.kind, self.speaker, self.chapter, self.year):
             filters.add_stretching(w) if isinstance(w, QComboBox) else filters.addWidget(w)
         filters.add_stretching(labelled("from", self.date_from))
         filters.add_stretching(labelled("to", self.date_to))
-        for w in (self.body, self.kind, self.speaker, self.year):
+        for w in (self.body, self.kind, self.speaker, self.chapter, self.year):
             w.setMinimumContentsLength(8)
             w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
@@ -209,6 +211,7 @@ class SearchPanel(QWidget):
             body=self.body.value(),
             speaker=self.speaker.value(),
             kind=self.kind.value(),
+            chapter=self.chapter.value(),
             date_from=self.date_from.value(),
             date_to=self.date_to.value(),
             sort=self.sort.currentData() or "relevance",
@@ -276,15 +279,15 @@ class SearchPanel(QWidget):
 
     def active_filters(self) -> list[str]:
         """The filters in use, as the user reads them."""
-        found = [c.currentText().split(" (")[0] for c in (self.body, self.kind, self.speaker) if c.value()]
+        found = [c.currentText().split(" (")[0] for c in (self.body, self.kind, self.speaker, self.chapter) if c.value()]
         f, t = self.date_from.value(), self.date_to.value()
         if f or t:
             found.append(dates_label(f, t))
         return found
 
     def clear_filters(self) -> None:
-        """Body, kind, speaker and dates back to "all", then search again."""
-        for combo in (self.body, self.kind, self.speaker, self.year):
+        """Body, kind, speaker, chapter and dates back to "all", then search again."""
+        for combo in (self.body, self.kind, self.speaker, self.chapter, self.year):
             combo.blockSignals(True)
             combo.set_value("")
             combo.blockSignals(False)
@@ -374,6 +377,7 @@ class SearchPanel(QWidget):
         self.body.set_counts(facets.get("body", {}), tuple(known.get("body", ())))
         self.kind.set_counts(facets.get("kind", {}), tuple(known.get("kind", ())))
         self.speaker.set_counts({k: v for k, v in facets.get("speaker", {}).items() if v}, tuple(known.get("speaker", ())))
+        self.chapter.set_counts({k: v for k, v in facets.get("chapter", {}).items() if v}, tuple(known.get("chapter", ())))
         self.year.set_counts(facets.get("year", {}), tuple(known.get("year", ())))
 
     def set_empty_archive(self, empty: bool, importing: bool = False) -> None:

@@ -227,7 +227,7 @@ class SearchIndex:
                 found[d[1]] = d
         return found == expected
 
-    def search(self, query: str, *, body=None, speaker=None, kind=None,
+    def search(self, query: str, *, body=None, speaker=None, kind=None, chapter=None,
                date_from: str | None = None, date_to: str | None = None,
                sort: str = "relevance", limit: int = 20, offset: int = 0,
                facets: bool = False, exact: bool = False, phonetic: bool = False,
@@ -263,7 +263,7 @@ class SearchIndex:
                                    numbers=self.spoken_numbers))
         cq = compile_query(query, self._exact_parser if exact else self._parser,
                            gram_mode=self.gram_mode, options=options)
-        fq = filters_query(body=body, speaker=speaker, kind=kind,
+        fq = filters_query(body=body, speaker=speaker, kind=kind, chapter=chapter,
                            date_from=date_from, date_to=date_to)
         with self._lock:
             s = self._current_searcher()
@@ -290,7 +290,7 @@ class SearchIndex:
             if suggest and offset == 0 and res.total < SUGGEST_BELOW:
                 res.suggestions = self._suggestions(
                     s, query, res.total,
-                    dict(body=body, speaker=speaker, kind=kind, date_from=date_from,
+                    dict(body=body, speaker=speaker, kind=kind, chapter=chapter, date_from=date_from,
                          date_to=date_to, exact=exact, phonetic=phonetic,
                          variants=variants, synonyms=synonyms))
         return res

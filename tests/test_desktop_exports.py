@@ -65,7 +65,7 @@ def test_export_transcript_in_every_format_from_the_file_menu(qtbot, imported, t
         assert out.exists(), fmt
         title, default, exts = asked[0]
         assert default == f"{DEMO_META['date']} {DEMO_META['title']}.txt"
-        assert exts == ["txt", "srt", "vtt", "json", "docx", "csv"]
+        assert exts == ["txt", "srt", "vtt", "json", "docx", "csv", "chapters.vtt"]
         assert str(out) in window.statusBar().currentMessage()
         if fmt == "docx":
             text = "\n".join(p.text for p in Document(str(out)).paragraphs)

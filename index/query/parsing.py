@@ -312,10 +312,10 @@ def _plain_word(q):
     return None
 
 
-def filters_query(*, body=None, speaker=None, kind=None, date_from=None, date_to=None):
+def filters_query(*, body=None, speaker=None, kind=None, date_from=None, date_to=None, chapter=None):
     """Keyword-argument filters as a query (or None)."""
     parts = []
-    for name, value in (("body", body), ("speaker", speaker), ("kind", kind)):
+    for name, value in (("body", body), ("speaker", speaker), ("kind", kind), ("chapter", chapter)):
         if value is None:
             continue
         values = [value] if isinstance(value, str) else list(value)
