@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from archive.cli.common import EXIT_OK, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json, say
+from archive.cli.common import EXIT_OK, JSON, Commands, UsageError, arg, open_archive, print_json, say
 from archive.cli.search import FILTER_ARGS, MATCHING_ARGS, hit_json
 
 actions = Commands()
@@ -14,16 +14,6 @@ actions = Commands()
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("watch", help="saved searches that flag new meetings")
     actions.register(parser.add_subparsers(dest="watch_command", metavar="ACTION", required=True))
-
-
-def _failing(call, *args, **kwargs):
-    """A watch service's call, its WatchError as the command's one line (exit 1)."""
-    from archive.watches import WatchError
-
-    try:
-        return call(*args, **kwargs)
-    except WatchError as exc:
-        raise CommandError(str(exc)) from None
 
 
 @actions.command("add", help="save a search (its query and filters) as a watch")
@@ -35,9 +25,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     from archive import watches
 
     with open_archive(args) as archive:
-        watch = _failing(watches.add, archive, args.name, args.query, body=args.body, speaker=args.speaker,
-                         kind=args.kind, date_from=args.date_from, date_to=args.date_to, exact=args.exact,
-                         phonetic=args.sounds_like)
+        watch = watches.add(archive, args.name, args.query, body=args.body, speaker=args.speaker,
+                            kind=args.kind, date_from=args.date_from, date_to=args.date_to, exact=args.exact,
+                            phonetic=args.sounds_like)
     say(f"watching {watch.name!r}: {_described(watch)} (new meetings from now on)")
     return EXIT_OK
 
@@ -81,7 +71,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from archive import watches
 
     with open_archive(args) as archive:
-        _failing(watches.remove, archive, args.name)
+        watches.remove(archive, args.name)
     say(f"removed watch {args.name!r}")
     return EXIT_OK
 
@@ -93,7 +83,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
     from archive import watches
 
     with open_archive(args) as archive:
-        watch = _failing(watches.rename, archive, args.old, args.new)
+        watch = watches.rename(archive, args.old, args.new)
     say(f"renamed watch {args.old!r} to {watch.name!r}")
     return EXIT_OK
 
@@ -134,6 +124,6 @@ def cmd_seen(args: argparse.Namespace) -> int:
     if bool(args.name) == args.all:
         raise UsageError("name one watch, or give --all")
     with open_archive(args) as archive:
-        marked = _failing(watches.mark_seen, archive, None if args.all else args.name)
+        marked = watches.mark_seen(archive, None if args.all else args.name)
     say(f"marked {len(marked)} watch{'es' if len(marked) != 1 else ''} seen")
     return EXIT_OK
