@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from archive.catalog import KINDS
-from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json, say
+from archive.cli.common import (EXIT_OK, ID, JSON, Commands, UsageError, existing_recording, arg, open_archive,
+                                print_json, say)
 from archive.dates import UNDATED
 from archive.status import Status
 from archive.transcripts import doubtful, read_transcript
@@ -59,9 +60,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from transcription.formats import hms
 
     with open_archive(args) as archive:
-        rec = archive.catalog.recording(args.id)
-        if rec is None:
-            raise CommandError(f"no recording {args.id}")
+        rec = existing_recording(archive, args.id)
         chosen = version(archive.catalog, rec.id, args.version) if args.version is not None else None
         # speakers by name (archive.voices)
         data = read_transcript(archive.catalog, rec.id, transcript_id=chosen.id if chosen else None)
@@ -114,9 +113,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from archive.recordings import remove_recording
 
     with open_archive(args) as archive:
-        rec = archive.catalog.recording(args.id)
-        if rec is None:
-            raise CommandError(f"no recording {args.id}")
+        rec = existing_recording(archive, args.id)
         with archive.writing():
             remove_recording(archive, args.id)
     say(f"removed #{rec.id} {rec.title}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from archive.cli.common import EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json, \
+from archive.cli.common import EXIT_OK, ID, JSON, Commands, UsageError, existing_recording, arg, open_archive, print_json, \
     recording_id, say
 
 commands = Commands()
@@ -22,12 +22,6 @@ def _hms(seconds) -> str:
     from transcription.formats import hms
 
     return hms(seconds) if seconds is not None else "-"
-
-
-def _recording(archive, rid: int) -> None:
-    """Refuse an ID the archive does not hold."""
-    if archive.catalog.recording(rid) is None:
-        raise CommandError(f"no recording {rid}")
 
 
 def _print_chapters(archive, rid: int, found: list) -> None:
@@ -59,7 +53,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
     from archive.chaptering import attach_agenda
 
     with open_archive(args) as archive:
-        _recording(archive, args.id)
+        existing_recording(archive, args.id)
         found, dropped = attach_agenda(archive, args.id, args.file)
         for item, title in dropped:
             say(f"council-archive: item {item} ({title}) had a start set by hand; this agenda does not list it",
@@ -84,7 +78,7 @@ def cmd_chapters(args: argparse.Namespace) -> int:
             raise UsageError("usage: council-archive chapters set ID ITEM START (START in seconds or HH:MM:SS)")
         rid, item, start = _id(args.words[1]), args.words[2], _time(args.words[3])
         with open_archive(args) as archive:
-            _recording(archive, rid)
+            existing_recording(archive, rid)
             chapter = set_start(archive, rid, item, start)
         if args.json:
             print_json(chapter.to_dict())
@@ -95,7 +89,7 @@ def cmd_chapters(args: argparse.Namespace) -> int:
         raise UsageError("usage: council-archive chapters ID [--json] | chapters set ID ITEM START")
     rid = _id(args.words[0])
     with open_archive(args) as archive:
-        _recording(archive, rid)
+        existing_recording(archive, rid)
         found = chapters(archive, rid)
         if args.json:
             print_json([c.to_dict() for c in found if c.start is not None])
@@ -111,7 +105,7 @@ def cmd_votes(args: argparse.Namespace) -> int:
     from archive.chaptering import chapters, votes
 
     with open_archive(args) as archive:
-        _recording(archive, args.id)
+        existing_recording(archive, args.id)
         found = votes(archive, args.id)
         titles = {c.item: c.title for c in chapters(archive, args.id)}
     if args.json:

@@ -86,6 +86,14 @@ def open_archive(args: argparse.Namespace, create: bool = False, *, current_inde
     return open_root(args.archive_dir, create=create)
 
 
+def existing_recording(archive, rid: int):
+    """The recording ``rid`` of ``archive``, or the command's one line: ``no recording 7``."""
+    rec = archive.catalog.recording(rid)
+    if rec is None:
+        raise CommandError(f"no recording {rid}")
+    return rec
+
+
 MAX_ID = 2**63 - 1  # the largest integer SQLite holds
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from archive.cli.common import (EXIT_OK, ID, JSON, CommandError, Commands, UsageError, arg, open_archive, print_json,
+from archive.cli.common import (EXIT_OK, ID, JSON, Commands, UsageError, existing_recording, arg, open_archive, print_json,
                                 recording_id, say)
 from archive.cli.imports import report, run_importer
 from archive.cli.speakers import SPEAKER_ARGS, speaker_options
@@ -22,8 +22,7 @@ def corrected(args: argparse.Namespace) -> dict[int, int]:
 
     with open_archive(args) as archive:
         for rid in args.ids:
-            if archive.catalog.recording(rid) is None:
-                raise CommandError(f"no recording {rid}")
+            existing_recording(archive, rid)
         return {rid: n for rid in args.ids if (n := corrections(archive.catalog, rid))}
 
 
@@ -65,8 +64,7 @@ def version_rows(args: argparse.Namespace):
     from archive.retranscribe import versions
 
     with open_archive(args) as archive:
-        if archive.catalog.recording(args.id) is None:
-            raise CommandError(f"no recording {args.id}")
+        existing_recording(archive, args.id)
         return versions(archive.catalog, args.id)
 
 
