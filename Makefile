@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test,openai,speakers]'
+	$(PY) -m pip install --quiet -e '.[test,openai,speakers,cluster]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -271,6 +271,11 @@ class SpeakerStage:
         check()
         emit(progress=1.0, message=note)
 
+    @property
+    def where(self) -> Optional[str]:
+        """The cluster node finding speakers (None: this computer)."""
+        return getattr(self._diarizer, "where", None) or None
+
     def _load(self):
         if self._diarizer is None:
             self._diarizer = shared_diarizer()

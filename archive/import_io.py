@@ -58,6 +58,7 @@ class ImportEvent:
     recording_id: Optional[int] = None
     duration: Optional[float] = None
     message: Optional[str] = None
+    where: Optional[str] = None  # the cluster nodes working on it (None: this computer)
 
 
 def default_meta(path: Path, meta: ImportMeta) -> ImportMeta:

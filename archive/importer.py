@@ -311,7 +311,8 @@ class Importer:
             self.speaker_stage.run(  # who spoke: resumable, after Whisper's workers are done
                 self.archive, rid, self.speakers or SpeakerOptions.from_dict(options.get("speakers")),
                 check=self.cancel_token.check,
-                emit=lambda **kw: self._emit(source, Status.DIARIZING, recording_id=rid, duration=rec.duration, **kw),
+                emit=lambda **kw: self._emit(source, Status.DIARIZING, recording_id=rid, duration=rec.duration,
+                                             where=self.speaker_stage.where, **kw),
                 release=self._release_workers)
             if replacing is not None:
                 retranscribe.settle_voices(catalog, rid)
@@ -325,6 +326,10 @@ class Importer:
             if job:
                 catalog.set_job(job["id"], JobState.DONE)
         except Exception as exc:
+            if getattr(exc, "keeps_job", False) and self.cancel_token.outcome is None:
+                # the cluster went away: what was committed stays, its job open for `resume`
+                log.warning("importing %s stopped", source, exc_info=exc)
+                return self._end(source, Outcome.STOPPED, error=str(exc), rid=rid, title=rec.title)
             if replacing is not None:
                 return self._retranscription_ended(rid, rec, source, job, exc)
             outcome = self.cancel_token.outcome
@@ -427,7 +432,8 @@ class Importer:
                 next_idx += 1
                 fraction = min(1.0, seg.end / duration) if duration else 0.0
                 catalog.update_recording(rid, progress=fraction)
-                self._emit(source, Status.TRANSCRIBING, recording_id=rid, progress=fraction, duration=duration)
+                self._emit(source, Status.TRANSCRIBING, recording_id=rid, progress=fraction, duration=duration,
+                           where=getattr(info, "where", None) or None)
         finally:
             if hasattr(segments, "close"):
                 segments.close()

@@ -52,6 +52,8 @@ class TranscriptionInfo:
     language_probability: float = 1.0
     # for people, e.g. that an English-only model was passed over for the spoken language
     note: str = ""
+    # the machines working on it now ("" = this computer; a cluster's nodes otherwise)
+    where: str = ""
 
 
 @dataclass(frozen=True)

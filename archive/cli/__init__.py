@@ -33,6 +33,7 @@ EXIT_CODES: dict[str, int] = {
     "index.model.QueryError": EXIT_USAGE,  # a query that does not parse
     "archive.cli.common.CommandError": EXIT_ERROR,  # "no recording 7"
     "transcription.errors.AudioError": EXIT_ERROR,  # a file that is not usable audio
+    "transcription.cluster.errors.ClusterError": EXIT_ERROR,  # --cluster: unreachable, another version, no model
     "builtins.ValueError": EXIT_ERROR,  # input a service refuses: ExportError, BundleError, a bad date or kind
     "archive.fixity.FixityFailure": EXIT_ERROR,  # `fixity`: media changed, missing or unreadable since import
     "builtins.RuntimeError": EXIT_ERROR,  # ArchiveError, ArchiveBusyError, an engine that cannot load its model

@@ -13,6 +13,7 @@ import threading
 from archive.catalog import KINDS
 from archive.cli.common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, JSON, Commands, UsageError, arg, open_archive, plain,
                                 print_json, recording_id, say)
+from archive.cli.cluster import CLUSTER_ARGS, import_workers
 from archive.cli.speakers import SPEAKER_ARGS, speaker_options
 from archive.cli.transcribe import ENGINE_ARGS, engine_options
 from archive.progress import ProgressBar
@@ -64,9 +65,11 @@ def run_importer(args: argparse.Namespace, work, create: bool = False, speakers=
 
     engine, options = engine_options(args)  # a bad model or device: one line, before the archive is touched
     progress = ImportProgress()
-    with open_archive(args, create=create) as archive:
+    # the cluster, when one is named, is reached and checked before the archive is touched too
+    with import_workers(args, engine, options, speakers) as (transcriber, diarizer), \
+            open_archive(args, create=create) as archive:
         importer = Importer(archive, engine, options, cache_dir=default_cache_dir(), on_event=progress,
-                            speakers=speakers)
+                            speakers=speakers, transcriber=transcriber, diarizer=diarizer)
         try:
             with stop_on_sigterm(importer):
                 return work(importer)
@@ -128,6 +131,7 @@ def report(results, as_json: bool) -> int:
      "(default: one with the media's name beside it)")
 @arg("--link", action="store_true", help="leave media where it is instead of copying it into the archive")
 @SPEAKER_ARGS
+@CLUSTER_ARGS
 @JSON
 def cmd_import(args: argparse.Namespace) -> int:
     from archive.importer import ImportMeta
@@ -151,6 +155,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 @arg("ids", nargs="*", type=recording_id, metavar="ID")
 @ENGINE_ARGS
 @SPEAKER_ARGS
+@CLUSTER_ARGS
 @JSON
 def cmd_resume(args: argparse.Namespace) -> int:
     speakers = speaker_options(args, given_only=True)  # no flag: as each job's import asked

@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import Optional
 
+from archive.cli.cluster import CLUSTER_ARGS, diarize_worker
 from archive.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -85,6 +86,7 @@ def _diarizer():
 @arg("--all", action="store_true", help="every recording not diarized yet (with --redo: every recording)")
 @COUNT_ARGS
 @arg("--redo", action="store_true", help="find the speakers again; names people gave carry over to matching voices")
+@CLUSTER_ARGS
 @JSON
 def cmd_diarize(args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
@@ -92,9 +94,8 @@ def cmd_diarize(args: argparse.Namespace) -> int:
     options = speaker_options(args)
     from archive.speakers import diarize_recordings
 
-    with open_archive(args) as archive:
+    with diarize_worker(args, _diarizer) as diarizer, open_archive(args) as archive:
         ids = args.ids or [r.id for r in reversed(archive.catalog.recordings())]
-        diarizer = _diarizer()
         bars: dict[int, tuple[ProgressBar, float]] = {}
 
         def progress(rid: int, fraction: float) -> None:

@@ -8,6 +8,7 @@ import sys
 
 from archive.cli.common import (EXIT_OK, ID, JSON, Commands, UsageError, existing_recording, arg, open_archive, print_json,
                                 recording_id, say)
+from archive.cli.cluster import CLUSTER_ARGS
 from archive.cli.imports import report, run_importer
 from archive.cli.speakers import SPEAKER_ARGS, speaker_options
 from archive.cli.transcribe import ENGINE_ARGS
@@ -47,6 +48,7 @@ def confirmed(found: dict[int, int], yes: bool) -> bool:
 @arg("ids", nargs="+", type=recording_id, metavar="ID")
 @ENGINE_ARGS
 @SPEAKER_ARGS
+@CLUSTER_ARGS
 @arg("--yes", action="store_true", help="go ahead where people corrected the transcript (their corrections stay "
                                         "in the earlier version)")
 @JSON

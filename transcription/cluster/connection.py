@@ -1,0 +1,193 @@
+"""The connection to a Ray cluster: made only when the user names one, checked at once.
+
+``connect("HEAD:6379")`` joins a cluster started with ``ray start --head`` (the client's
+machine is, or joins as, one of its nodes), ``connect("ray://HEAD:10001")`` goes through
+Ray Client from any machine, and ``connect("local")`` starts a private Ray instance on
+127.0.0.1 that ends with this process. Every failure is one
+:class:`~transcription.cluster.errors.ClusterError` line, raised before anything else
+happens: an address that does not answer is found by a plain TCP connect within
+seconds, not by Ray's own minute-long retries.
+
+Ray is told to send nothing anywhere else: usage statistics off, no dashboard, and its
+workers' logs are not copied to this terminal (they stay in Ray's session folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import logging
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from typing import Optional
+
+from transcription.cluster.errors import ClusterError, ClusterLost
+from transcription.cluster.media import MediaSender, MediaShare
+
+log = logging.getLogger(__name__)
+
+LOCAL = "local"
+DEFAULT_PORT = 6379
+REACH_TIMEOUT = 5.0  # seconds a TCP connect to the head may take
+NAMESPACE = "council-archive"
+# Ray retries an actor's task on a restarted actor when its process dies (a killed or
+# crashed worker, a lost node); the file is still imported once, from the results.
+TASK_RETRIES = 3
+
+
+def package_version() -> str:
+    """This installation's council-archive version (every node must run the same)."""
+    try:
+        return importlib.metadata.version("council-archive")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def where() -> str:
+    """This node, as the import queue shows it: ``IP/node`` (a short Ray node id tells
+    apart two nodes on one machine)."""
+    import ray
+
+    context = ray.get_runtime_context()
+    return f"{ray.util.get_node_ip_address()}/{context.get_node_id()[:6]}"
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """``(host, port)`` of ``HOST[:PORT]`` or ``ray://HOST[:PORT]``; a bad one is a ClusterError."""
+    text = address.split("://", 1)[1] if "://" in address else address
+    host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
+    host = host.strip("[]")
+    if not host:
+        raise ClusterError(f"{address!r} is not a cluster address: give HOST:PORT (like 10.0.0.5:6379) or 'local'")
+    try:
+        number = int(port) if port else (10001 if address.startswith("ray://") else DEFAULT_PORT)
+    except ValueError:
+        raise ClusterError(f"{address!r} is not a cluster address: the port must be a number") from None
+    return host, number
+
+
+def check_reachable(address: str, timeout: float = REACH_TIMEOUT) -> None:
+    """Raise a ClusterError unless something listens at the address."""
+    host, port = split_address(address)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc) or type(exc).__name__)
+        raise ClusterError(
+            f"cannot reach the Ray cluster at {address} ({reason}): start it with `ray start --head --port {port}` "
+            "there, or import without --cluster") from None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One worker actor's Ray resources and the device its model runs on."""
+
+    device: str  # "cpu" | "cuda"
+    num_cpus: float = 1.0
+    num_gpus: float = 0.0
+
+
+def plan_slots(resources: dict, workers: int = 0) -> list[Slot]:
+    """Worker actors for the cluster's resources: one per GPU (CUDA, float16), then one per
+    remaining CPU (int8, one thread each); ``workers`` caps the count (0: no cap)."""
+    gpus = int(resources.get("GPU", 0) or 0)
+    cpus = int(resources.get("CPU", 0) or 0)
+    slots = [Slot("cuda", 1.0, 1.0) for _ in range(min(gpus, cpus))]
+    slots += [Slot("cpu") for _ in range(max(0, cpus - len(slots)))]
+    return slots[:workers] if workers > 0 else slots
+
+
+class Cluster:
+    """This process's connection (Ray allows one); :meth:`close` ends it (and a local
+    instance with it). ``share``: the workers see the client's media at another path."""
+
+    def __init__(self, address: str, share: Optional[MediaShare] = None):
+        self.address = address
+        self.share = share
+        self.media = MediaSender(share)
+
+    def resources(self) -> dict:
+        import ray
+
+        return dict(ray.cluster_resources())
+
+    def nodes(self) -> list[dict]:
+        import ray
+
+        return [n for n in ray.nodes() if n.get("Alive")]
+
+    def actor(self, cls, slot: Slot, *args):
+        """A restartable actor of ``cls`` with ``slot``'s resources."""
+        import ray
+
+        remote = ray.remote(cls).options(num_cpus=slot.num_cpus, num_gpus=slot.num_gpus, max_restarts=-1,
+                                         max_task_retries=TASK_RETRIES, namespace=NAMESPACE)
+        return remote.remote(*args)
+
+    def close(self) -> None:
+        import ray
+
+        self.media.clear()
+        if ray.is_initialized():
+            ray.shutdown()
+
+
+def connect(address: str, share: Optional[MediaShare] = None) -> Cluster:
+    """Connect to the cluster at ``address`` (or start a local one): a :class:`Cluster`."""
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("--cluster needs Ray: pip install 'council-archive[cluster]'") from None
+    local = address == LOCAL
+    if not local:
+        check_reachable(address)
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # Ray would otherwise report usage to its makers
+    kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                  configure_logging=False, namespace=NAMESPACE)
+    if local:
+        kwargs.update(address="local", num_cpus=os.cpu_count() or 1, _node_ip_address="127.0.0.1")
+    else:
+        kwargs.pop("include_dashboard")  # the cluster's own head decides
+        kwargs["address"] = address
+    if ray.is_initialized():
+        ray.shutdown()
+    try:
+        with _quiet_stderr():
+            ray.init(**kwargs)
+    except Exception as exc:  # Ray raises many kinds; each becomes one line
+        log.warning("ray.init(%s) failed", address, exc_info=True)
+        raise ClusterError(f"cannot use the Ray cluster at {address}: {_first_line(exc)}") from None
+    return Cluster(address, share)
+
+
+def lost(exc: BaseException, doing: str) -> ClusterLost:
+    """The ClusterLost for a Ray failure (a node, actor or the head gone) while ``doing``."""
+    return ClusterLost(f"lost the Ray cluster while {doing} ({_first_line(exc)}): what was done is kept; "
+                       "`council-archive resume` continues it, with --cluster or locally")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Ray prints its start-up banner and warnings straight to the terminal; the user asked
+    for an import, so they go to the log instead."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (the app): nothing to quieten
+        yield
+        return
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -1,0 +1,140 @@
+"""Media on its way to the workers: read once here and sent through Ray's object store,
+or named by a path the workers can open when they share a filesystem.
+
+The client side is :class:`MediaSender` (one per connection: the transcriber and the
+diarizer of one file share its bytes); the worker side is :class:`LocalCopy`, which
+writes the bytes to a private temporary file once per node process, for ffmpeg to
+seek in.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Optional
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Media:
+    """What a worker needs to open one file: its bytes (``data``: ``[ObjectRef]``, in a list
+    so Ray hands the reference over as it is and the worker fetches it only when it has
+    no copy yet) or a ``path`` it can open itself; ``key`` names the file's content."""
+
+    key: str
+    suffix: str = ""
+    path: Optional[str] = None
+    data: Optional[list] = None
+
+
+@dataclass(frozen=True)
+class MediaShare:
+    """The workers see the client's folder ``local`` at ``remote`` (``--shared-path``)."""
+
+    local: str
+    remote: str
+
+    def remote_path(self, path: str) -> Optional[str]:
+        """Where a worker finds ``path``; None when it lies outside the shared folder."""
+        try:
+            rel = Path(path).resolve().relative_to(Path(self.local).resolve())
+        except ValueError:
+            return None
+        return str(PurePosixPath(self.remote, *rel.parts))
+
+
+def content_key(path: str) -> str:
+    st = os.stat(path)
+    return f"{os.path.abspath(path)}:{st.st_size}:{st.st_mtime_ns}"
+
+
+class MediaSender:
+    """Hands out :class:`Media` for paths, reading each file once while it is in use (the
+    last two files are kept: a file's transcription and its speakers)."""
+
+    KEEP = 2
+
+    def __init__(self, share: Optional[MediaShare] = None):
+        self.share = share
+        self._sent: dict[str, Media] = {}
+
+    def send(self, path: str) -> Media:
+        import ray
+
+        path = os.fspath(path)
+        key = content_key(path)
+        if key in self._sent:
+            return self._sent[key]
+        remote = self.share.remote_path(path) if self.share else None
+        if remote is not None:
+            handle = Media(key, Path(path).suffix, path=remote)
+        else:
+            handle = Media(key, Path(path).suffix, data=[ray.put(Path(path).read_bytes())])
+        while len(self._sent) >= self.KEEP:
+            self._sent.pop(next(iter(self._sent)))  # its object is freed once no task holds it
+        self._sent[key] = handle
+        return handle
+
+    def clear(self) -> None:
+        self._sent.clear()
+
+
+PREFIX = "council-archive-worker-"
+
+
+def _private_dir() -> str:
+    """This process's folder for media copies; a folder left by a worker that was killed
+    (its process gone) is removed first."""
+    root = Path(tempfile.gettempdir())
+    for old in root.glob(PREFIX + "*"):
+        pid = old.name[len(PREFIX):]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    path = root / f"{PREFIX}{os.getpid()}"
+    path.mkdir(exist_ok=True)
+    return str(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class LocalCopy:
+    """A worker's copy of the file it is working on (one at a time), in a folder of its
+    process's own (removed by the next worker on that machine once this process is gone:
+    Ray ends actors without running their clean-up)."""
+
+    def __init__(self):
+        self._dir: Optional[str] = None
+        self._key: Optional[str] = None
+        self._path: Optional[str] = None
+
+    def path(self, media: Media) -> str:
+        if media.path is not None:
+            if not os.path.exists(media.path):
+                raise FileNotFoundError(f"{media.path}: not found on this worker (check --shared-path)")
+            return media.path
+        if media.key != self._key:
+            import ray
+
+            data = ray.get(media.data[0])
+            if self._dir is None:
+                self._dir = _private_dir()
+            if self._path is not None:
+                os.unlink(self._path)
+            self._path, self._key = os.path.join(self._dir, "media" + media.suffix), None
+            with open(self._path, "wb") as out:
+                out.write(data)
+            self._key = media.key
+        return self._path

@@ -1,0 +1,214 @@
+"""``ClusterTranscriber``: the local :class:`~transcription.transcriber.Transcriber` with its
+chunks transcribed by Ray actors across the cluster.
+
+Everything else is the local transcriber's: the probe, the chunks cut at quiet moments
+(as many as keep every actor busy), resuming from a time, the guards and the
+sentence-sized segments. The chunks run on the actors in any order and come back in
+order, each as soon as it and those before it are done, so the caller (the import, the
+archive's one writer) commits segments as results arrive. ``info.where`` says which
+nodes are working on the file.
+
+A worker process that dies mid-chunk is restarted by Ray and the chunk retried (see
+``TASK_RETRIES``); only the result is committed, so the file is still imported once.
+Losing the cluster itself raises :class:`~transcription.cluster.errors.ClusterLost`.
+Stopping the iteration (cancel) kills the actors busy on this file; new ones start,
+loading the model again, when the next file comes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections import Counter
+from typing import Callable, Iterator, Optional
+
+from transcription.cluster.connection import Cluster, Slot, lost, package_version, plan_slots
+from transcription.cluster.errors import ClusterError
+from transcription.cluster.workers import TranscribeWorker, worker_options
+from transcription.languages import multilingual_options
+from transcription.transcriber import Chunk, Transcriber
+from transcription.types import Segment, TranscribeOptions
+
+log = logging.getLogger(__name__)
+
+WAIT = 1.0  # seconds between looks at the running chunks
+
+
+@dataclasses.dataclass
+class Actor:
+    handle: object
+    slot: Slot
+    where: str = ""
+    pid: int = 0
+
+
+class ClusterTranscriber(Transcriber):
+    """Transcribes on the cluster ``cluster`` (a :class:`~transcription.cluster.connection.Cluster`).
+    ``factory(engine, options, cache_dir)`` builds each actor's engine (default: Whisper)."""
+
+    def __init__(self, cluster: Cluster, engine: str = "faster-whisper", options: Optional[TranscribeOptions] = None,
+                 cache_dir: Optional[str] = None, factory: Optional[Callable] = None):
+        super().__init__(engine, options, cache_dir)
+        self.cluster = cluster
+        self.factory = factory
+        self._actors: list[Actor] = []
+        self._label: Optional[str] = None
+
+    # --- the actors ---------------------------------------------------------------
+    def start(self) -> list[dict]:
+        """Start one actor per slot and check each: same version, model loaded. Raises a
+        :class:`ClusterError` (one line) and stops them all otherwise. Returns their reports."""
+        if self._actors:
+            return []
+        import ray
+
+        slots = plan_slots(self.cluster.resources(), self.options.workers)
+        if not slots:
+            raise ClusterError(f"the Ray cluster at {self.cluster.address} has no CPU for a worker: "
+                               "start a worker with `ray start --address ...` or import without --cluster")
+        actors = [Actor(self.cluster.actor(TranscribeWorker, slot, self.engine_name,
+                                           worker_options(self.options, slot.device), self.cache_dir, self.factory),
+                        slot) for slot in slots]
+        try:
+            reports = ray.get([a.handle.ready.remote() for a in actors])
+        except Exception as exc:
+            self._kill(actors)
+            raise lost(exc, "starting its workers") from None
+        for actor, report in zip(actors, reports):
+            actor.where, actor.pid = report["where"], report["pid"]
+        problem = _problem(reports, self.cluster.address)
+        if problem:
+            self._kill(actors)
+            raise ClusterError(problem)
+        self._actors = actors
+        self._label = reports[0]["model"]
+        self.workers = len(actors)
+        log.info("cluster %s: %d workers on %s", self.cluster.address, len(actors),
+                 ", ".join(sorted({a.where for a in actors})))
+        return reports
+
+    def worker_pids(self) -> list[int]:
+        return [a.pid for a in self._actors]
+
+    def _kill(self, actors: list[Actor]) -> None:
+        import ray
+
+        for actor in actors:
+            try:
+                ray.kill(actor.handle)
+            except Exception:  # already gone with its node: nothing to stop
+                log.debug("killing an actor failed", exc_info=True)
+
+    def close(self) -> None:
+        self._kill(self._actors)
+        self._actors = []
+        super().close()
+
+    def cancel(self) -> None:
+        """Stop the chunks being transcribed at once: the actors end (new ones start on the
+        next file)."""
+        self._kill(self._actors)
+        self._actors = []
+        if self._multilingual is not None:
+            self._multilingual.cancel()
+
+    def release_workers(self) -> None:
+        """The actors stay loaded between files: cluster nodes are there to work."""
+
+    @property
+    def model_label(self) -> str:
+        return self._label or super().model_label
+
+    def _other_model(self, opts: TranscribeOptions) -> "ClusterTranscriber":
+        if self._multilingual is None:
+            self._multilingual = ClusterTranscriber(self.cluster, opts.multilingual.engine,
+                                                    multilingual_options(opts), self.cache_dir, self.factory)
+        return self._multilingual
+
+    # --- transcribing ---------------------------------------------------------------
+    def transcribe(self, path, options=None, start: float = 0.0):
+        self.start()
+        return super().transcribe(path, options, start)
+
+    def _run(self, path, media, chunks: list[Chunk], opts, info, workers, label: bool = True) -> Iterator[Segment]:
+        """The chunks on the actors, yielded in order (see the module's docstring)."""
+        import ray
+
+        self.start()
+        if label:
+            info.model = self.model_label
+        sent = self.cluster.media.send(path)
+        call_opts = dataclasses.replace(opts, cpu_threads=1, progress=None)
+        progress = opts.progress
+        todo = list(enumerate(chunks))
+        idle = list(self._actors)
+        running: dict = {}  # ObjectRef -> (chunk number, actor)
+        done: dict[int, tuple] = {}
+        following = 0
+        finished = False
+        try:
+            while following < len(chunks):
+                while idle and todo:
+                    k, chunk = todo.pop(0)
+                    actor = idle.pop(0)
+                    expected = chunk.duration if chunk.duration is not None else media.duration - chunk.start
+                    ref = actor.handle.transcribe.remote(sent, chunk.start, chunk.duration, expected, call_opts)
+                    running[ref] = (k, actor)
+                info.where = _nodes(a.where for _, a in running.values()) or info.where
+                ready = ray.wait(list(running), num_returns=1, timeout=WAIT)[0] if running else []
+                for ref in ready:
+                    k, actor = running.pop(ref)
+                    idle.append(actor)
+                    done[k] = _result(ref)
+                while following in done:
+                    segments, language, node = done.pop(following)
+                    chunk = chunks[following]
+                    following += 1
+                    if not info.language:
+                        info.language = language
+                    for seg in segments:
+                        seg.language = seg.language or opts.language or language or None
+                        if progress and media.duration:
+                            progress(min(1.0, seg.end / media.duration))
+                        yield seg
+                    if progress and media.duration and chunk.end is not None:
+                        progress(min(1.0, chunk.end / media.duration))
+            finished = True
+        finally:
+            if not finished and running:  # stopped iterating (cancel) or a chunk failed
+                self.cancel()
+
+
+def _result(ref):
+    """A chunk's result; the engine's own error as itself, a lost worker or node as ClusterLost."""
+    import ray
+
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:  # the chunk failed in the engine (bad audio ...)
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, Exception):
+            raise cause from None
+        raise
+    except (ray.exceptions.RayError, ConnectionError) as exc:
+        raise lost(exc, "transcribing") from None
+
+
+def _nodes(places) -> str:
+    counts = Counter(places)
+    return ", ".join(f"{node} ×{n}" if n > 1 else node for node, n in sorted(counts.items()))
+
+
+def _problem(reports: list[dict], address: str) -> Optional[str]:
+    """Why the cluster cannot be used (another version, a node without the model), or None."""
+    mine = package_version()
+    for report in reports:
+        if report["version"] != mine:
+            return (f"the Ray worker on {report['where']} runs council-archive {report['version']}, this computer "
+                    f"{mine}: install the same version on every node, or import without --cluster")
+    for report in reports:
+        if report["error"]:
+            return (f"the Ray worker on {report['where']} cannot load the model: {report['error']} "
+                    "(copy the model to the same path there, or import without --cluster)")
+    return None
