@@ -3,7 +3,7 @@
 ``connect("HEAD:6379")`` joins a cluster started with ``ray start --head`` (the client's
 machine is, or joins as, one of its nodes), ``connect("ray://HEAD:10001")`` goes through
 Ray Client from any machine, and ``connect("local")`` starts a private Ray instance on
-127.0.0.1 that ends with this process. Every failure is one
+this machine that ends with this process. Every failure is one
 :class:`~transcription.cluster.errors.ClusterError` line, raised before anything else
 happens: an address that does not answer is found by a plain TCP connect within
 seconds, not by Ray's own minute-long retries.
@@ -164,7 +164,7 @@ def connect(address: str, share: Optional[MediaShare] = None) -> Cluster:
     kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
                   configure_logging=False, namespace=NAMESPACE)
     if local:
-        kwargs.update(address="local", num_cpus=os.cpu_count() or 1, _node_ip_address="127.0.0.1")
+        kwargs.update(address="local", num_cpus=os.cpu_count() or 1)
     else:
         kwargs.pop("include_dashboard")  # the cluster's own head decides
         kwargs["address"] = address
