@@ -32,13 +32,37 @@ class ClusterWork:
     diarizer: Optional[object]  # transcription.cluster.diarizer.ClusterDiarizer, None: speakers off
     workers: list[dict]  # each actor's report: where, pid, model, version
 
-    def describe(self) -> str:
-        """``3 workers on 10.0.0.5/1a2b3c ×2, 10.0.0.6/4d5e6f``: for a first line on screen."""
+    def nodes(self) -> str:
+        """``10.0.0.5/1a2b3c ×2, 10.0.0.6/4d5e6f``: where the workers are."""
         from collections import Counter
 
         places = Counter(w["where"] for w in self.workers)
-        nodes = ", ".join(f"{p} ×{n}" if n > 1 else p for p, n in sorted(places.items()))
-        return f"{len(self.workers)} worker{'s' * (len(self.workers) != 1)} on {nodes}"
+        return ", ".join(f"{p} ×{n}" if n > 1 else p for p, n in sorted(places.items()))
+
+    def describe(self) -> str:
+        """``3 workers on 10.0.0.5/1a2b3c ×2, 10.0.0.6/4d5e6f``: for a first line on screen."""
+        return f"{len(self.workers)} worker{'s' * (len(self.workers) != 1)} on {self.nodes()}"
+
+
+def check_address(address: str) -> Optional[str]:
+    """What is wrong with a cluster address a person typed (one line), None when it is
+    empty (this computer), ``local``, ``HOST:PORT`` or ``ray://HOST:PORT``. Only its form
+    is checked: nothing is reached and Ray is not imported."""
+    from transcription.cluster.errors import ClusterError
+    from transcription.cluster.connection import split_address
+
+    address = address.strip()
+    if not address or address == LOCAL:
+        return None
+    if "://" in address and not address.startswith("ray://"):
+        return f"{address!r} is not a cluster address: only ray://HOST:PORT is a URL Ray takes"
+    if any(c.isspace() or c in "/?#@" for c in address.split("://", 1)[-1]):
+        return f"{address!r} is not a cluster address: give HOST:PORT (like 10.0.0.5:6379) or 'local'"
+    try:
+        _, port = split_address(address)
+    except ClusterError as exc:
+        return exc.message
+    return None if 0 < port < 65536 else f"{address!r} is not a cluster address: the port must be 1 to 65535"
 
 
 @contextlib.contextmanager

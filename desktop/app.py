@@ -32,12 +32,15 @@ def create_window(
     cache_dir: Optional[str] = None,
     demo: Optional[bool] = None,
     resume: bool = True,
+    cluster_work: Optional[Callable] = None,
 ):
     """Open the archive and build the window around it (a QApplication must exist).
 
     ``settings``: a QSettings (tests pass one on a temporary INI file).
     ``transcriber_factory(engine, options, cache_dir)``: the transcriber the importer
     uses (tests pass a fake); default: the real Whisper engines, loaded on first use.
+    ``cluster_work``: how imports reach the Ray cluster Settings name (tests give
+    archive.cluster.cluster_work fake engines); default: archive.cluster.cluster_work.
     """
     from archive import logs, views
     from archive.store import Archive
@@ -56,7 +59,7 @@ def create_window(
         import platformdirs
 
         cache_dir = platformdirs.user_cache_dir("council-archive")
-    imports = ImportController(str(archive.root), transcriber_factory, cache_dir)
+    imports = ImportController(str(archive.root), transcriber_factory, cache_dir, cluster_work=cluster_work)
     window = MainWindow(archive, app_settings, imports)
     imports.setParent(window)
     if resume:

@@ -197,7 +197,8 @@ class ImportActions:
         key = job.id if job.kind == JobKind.IMPORT else (job.id, event.path)
         label = job.label if job.kind == JobKind.IMPORT else short_name(event.path)
         rid = event.recording_id
-        w.queue.update_row(key, job.id, label, event.stage, event.progress, event.message, event.path, rid)
+        w.queue.update_row(key, job.id, label, event.stage, event.progress, event.message, event.path, rid,
+                           event.where)
         if rid is None:
             return
         if event.stage in FINAL or not w.library.model.set_progress(rid, event.stage, event.progress):
@@ -213,6 +214,8 @@ class ImportActions:
             return
         w = self.window
         w.queue.finish_job(job.id, outcome, job.error)
+        if outcome == Outcome.FAILED and job.error and job.id not in map(w.queue.job_of, w.queue.rows):
+            w.statusBar().showMessage(f"{job.label}: {job.error}", 15000)  # a resume with no row yet (no cluster, say)
         if job.id not in self._changed_jobs and job.started:  # (a worker error, say): show the archive as it is
             w.archive_changed(None, "import")
         self._changed_jobs.discard(job.id)

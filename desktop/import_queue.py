@@ -1,4 +1,5 @@
-"""The import queue panel: one row per file with its stage, a progress bar, ETA and Cancel.
+"""The import queue panel: one row per file with its stage, a progress bar, where it runs
+("this computer", or the Ray cluster's nodes: ``ImportEvent.where``), ETA and Cancel.
 
 Passive: Cancel emits ``cancel_requested(job_id)``, Resume on a cancelled or failed row
 ``resume_requested(key)``; the window's import actions decide. A batch (the rows since the
@@ -34,6 +35,8 @@ from archive.status import PROBING, STORING, Outcome, Status
 FINAL = frozenset(Outcome)
 NEEDS_LOOK = (Outcome.FAILED, Outcome.CANCELLED)  # kept in view until dismissed; Resume offered
 BUSY = (PROBING, STORING, Status.DIARIZING, Status.INDEXING)  # no measurable progress: a busy bar
+WORK = (Status.TRANSCRIBING, Status.DIARIZING)  # the stages a cluster does; the row says where
+THIS_COMPUTER = "this computer"
 STAGE_TEXT = {
     Status.QUEUED: "Waiting",
     PROBING: "Checking the file",
@@ -107,6 +110,8 @@ class QueueRow(QWidget):
         self.bar.setValue(0)
         self.bar.setTextVisible(False)
         self.bar.setMaximumHeight(14)
+        self.where = QLabel("")  # where it is transcribed, from its first TRANSCRIBING event on
+        self.where.setAccessibleName("Where it runs")
         self.status = QLabel(STAGE_TEXT[Status.QUEUED])
         self.status.setMinimumWidth(200)
         self.cancel = QToolButton()
@@ -128,15 +133,22 @@ class QueueRow(QWidget):
         layout.setContentsMargins(4, 1, 4, 1)
         layout.addWidget(self.name)
         layout.addWidget(self.bar, 1)
+        layout.addWidget(self.where)
         layout.addWidget(self.status, 1)
         layout.addWidget(self.cancel)
         layout.addWidget(self.resume)
         layout.addWidget(self.dismiss)
 
-    def update_stage(self, stage: str, progress: float = 0.0, message: Optional[str] = None) -> None:
+    def update_stage(self, stage: str, progress: float = 0.0, message: Optional[str] = None,
+                     where: Optional[str] = None) -> None:
+        """``where``: the cluster nodes doing this stage (None: this computer)."""
         self.stage = stage
+        if stage in WORK:  # kept once the work is done: where it was transcribed
+            self.where.setText(where or THIS_COMPUTER)
+            self.where.setToolTip(f"{'Finding speakers' if stage == Status.DIARIZING else 'Transcribing'} on "
+                                  + (f"the Ray cluster: {where}" if where else THIS_COMPUTER))
         self.bar.setRange(0, 0 if stage in BUSY else 1000)  # 0..0: a busy bar
-        text = row_message(stage, message if stage in FINAL else None, self.path)
+        text = row_message(stage, message if stage in FINAL or stage == Status.QUEUED else None, self.path)
         if stage == Status.TRANSCRIBING:
             now = time.monotonic()
             if self._t0 is None:
@@ -218,12 +230,12 @@ class ImportQueuePanel(QWidget):
 
     def update_row(self, key, job_id: int, label: str, stage: str, progress: float = 0.0,
                    message: Optional[str] = None, path: Optional[str] = None,
-                   recording_id: Optional[int] = None) -> QueueRow:
+                   recording_id: Optional[int] = None, where: Optional[str] = None) -> QueueRow:
         row = self.row(key, job_id, label)
         row.path = path or row.path
         row.recording_id = recording_id if recording_id is not None else row.recording_id
         was_active = self.active_count()
-        row.update_stage(stage, progress, message)
+        row.update_stage(stage, progress, message, where)
         self._ended(key, stage, was_active)
         return row
 

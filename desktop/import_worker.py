@@ -13,12 +13,23 @@ importer checks between segments (never ``QThread.terminate()``):
 * Quit: ``token.stop()``; what was transcribed stays committed and its job stays open, so
   ``Importer.resume()`` finishes it on the next start (``Outcome.STOPPED``).
 
+With a Ray cluster named in Settings (``ImportController.set_cluster``), each import job
+queued from then on carries its address: the worker connects in its own thread (Ray takes
+seconds; :func:`archive.cluster.cluster_work` checks every worker first, and a
+``ClusterError`` fails the job with its one line, nothing changed) and imports with the
+cluster's transcriber and diarizer. Ray allows one connection per process: it is kept
+from job to job while the address, shared path, engine and options stay the same, and
+closed when they change, when a job runs locally again, after ``IDLE_RELEASE_S`` of an
+idle queue, when the cluster is lost mid-import, and at quit. Without a cluster nothing
+imports Ray.
+
 However a job ends, it ends once, with a typed :class:`archive.status.Outcome` on the
 worker's ``finished`` signal, on the controller's ``job_finished`` signal and on the Job.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
@@ -29,7 +40,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from archive.cancel import CancelToken
 from archive.status import Outcome
@@ -37,6 +48,8 @@ from archive.status import Outcome
 log = logging.getLogger(__name__)
 
 TranscriberFactory = Callable[[str, Any, Optional[str]], Any]  # (engine, TranscribeOptions, cache_dir)
+ClusterWork = Callable[..., Any]  # archive.cluster.cluster_work's signature: a context manager
+IDLE_RELEASE_S = 300.0  # an idle queue lets go of the cluster (and a local Ray instance's processes)
 
 
 class JobKind(StrEnum):
@@ -59,6 +72,8 @@ class Job:
     call: Optional[Callable[[Any], Any]] = None  # EDIT: fn(archive) -> result, in the worker thread
     change: Any = None  # EDIT: the desktop.archive_events.Change it makes, for every view to refresh
     recording_ids: Optional[list] = None  # RESUME: only these recordings (cancelled ones too); None: every open job
+    cluster: str = ""  # imports: the Ray cluster to transcribe on (Settings when queued); "": this computer
+    shared_path: str = ""  # with a cluster: where its workers see the archive folder
     token: CancelToken = field(default_factory=CancelToken, repr=False)
     started: bool = False  # handed to the worker
     started_at: float = 0.0  # time.monotonic() when it was handed to the worker
@@ -107,19 +122,29 @@ def default_transcriber_factory(engine: str, options, cache_dir: Optional[str]):
     return Transcriber(engine, options, cache_dir)
 
 
+def default_cluster_work(address: str, engine: str, options, **kwargs):
+    from archive.cluster import cluster_work  # only when a cluster is named: Ray loads then
+
+    return cluster_work(address, engine, options, **kwargs)
+
+
 class ImportWorker(QObject):
     event = Signal(int, object)  # job id, archive.import_io.ImportEvent
     finished = Signal(int, object, object, str)  # job id, Outcome, result, error line ("" if none)
 
     def __init__(self, archive_root: str, transcriber_factory: Optional[TranscriberFactory] = None,
-                 cache_dir: Optional[str] = None):
+                 cache_dir: Optional[str] = None, cluster_work: Optional[ClusterWork] = None):
         super().__init__()
         self.archive_root = archive_root
         self.factory = transcriber_factory or default_transcriber_factory
         self.cache_dir = cache_dir
+        self.cluster_work = cluster_work or default_cluster_work
         self._archive = None
         self._transcriber = None
         self._transcriber_key = None
+        self._cluster = None  # archive.cluster.ClusterWork, while connected
+        self._cluster_key = None
+        self._cluster_exit: Optional[contextlib.ExitStack] = None
 
     def archive(self):
         if self._archive is None:
@@ -136,6 +161,51 @@ class ImportWorker(QObject):
             self._transcriber = self.factory(job.engine, job.options, self.cache_dir)
             self._transcriber_key = key
         return self._transcriber
+
+    def _workers_for(self, job: Job) -> tuple[Any, Any]:
+        """``(transcriber, diarizer)``: the cluster's when the job names one (connected here,
+        in the worker thread, and kept while the same), else this computer's engine and
+        ``None`` (the importer's own diarizer)."""
+        if not job.cluster:
+            self.release_cluster()
+            return self._transcriber_for(job), None
+        key = (job.cluster, job.shared_path, job.engine, repr(job.options))
+        if self._cluster is None or self._cluster_key != key:
+            self.release_cluster()
+            if job.kind == JobKind.IMPORT:  # seconds (a minute when the diarizer compiles): its row says why
+                from archive.import_io import ImportEvent
+                from archive.status import Status
+
+                self.event.emit(job.id, ImportEvent(job.path, Status.QUEUED,
+                                                    message=f"connecting to the Ray cluster at {job.cluster}"))
+            self._close_transcriber()  # the local model's memory, while the cluster works
+            stack = contextlib.ExitStack()
+            self._cluster = stack.enter_context(self.cluster_work(  # a ClusterError: one line, nothing changed
+                job.cluster, job.engine, job.options, cache_dir=self.cache_dir, archive_root=self.archive_root,
+                shared_path=job.shared_path or None, speakers=True))
+            self._cluster_exit, self._cluster_key = stack, key
+            log.info("importing on the Ray cluster at %s: %s", job.cluster, self._cluster.describe())
+        return self._cluster.transcriber, self._cluster.diarizer
+
+    def _placed(self, job: Job, event):
+        """A cluster job's transcribing or diarizing event says where, even before the first
+        result names the nodes (the stages before and after run on this computer)."""
+        from archive.status import Status
+
+        if job.cluster and self._cluster is not None and event.where is None and \
+                event.stage in (Status.TRANSCRIBING, Status.DIARIZING):
+            return dataclasses.replace(event, where=self._cluster.nodes())
+        return event
+
+    @Slot()
+    def release_cluster(self) -> None:
+        """Let go of the cluster (Ray's one connection in this process), if connected."""
+        stack, self._cluster_exit, self._cluster, self._cluster_key = self._cluster_exit, None, None, None
+        if stack is not None:
+            try:
+                stack.close()
+            except Exception:
+                log.exception("closing the connection to the Ray cluster failed")
 
     def _close_transcriber(self) -> None:
         if self._transcriber is not None:
@@ -157,14 +227,16 @@ class ImportWorker(QObject):
                 return
             from archive.importer import Importer
 
+            transcriber, diarizer = self._workers_for(job)
             importer = Importer(
                 archive,
                 job.engine,
                 job.options,
                 cache_dir=self.cache_dir,
-                on_event=lambda e: self.event.emit(job.id, e),
+                on_event=lambda e: self.event.emit(job.id, self._placed(job, e)),
                 cancel=job.token,
-                transcriber=self._transcriber_for(job),  # the worker keeps and closes it
+                transcriber=transcriber,  # the worker keeps and closes it
+                diarizer=diarizer,  # None: the importer's own, on this computer
             )
             if job.kind == JobKind.RETRANSCRIBE:
                 results = importer.retranscribe(job.recording_ids)
@@ -173,13 +245,18 @@ class ImportWorker(QObject):
             else:
                 results = importer.import_paths([job.path], job.meta, prompt=job.prompt)
             outcome, error = outcome_of(results)
+            if job.cluster and outcome == Outcome.STOPPED and not job.token.is_set:
+                self.release_cluster()  # the cluster was lost mid-file (its job stays open): connect afresh
             self.finished.emit(job.id, outcome, results, error or "")
-        except Exception as exc:  # a busy archive, a bad edit, a broken engine: one line for the GUI
+        except Exception as exc:  # a busy archive, a bad edit, a broken engine, no cluster: one line for the GUI
             log.exception("%s job %r failed", job.kind, job.label)
+            if job.cluster:
+                self.release_cluster()
             self.finished.emit(job.id, Outcome.FAILED, None, _one_line(exc))
 
     @Slot()
     def close(self) -> None:
+        self.release_cluster()
         self._close_transcriber()
         if self._archive is not None:
             self._archive.close()
@@ -196,27 +273,42 @@ class ImportController(QObject):
     busy_changed = Signal(bool)
     _submit = Signal(object)
     _close = Signal()
+    _release = Signal()
 
     def __init__(self, archive_root: str, transcriber_factory: Optional[TranscriberFactory] = None,
-                 cache_dir: Optional[str] = None, parent=None):
+                 cache_dir: Optional[str] = None, parent=None, cluster_work: Optional[ClusterWork] = None):
         super().__init__(parent)
+        self.cluster, self.shared_path = "", ""  # Settings' cluster, given to the imports queued from now on
         self._ids = itertools.count(1)
         self._queue: deque[Job] = deque()
         self.jobs: dict[int, Job] = {}
         self.running: Optional[Job] = None
         self.thread = QThread()
         self.thread.setObjectName("import-worker")
-        self.worker = ImportWorker(archive_root, transcriber_factory, cache_dir)
+        self.worker = ImportWorker(archive_root, transcriber_factory, cache_dir, cluster_work)
         self.worker.moveToThread(self.thread)
         self._submit.connect(self.worker.run)
         self._close.connect(self.worker.close)
+        self._release.connect(self.worker.release_cluster)
+        self._idle = QTimer(self)  # an idle queue lets go of the cluster
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(int(IDLE_RELEASE_S * 1000))
+        self._idle.timeout.connect(self._release)
+        self.busy_changed.connect(lambda busy: self._idle.stop() if busy else self._idle.start())
         self.worker.event.connect(self._on_event)
         self.worker.finished.connect(self._on_finished)
         self._shut = False
         self.thread.start()
 
     # --- queueing ---------------------------------------------------------------------
+    def set_cluster(self, address: str = "", shared_path: str = "") -> None:
+        """The Ray cluster for the imports queued from now on ("" : this computer); the worker
+        connects when the first of them runs."""
+        self.cluster, self.shared_path = address.strip(), shared_path.strip() if address.strip() else ""
+
     def _add(self, job: Job, front: bool = False) -> Job:
+        if job.is_import:
+            job.cluster, job.shared_path = self.cluster, self.shared_path
         self.jobs[job.id] = job
         was_busy = self.busy
         if front:  # ahead of the imports, behind the edits asked for before it (they run in order)
@@ -307,6 +399,7 @@ class ImportController(QObject):
                 log.warning("the import worker is still busy with %r at shutdown", self.running and self.running.label)
                 break
         self._shut = True
+        self._idle.stop()
         self._close.emit()
         if not self.thread.wait(max(1000, timeout_ms)):
             # never terminate(): leave it to the OS at exit rather than corrupt the archive

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.prefs: Preferences = settings.load()
         self.imports = imports
+        imports.set_cluster(self.prefs.cluster, self.prefs.shared_path)  # "": this computer, no Ray
         self.closing = False
         self.setWindowTitle("Council Archive")
         self.setAcceptDrops(True)
@@ -339,6 +340,7 @@ class MainWindow(QMainWindow):
         def save():
             self.prefs = dialog.preferences()
             self.settings.save(self.prefs)
+            self.imports.set_cluster(self.prefs.cluster, self.prefs.shared_path)  # imports queued from now on
             self.statusBar().showMessage("Settings saved.", 4000)
 
         dialog.accepted.connect(save)

@@ -50,6 +50,8 @@ class Preferences:
     language: str = ""  # empty: let the model decide
     pre_roll: float = 1.0  # seconds played before a hit's first word
     default_body: str = ""
+    cluster: str = ""  # a Ray cluster to transcribe on: HOST:PORT, ray://HOST:10001 or local; empty: this computer
+    shared_path: str = ""  # with a cluster: where its workers see the archive folder (a shared filesystem)
 
 
 class AppSettings:
@@ -64,6 +66,8 @@ class AppSettings:
         "language": "transcription/language",
         "pre_roll": "player/pre_roll",
         "default_body": "import/default_body",
+        "cluster": "cluster/address",
+        "shared_path": "cluster/shared_path",
     }
 
     def __init__(self, qsettings: Optional[QSettings] = None):
@@ -135,6 +139,17 @@ def model_items() -> tuple[list[tuple[str, str, bool]], str]:
     return items, ""
 
 
+def cluster_problem(prefs: Preferences) -> str:
+    """What is wrong with the cluster settings ("" if nothing): only their form is checked,
+    the cluster is reached when an import starts."""
+    from archive.cluster import check_address
+
+    if prefs.shared_path and not prefs.cluster:
+        return "A shared path goes with a cluster address: give the cluster, or clear the shared path."
+    problem = check_address(prefs.cluster)
+    return f"Cluster: {problem}" if problem else ""
+
+
 class SettingsDialog(QDialog):
     """Edits a Preferences; the caller saves it when the dialog is accepted. ``archive_folder``:
     the folder the app has open, shown when no other is chosen. OK checks the model, engine
@@ -188,6 +203,17 @@ class SettingsDialog(QDialog):
         self.pre_roll.setValue(prefs.pre_roll)
         self.default_body = QLineEdit(prefs.default_body)
         self.default_body.setPlaceholderText("e.g. Riverton City Council")
+        self.cluster = QLineEdit(prefs.cluster)
+        self.cluster.setPlaceholderText("this computer")
+        self.cluster.setToolTip(
+            "Transcribe and find speakers on a Ray cluster; this computer still writes the archive.\n"
+            "Empty: this computer, without Ray. HOST:PORT: the cluster's head (ray start --head),\n"
+            "ray://HOST:10001 from a machine outside the cluster, local: a private Ray instance here.\n"
+            "Used from the next import on; needs the 'cluster' extra.")
+        self.shared_path = QLineEdit(prefs.shared_path)
+        self.shared_path.setPlaceholderText("none: the media is sent to the workers")
+        self.shared_path.setToolTip("With a cluster: where its workers see this archive's folder (a shared "
+                                    "filesystem),\nso they read the media there instead of receiving it.")
         self.problem = QLabel(problem)
         self.problem.setWordWrap(True)
 
@@ -203,6 +229,8 @@ class SettingsDialog(QDialog):
         form.addRow("Language:", self.language)
         form.addRow("Play before a hit:", self.pre_roll)
         form.addRow("Default body:", self.default_body)
+        form.addRow("Cluster:", self.cluster)
+        form.addRow("Shared path:", self.shared_path)
 
         self.button_box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.button_box.accepted.connect(self.accept)
@@ -234,6 +262,11 @@ class SettingsDialog(QDialog):
         from transcription.models import ModelError
 
         prefs = self.preferences()
+        problem = cluster_problem(prefs)
+        if problem:
+            self.problem.setText(problem)
+            self.cluster.setFocus()
+            return
         try:
             options_for(prefs.model or None, prefs.engine, prefs.device, prefs.compute_type, prefs.language or None)
         except ModelError as exc:
@@ -254,4 +287,6 @@ class SettingsDialog(QDialog):
             language=self.language.text().strip(),
             pre_roll=float(self.pre_roll.value()),
             default_body=self.default_body.text().strip(),
+            cluster=self.cluster.text().strip(),
+            shared_path=self.shared_path.text().strip(),
         )

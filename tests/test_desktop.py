@@ -54,12 +54,14 @@ def settings(tmp_path):
 
 @pytest.fixture
 def open_window(qtbot, tmp_path, settings):
-    """open_window(transcriber=None, name="archive", demo=None) -> a shown MainWindow."""
+    """open_window(transcriber=None, name="archive", demo=None) -> a shown MainWindow;
+    ``cluster_work``: how its imports reach a Ray cluster (tests/test_desktop_cluster.py)."""
     windows = []
 
-    def make(transcriber=None, name="archive", demo=None, qsettings=None, real_engine=False):
+    def make(transcriber=None, name="archive", demo=None, qsettings=None, real_engine=False, cluster_work=None):
         fac = None if real_engine else factory(transcriber or FakeTranscriber())
-        window = create_window(tmp_path / name, settings=qsettings or settings, transcriber_factory=fac, demo=demo)
+        window = create_window(tmp_path / name, settings=qsettings or settings, transcriber_factory=fac, demo=demo,
+                               cluster_work=cluster_work)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
