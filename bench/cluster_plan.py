@@ -1,0 +1,151 @@
+"""The paper plan for a 10,000-hour backlog on a Ray cluster, from bench/cluster.py's figures.
+
+What is measured comes in ``figures`` (see bench/cluster.py's ``report``); what is assumed is
+named here (GPU_RATE, UPLINK, a node's rate = its actors' rate) and said in the text.
+"""
+
+from __future__ import annotations
+
+import math
+
+HOUR_FORMATS = {  # bytes of one hour of audio
+    "Opus 32 kb/s mono": 32_000 / 8 * 3600,
+    "MP3 128 kb/s": 128_000 / 8 * 3600,
+    "WAV 16 kHz mono 16-bit": 16_000 * 2 * 3600,
+    "WAV 44.1 kHz stereo 16-bit": 44_100 * 4 * 3600,
+}
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 1e7 else f"{n / 1e6:,.1f} MB"
+
+
+BACKLOG_HOURS = 10_000
+MEETING = 7200.0  # the backlog in 2-hour meetings
+GPU_RATE = 100.0  # ASSUMED: audio seconds per second of one GPU actor with tiny.en (float16, beam 5)
+UPLINK = 125e6  # ASSUMED: the client's network, bytes per second (1 Gb/s)
+NODES = (  # (kind, Whisper actors per node as plan_slots makes them, rate of one node in actor-rates or GPU)
+    ("2 cores, like this one", 2, 0), ("8 cores", 8, 0), ("16 cores", 16, 0), ("32 cores", 32, 0),
+    ("8 cores + 1 GPU", 7, 1),
+)
+
+
+def chunks(length: float, actors: int) -> int:
+    """How many chunks transcription.transcriber.plan_chunks cuts ``length`` s into for ``actors``."""
+    from transcription.transcriber import MAX_CHUNK, MIN_CHUNK
+
+    return min(max(math.ceil(length / MAX_CHUNK), 3 * actors), max(1, int(length // MIN_CHUNK)))
+
+
+def file_wall(actor: float, count: int, cpu: int, gpu: int, f: dict) -> tuple[float, float, float]:
+    """(the client's serial work, its link, transcription wall) for one 2-hour meeting on ``count``
+    nodes of ``cpu`` CPU actors and ``gpu`` GPU actors: chunks go to whichever actor is free,
+    one file at a time; every node with a chunk pulls the file from the client (the worst case)."""
+    actors = count * (cpu + gpu)
+    n = chunks(MEETING, actors)
+    piece = MEETING / n
+    free = [0.0] * actors
+    for _ in range(n):  # each chunk to the actor that is free first
+        k = min(range(actors), key=free.__getitem__)
+        free[k] += piece / (GPU_RATE if k % (cpu + gpu) < gpu else actor)
+    serial = f["writer_s"] + f["scan"] + (f["send"] + f["copy"]) * OPUS_2H
+    return serial, min(count, n) * OPUS_2H / UPLINK, max(free)
+
+
+OPUS_2H = 2 * HOUR_FORMATS["Opus 32 kb/s mono"]
+
+
+def plan_text(f: dict) -> str:
+    files = BACKLOG_HOURS * 3600 / MEETING
+    writer_h = f["writer_s"] * files / 3600
+    lines = [
+        f"### A plan for {BACKLOG_HOURS:,} hours",
+        "",
+        f"The backlog as {files:,.0f} meetings of 2 hours (Opus 32 kb/s, {mb(OPUS_2H)} each). **Measured** here: one "
+        f"Whisper actor (one core, tiny.en int8, beam 5) transcribes **{f['actor']:.1f} s of audio per second** (the "
+        f"`--cluster local` rate after its start, over its 2 actors); the writer takes **{f['writer_s']:.1f} s** per "
+        f"2-hour recording; the client's chunk scan {f['scan']:.1f} s and the media's trip "
+        f"{(f['send'] + f['copy']) * OPUS_2H:.2f} s per file; Ray and the actors start once, in "
+        f"{f['start']:.0f} s. **Assumed**, not measured: a node's rate is its actors' (one per core) times the "
+        f"measured actor rate, a shared machine's slowness included (a quiet or newer CPU is faster); a GPU actor "
+        f"does {GPU_RATE:.0f}× real time with tiny.en (no GPU here; faster-whisper's own figures give large-v2 about "
+        f"14× real time on an RTX 3070 Ti, and tiny is ~30 times smaller); the client has a {UPLINK * 8 / 1e9:.0f} Gb/s link.",
+        "",
+        "The client imports **one file at a time** (as the import does today): a file's chunks spread over every "
+        "actor (about 3 per actor, none shorter than 45 s, so a 2-hour meeting is at most "
+        f"{chunks(MEETING, 10_000)} chunks), and its serial work (hash, copy, chunk scan, send, commits, index) "
+        "comes between files, as does the file's trip over the client's link (counted at its worst: every node "
+        "that gets a chunk pulls it from the client; Ray picks a random node holding a copy, so later pulls may "
+        "come from other nodes). *Ideal* is the backlog ÷ the cluster's rate with every actor always busy.",
+        "",
+        "| nodes | Whisper actors | ideal wall time | wall time, one file at a time | per file: client's serial work + its link + transcription | writer busy |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
+    for kind, cpu, gpu in NODES:
+        for count in ((1, 10, 50, 100) if cpu == 2 else (5, 20, 50) if gpu == 0 else (1, 10, 50)):
+            rate = count * (cpu * f["actor"] + gpu * GPU_RATE)
+            serial, link, work = file_wall(f["actor"], count, cpu, gpu, f)
+            each = serial + link + work
+            lines.append(f"| {count} × {kind} | {count * (cpu + gpu):,} | {duration_text(BACKLOG_HOURS * 3600 / rate)} | "
+                         f"{duration_text(files * each)} | {serial:.1f} s + {link:.1f} s + {work:.1f} s | "
+                         f"{f['writer_s'] / each:.0%} |")
+    per_min = 60 / f["writer_s"]
+    lines += [
+        "",
+        f"**The single writer is not the bottleneck.** It absorbs {per_min:.0f} two-hour recordings a minute "
+        f"({per_min * 2:.0f} hours of audio per minute): the whole backlog's commits and indexing take "
+        f"{writer_h:.1f} h of its time. A cluster produces recordings at its rate ÷ 7,200 s: 100 nodes of 2 cores "
+        f"make {100 * 2 * f['actor'] * 60 / MEETING:.1f} a minute, 50 of 32 cores "
+        f"{50 * 32 * f['actor'] * 60 / MEETING:.1f}, 50 GPU nodes "
+        f"{50 * (GPU_RATE + 7 * f['actor']) * 60 / MEETING:.1f}. What limits a large cluster is the one file at a time: "
+        f"beyond ~{chunks(MEETING, 10_000)} actors a 2-hour meeting has no more chunks to give, and the "
+        "serial work between files leaves every actor idle meanwhile (the *writer busy* column is the share of "
+        "the wall time the writer works while the actors wait). Sending the next file while the last chunks of one "
+        "run, or several files at once, would bring the wall time towards the ideal; the writer would stay below "
+        "its ceiling up to about "
+        f"{per_min * MEETING / 60 / f['actor']:,.0f} actors. The client's other serial work per file is larger: its "
+        f"scan for quiet moments ({f['scan']:.0f} s, decoding the whole file on the client) would cap one client at "
+        f"about {MEETING / (f['writer_s'] + f['scan']) / f['actor']:,.0f} actors even with files in flight, unless "
+        "the scan moved to the workers.",
+    ]
+    return "\n".join(lines + [""] + sizing(f))
+
+
+def sizing(f: dict) -> list[str]:
+    lines = [
+        "### Object store and disk",
+        "",
+        "The client keeps the bytes of at most two files in its object store (`MediaSender.KEEP`: a file's "
+        "transcription and its speakers), one file being worked on at a time. Each node that runs a chunk pulls "
+        "one copy into its own object store, and each actor writes the file to its node's temporary folder "
+        "(`LocalCopy`, one per actor process: a 32-core node holds 32 copies). Ray's object store is 30 % of a "
+        "node's RAM by default and spills to disk beyond it; a file is freed once no task holds it. "
+        f"Read + `ray.put` measured {f['send'] * 1e9:.2f} s per GB, the worker's `ray.get` + copy "
+        f"{f['copy'] * 1e9:.2f} s per GB on this machine.",
+        "",
+        "| format | per hour | a 2-hour file | client object store (2 files) | temporary disk, 32-core node | "
+        f"from the client to 50 nodes, worst case, at {UPLINK * 8 / 1e9:.0f} Gb/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    formats = dict(HOUR_FORMATS, **{"video, MP4 720p ~1.5 Mb/s": 1.6e6 / 8 * 3600})
+    for name, hour in formats.items():
+        two = 2 * hour
+        lines.append(f"| {name} | {mb(hour)} | {mb(two)} | {mb(2 * two)} | {mb(32 * two)} | "
+                     f"{mb(50 * two)}, {duration_text(50 * two / UPLINK)} |")
+    lines += [
+        "",
+        "Worst case: every node pulls the file from the client (Ray may serve later pulls from nodes that have it). "
+        "At 50 nodes a WAV backlog would spend longer on the client's link than on transcription: convert to Opus "
+        "first, or give the workers the archive's folder (`--shared-path`).",
+    ]
+    return lines
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
