@@ -4,8 +4,8 @@ each file runs beside its progress; an unreachable cluster fails the file with o
 and changes nothing, and clearing the address imports it on this computer, without Ray.
 
 Driven with mouse and keyboard on a real window over a real archive, on a real Ray
-instance (tests/ray_cluster.py's two-node cluster when that plugin is loaded, else a
-private ``local`` one) whose actors run the fake engine and diarizer of tests/cluster_fakes.py.
+cluster (tests/ray_cluster.py: a head and a worker node on this machine) whose actors run
+the fake engine and diarizer of tests/cluster_fakes.py.
 """
 
 from __future__ import annotations
@@ -43,14 +43,6 @@ def window_on(open_window):  # noqa: F811
         return window
 
     return make
-
-
-@pytest.fixture(scope="module")
-def cluster_address(request) -> str:
-    try:
-        return request.getfixturevalue("ray_cluster").address
-    except pytest.FixtureLookupError:
-        return "local"  # a private Ray instance on this machine
 
 
 def fake_cluster_work():
@@ -92,9 +84,11 @@ def shown(row) -> tuple[str, str]:
 
 def settings_dialog(qtbot, window) -> SettingsDialog:
     window.settings_dialog()  # File → Settings… (Ctrl+,)
-    shown = []
-    qtbot.waitUntil(lambda: shown.extend(d for d in window.findChildren(SettingsDialog) if d.isVisible()) or bool(shown))
-    return shown[0]
+    def visible() -> list:
+        return [d for d in window.findChildren(SettingsDialog) if d.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(visible()))
+    return visible()[0]
 
 
 def type_cluster(qtbot, dialog, address: str, shared_path: str = "") -> None:
@@ -142,12 +136,12 @@ def test_a_person_sets_the_cluster_in_settings_and_a_bad_address_is_refused(qtbo
     assert saved(tmp_path)[0] == window.imports.cluster == "local"
 
 
-def test_imports_on_the_cluster_show_its_nodes_in_the_queue(qtbot, window_on, demo_copy, cluster_address,  # noqa: F811
+def test_imports_on_the_cluster_show_its_nodes_in_the_queue(qtbot, window_on, demo_copy, ray_cluster,  # noqa: F811
                                                             monkeypatch, tmp_path):
     monkeypatch.setattr(desktop.import_worker, "IDLE_RELEASE_S", 1.0)
     work = Counted(fake_cluster_work())
     window = window_on(work)
-    set_cluster(qtbot, window, cluster_address)
+    set_cluster(qtbot, window, ray_cluster.address)
     seen = []  # (file, stage, the event's where, what its row showed then), live, as the queue got them
     window.imports.job_event.connect(  # after the window's own slot: the row is up to date
         lambda job, e: seen.append((job.label, e.stage, e.where, *shown(window.queue.rows[job.id]))))
@@ -163,7 +157,8 @@ def test_imports_on_the_cluster_show_its_nodes_in_the_queue(qtbot, window_on, de
     assert [r.stage for r in rows] == [Outcome.INDEXED] * 2, [r.status.text() for r in rows]
 
     demo = [event for event in seen if event[0] == demo_copy.name]
-    assert (demo_copy.name, Status.QUEUED, None, "", f"Waiting: connecting to the Ray cluster at {cluster_address}") in demo
+    connecting = f"Waiting: connecting to the Ray cluster at {ray_cluster.address}"
+    assert (demo_copy.name, Status.QUEUED, None, "", connecting) in demo
     for stage in (Status.TRANSCRIBING, Status.DIARIZING):
         places = [(where, text) for _, s, where, text, _ in demo if s == stage]
         assert places and all(where and NODE.match(where) and text == where for where, text in places), (stage, places)
@@ -178,7 +173,8 @@ def test_imports_on_the_cluster_show_its_nodes_in_the_queue(qtbot, window_on, de
     assert len({s["speaker"] for s in segments if s["speaker"]}) == 2
 
 
-def test_an_unreachable_cluster_fails_the_file_and_it_imports_locally_after(qtbot, window_on, demo_copy, monkeypatch):  # noqa: F811
+def test_an_unreachable_cluster_fails_the_file_and_it_imports_locally_after(qtbot, window_on, demo_copy,  # noqa: F811
+                                                                            monkeypatch):
     window = window_on(fake_cluster_work())
     set_cluster(qtbot, window, "127.0.0.1:1")  # nothing listens there
     import_via_dialog(qtbot, window, demo_copy)
