@@ -140,7 +140,8 @@ def test_sharing_a_filesystem_sends_paths_not_bytes(ray_cluster, tmp_path, local
     assert stored(archive_dir) == local_reference
 
 
-def test_the_client_killed_mid_file_resumes_on_the_cluster_and_loses_nothing(ray_cluster, tmp_path, local_reference):
+@pytest.mark.parametrize("resume_on", ["cluster", "this computer"])
+def test_the_client_killed_mid_file_resumes_and_loses_nothing(ray_cluster, tmp_path, local_reference, resume_on):
     archive_dir = tmp_path / "archive"
     driver = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "cluster_driver.py"), "--delay", "0.3", "--",
@@ -163,12 +164,18 @@ def test_the_client_killed_mid_file_resumes_on_the_cluster_and_loses_nothing(ray
         time.sleep(0.5)
     assert not _actor_processes(ray_cluster)
 
-    from archive.cluster import cluster_work
+    if resume_on == "cluster":
+        from archive.cluster import cluster_work
 
-    with cluster_work(ray_cluster.address, "faster-whisper", TranscribeOptions(), speakers=True,
-                      factory=FakeEngineFactory(), diarizer_factory=FakeDiarizerFactory()) as work, \
-            open_archive(archive_dir) as archive:
-        results = Importer(archive, transcriber=work.transcriber, diarizer=work.diarizer).resume()
+        with cluster_work(ray_cluster.address, "faster-whisper", TranscribeOptions(), speakers=True,
+                          factory=FakeEngineFactory(), diarizer_factory=FakeDiarizerFactory()) as work, \
+                open_archive(archive_dir) as archive:
+            results = Importer(archive, transcriber=work.transcriber, diarizer=work.diarizer).resume()
+    else:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("transcription.transcriber.build_engine", FakeEngineFactory())
+            with open_archive(archive_dir) as archive, Transcriber(options=TranscribeOptions(workers=1)) as local:
+                results = Importer(archive, transcriber=local, diarizer=FakeDiarizerFactory()()).resume()
     assert [r.status for r in results] == [Outcome.INDEXED]
     assert stored(archive_dir) == local_reference
 
@@ -200,7 +207,7 @@ def test_another_version_on_a_worker_is_one_line_and_changes_nothing(ray_cluster
     code = main(["--archive", str(archive_dir), "import", "--cluster", ray_cluster.address, "--no-speakers", str(DEMO)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == EXIT_ERROR
-    assert len(err) == 1 and "0.0.1-other" in err[0] and "without --cluster" in err[0]
+    assert len(err) == 1 and "0.0.1-other" in err[0] and "on this computer" in err[0]
     assert not archive_dir.exists()
     assert not _actor_processes(ray_cluster)  # the checked actors were stopped
 

@@ -85,7 +85,7 @@ def check_reachable(address: str, timeout: float = REACH_TIMEOUT) -> None:
         reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc) or type(exc).__name__)
         raise ClusterError(
             f"cannot reach the Ray cluster at {address} ({reason}): start it with `ray start --head --port {port}` "
-            "there, or import without --cluster") from None
+            "there, or import on this computer instead") from None
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,8 @@ def connect(address: str, share: Optional[MediaShare] = None) -> Cluster:
                   configure_logging=False, namespace=NAMESPACE)
     if local:
         kwargs.update(address="local", num_cpus=os.cpu_count() or 1)
+    elif address.startswith("ray://"):  # Ray Client refuses the driver's logging options
+        kwargs = dict(address=address, configure_logging=False, namespace=NAMESPACE)
     else:
         kwargs.pop("include_dashboard")  # the cluster's own head decides
         kwargs["address"] = address
@@ -183,6 +185,13 @@ def lost(exc: BaseException, doing: str) -> ClusterLost:
     """The ClusterLost for a Ray failure (a node, actor or the head gone) while ``doing``."""
     return ClusterLost(f"lost the Ray cluster while {doing} ({_first_line(exc)}): what was done is kept; "
                        "`council-archive resume` continues it, with --cluster or locally")
+
+
+def not_started(exc: BaseException, what: str) -> ClusterError:
+    """The ClusterError for workers that could not start (``what``: "Whisper", "the diarizer"):
+    a worker that cannot import council-archive, a node out of memory..."""
+    return ClusterError(f"the Ray workers for {what} could not start ({_first_line(exc)}): check that every node "
+                        "has the same council-archive installed, or import on this computer instead")
 
 
 def _first_line(exc: BaseException) -> str:

