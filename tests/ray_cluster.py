@@ -86,6 +86,7 @@ class LocalRayCluster:
         self.token = uuid.uuid4().hex
         self.root: Path | None = None
         self.port: int | None = None
+        self.client_port: int | None = None  # the head's Ray Client server: "ray://127.0.0.1:{client_port}"
         self.log = ""  # what the `ray start` commands printed, for a failure message
         self._reaper: subprocess.Popen | None = None
 
@@ -127,7 +128,7 @@ class LocalRayCluster:
         return self
 
     def _start_nodes(self) -> None:
-        self.port = free_port()
+        self.port, self.client_port = free_port(), free_port()
         common = [
             f"--object-store-memory={self.object_store_bytes}",
             "--disable-usage-stats",
@@ -142,7 +143,7 @@ class LocalRayCluster:
             f"--num-cpus={self.head_cpus}",
             f"--temp-dir={self.root / 'h'}",
             "--include-dashboard=false",
-            f"--ray-client-server-port={free_port()}",  # default 10001
+            f"--ray-client-server-port={self.client_port}",  # default 10001
             f"--dashboard-agent-listen-port={free_port()}",  # default 52365
             *common,
         )
