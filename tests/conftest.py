@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ray_cluster import ray_cluster  # noqa: F401  (fixture: the session's two-node Ray cluster)
+from ray_cluster import ray_cluster  # noqa: F401  (fixture: the session's two-node Ray cluster)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = ROOT.parent / "shared" / "audio"

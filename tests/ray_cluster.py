@@ -5,7 +5,8 @@
     with LocalRayCluster() as cluster, ray_driver(cluster.address) as ray:
         ray.get(f.remote())
 
-or the session fixture ``ray_cluster`` (tests/conftest.py imports it from here).
+or the session fixture ``ray_cluster`` (tests/conftest.py imports it from here; import this module as
+``ray_cluster`` like ``fakes``: tests/ is on sys.path, the repository root is not under `.venv/bin/pytest`).
 
 Layout: the head runs the control plane (GCS) and the tests' driver but has 0 CPUs, so every
 task and actor runs on the worker node (2 CPUs) and every argument and result crosses Ray's

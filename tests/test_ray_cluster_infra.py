@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from tests.ray_cluster import LocalRayCluster, ray_available, ray_driver
+from ray_cluster import LocalRayCluster, ray_available, ray_driver
 
 pytestmark = pytest.mark.skipif(not ray_available(), reason="ray is not installed (the 'cluster' extra)")
 
