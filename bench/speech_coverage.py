@@ -16,9 +16,11 @@ one as an import does (faster-whisper, the guards) and reports:
 
 Each transcription runs in a fresh subprocess, optionally on another checkout of the
 code (``--code DIR``), so the figures before a change can be measured next to the ones
-after it (``--before before.json``).
+after it (``--before before.json``). Whisper samples where it is unsure, from a seed
+(``transcription.engines.base.SEED``): ``--seeds`` transcribes the radio versions again
+with other seeds, to show how much the figures depend on the draw.
 
-    .venv/bin/python bench/speech_coverage.py --json after.json
+    .venv/bin/python bench/speech_coverage.py --seeds 1,2,3,4 --json after.json
     .venv/bin/python bench/speech_coverage.py --code /tmp/old-checkout --json before.json
     .venv/bin/python bench/speech_coverage.py --from-json after.json --before before.json --write-docs
 """
@@ -48,11 +50,14 @@ HEADING = "## Speech coverage"
 DEMO = ROOT / "archive" / "demo"
 SHARED = ROOT.parent / "shared" / "audio"
 HARVARD = "OSR_us_000_0034_8k.wav"
+SEEDS = "other seeds"  # the results' key for the radio versions transcribed with other seeds
 ISOLATED = 1.0  # seconds of quiet on both sides that make a short segment a whole utterance
 
 CHILD = r"""
 import json, sys
 sys.path.insert(0, {code!r})
+import transcription.engines.faster_whisper as engine
+engine.SEED = {seed}  # the seed of Whisper's sampling (a checkout from before seeding ignores it)
 from transcription.transcriber import Transcriber
 from transcription.types import TranscribeOptions
 if __name__ == "__main__":
@@ -81,8 +86,8 @@ def sources() -> dict[str, tuple[Path, str]]:
     return out
 
 
-def transcribe(code: Path, paths: list[Path], workers: int) -> list[list[dict]]:
-    child = CHILD.format(code=str(code), workers=workers, paths=[str(p) for p in paths])
+def transcribe(code: Path, paths: list[Path], workers: int, seed: int = 0) -> list[list[dict]]:
+    child = CHILD.format(code=str(code), workers=workers, paths=[str(p) for p in paths], seed=seed)
     proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else str(proc.returncode))
@@ -143,13 +148,20 @@ def vad_recall(samples: np.ndarray, clean: list) -> dict:
     }
 
 
-def run(code: Path, workers: int, folder: Path) -> dict:
+def run(code: Path, workers: int, folder: Path, seeds: list[int]) -> dict:
     from transcription.audio import decode
 
     results = {}
     for name, (source, reference) in sources().items():
         paths = [degrade.make(source, v, folder) for v in degrade.VARIANTS]
         transcripts = transcribe(code, paths, workers)
+        radio = degrade.make(source, "radio", folder)
+        speech = degrade.vad_speech(decode(str(radio)))
+        for seed in seeds:  # the same radio audio, other draws where Whisper samples
+            [segments] = transcribe(code, [radio], workers, seed)
+            row = results.setdefault(SEEDS, {})[f"{name} / radio / seed {seed}"] = measure(segments, speech, reference)
+            print(f"{name:28} radio seed {seed}: coverage {row['coverage']:.1%}  lost {row['lost']} "
+                  f"({row['lost_seconds']:.1f} s)  loops indexed {row['loops_indexed']}  WER {row['wer']:.1%}", flush=True)
         clean = degrade.vad_speech(decode(str(paths[0])))
         for variant, path, segments in zip(degrade.VARIANTS, paths, transcripts):
             samples = decode(str(path))
@@ -233,6 +245,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose transcriber to measure")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seeds", type=lambda v: [int(x) for x in v.split(",") if x], default=[],
+                        help="transcribe the radio versions again with these seeds (comma-separated)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--from-json", type=Path, help="report saved results instead of measuring")
     parser.add_argument("--before", type=Path, help="saved results to show as 'before'")
@@ -242,7 +256,7 @@ def main(argv=None) -> int:
         after = json.loads(args.from_json.read_text())
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            after = run(args.code.resolve(), args.workers, Path(tmp))
+            after = run(args.code.resolve(), args.workers, Path(tmp), args.seeds)
     if args.json:
         args.json.write_text(json.dumps(after, indent=1))
     before = json.loads(args.before.read_text()) if args.before else None

@@ -27,7 +27,7 @@ from archive.transcripts import HARD_AUDIO, read_transcript, transcript_note
 from archive.catalog import NO_SPEECH
 from transcription import audio
 from transcription.engines.faster_whisper import (
-    NARROW_BAND_VAD_THRESHOLD, VAD_PARAMETERS, tight_speech, vad_parameters)
+    NARROW_BAND_VAD_THRESHOLD, VAD_PARAMETERS, FasterWhisperEngine, tight_speech, vad_parameters)
 from transcription.engines.gaps import REACH, fill_gaps, reach_speech
 from transcription.engines.openai_whisper import _over_silence
 from transcription.segmenting import sentences
@@ -309,3 +309,22 @@ def test_doubtful_radio_speech_is_searchable_in_its_segment(radio_archive):
             checked += 1
     assert checked, [s["text"] for s in doubtful]
 
+
+
+@pytest.mark.slow
+def test_radio_gives_the_same_text_whatever_was_transcribed_before(radio_archive):
+    """Whisper samples where it is unsure (temperatures above 0). The sampling starts from
+    the same seed for every transcription, so the same audio gives the same segments in any
+    process, whatever it sampled before (other chunks, other recordings)."""
+    samples = audio.decode(str(radio_archive[1]))
+    rate, options = audio.SAMPLE_RATE, TranscribeOptions(workers=1)
+    engine = FasterWhisperEngine(options)
+
+    def heard(start: float, end: float):
+        segments, _ = engine.transcribe_array(samples[int(start * rate): int(end * rate)], options, offset=start)
+        return [(s.start, s.end, s.text, [(w.start, w.end, w.word) for w in s.words]) for s in segments]
+
+    once = heard(40.0, 60.0)
+    assert engine.model.model.sampled, "at 0 dB SNR Whisper falls back to sampling"
+    assert heard(80.0, 100.0)  # more sampling in between
+    assert heard(40.0, 60.0) == once  # unseeded, this piece came out different every time

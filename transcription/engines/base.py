@@ -24,6 +24,9 @@ COMPRESSION_RATIO_THRESHOLD = 2.4
 LOG_PROB_THRESHOLD = -1.0
 NO_SPEECH_THRESHOLD = 0.6
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+# The seed of the sampling at temperatures above 0 (where Whisper is unsure), set afresh for
+# every transcription: the same audio and options give the same text, whatever came before.
+SEED = 0
 
 
 class Engine(Protocol):

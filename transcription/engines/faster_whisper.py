@@ -18,6 +18,7 @@ from transcription.engines.base import (
     COMPRESSION_RATIO_THRESHOLD,
     LOG_PROB_THRESHOLD,
     NO_SPEECH_THRESHOLD,
+    SEED,
     TEMPERATURES,
 )
 from transcription.engines.gaps import fill_gaps, reach_speech
@@ -102,28 +103,64 @@ def tight_speech(audio: np.ndarray, parameters: dict, offset: float = 0.0) -> li
     return [(start + offset, end + offset) for start, end in speech_spans(audio, tight)]
 
 
+class SeededSampling:
+    """faster-whisper's CTranslate2 model, drawing the same random numbers for the same audio.
+
+    CTranslate2 samples from one random generator per decoding thread, seeded (from
+    ``ctranslate2.set_random_seed``) when that thread first samples and never again: what a
+    window got would depend on all that the process sampled before it (other chunks, other
+    recordings, which worker process got which chunk), and hard radio came out different in
+    every run. :meth:`fresh` starts each transcription from ``SEED``: a model that has sampled
+    is loaded again (new threads, new generators; tiny.en takes ~0.15 s), one that has not
+    (clean speech never falls back) is kept.
+    """
+
+    def __init__(self, model, load):
+        self._model, self._load, self.sampled = model, load, False
+
+    def fresh(self) -> None:
+        import ctranslate2  # imported already by the engine
+
+        ctranslate2.set_random_seed(SEED)  # read by each new thread's generator when it first samples
+        if self.sampled:
+            self._model = None  # the old model's memory goes before the new one's comes
+            self._model, self.sampled = self._load(), False
+
+    def generate(self, *args, **kwargs):
+        if kwargs.get("sampling_topk", 1) != 1:
+            self.sampled = True
+        return self._model.generate(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+
 class FasterWhisperEngine:
     name = "faster-whisper"
 
     def __init__(self, options: TranscribeOptions):
         disable_onnxruntime_telemetry()
-        from faster_whisper import WhisperModel  # heavy: imported only when an engine is built
+        import ctranslate2  # heavy: imported only when an engine is built
+        from faster_whisper import WhisperModel
 
         self.device = choose_device(options.device, self.name)
         target, self.model_label = resolve_ct2_model(options.model, options.model_name)
+        compute_type = compute_type_for(self.device, options.compute_type)
         try:
             self.model = WhisperModel(
-                target,
-                device=self.device,
-                compute_type=compute_type_for(self.device, options.compute_type),
-                cpu_threads=options.cpu_threads or 0,
-                num_workers=1,
+                target, device=self.device, compute_type=compute_type, cpu_threads=options.cpu_threads or 0, num_workers=1
             )
         except Exception as exc:
             raise RuntimeError(
                 f"cannot load Whisper model {options.model_name or options.model or target!r} for faster-whisper: "
                 f"{exc}".splitlines()[0]
             ) from exc
+
+        def load():  # as WhisperModel loads it
+            return ctranslate2.models.Whisper(target, device=self.device, compute_type=compute_type,
+                                              intra_threads=options.cpu_threads or 0, inter_threads=1)
+
+        self.model.model = SeededSampling(self.model.model, load)
 
     @property
     def multilingual(self) -> bool:
@@ -178,6 +215,7 @@ class FasterWhisperEngine:
         def generate() -> Iterator[Segment]:
             if duration <= 0:
                 return
+            self.model.model.fresh()
             if not options.vad:
                 yield from decode(audio, offset, None)
                 return

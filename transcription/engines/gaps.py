@@ -22,12 +22,14 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
+import logging
 import math
 from collections import deque
 from typing import Callable, Iterable, Iterator, Optional
 
 from transcription.types import Segment
 
+log = logging.getLogger(__name__)
 MIN_GAP = 0.3  # seconds of speech no segment touches worth a second listen
 MIN_PART = 1.0  # ... of the uncovered part of speech a segment touches (less is Whisper's timing)
 PAD = 0.2  # seconds of audio either side of it, short of the neighbouring segments
@@ -57,7 +59,13 @@ def fill_gaps(
                 uncovered += hi - lo
                 untouched += hi - lo if start > heard_to and end < before else 0.0
         if run and (untouched >= MIN_GAP or uncovered >= MIN_PART):
-            yield from listen(max(run[0] - PAD, heard_to, 0.0), min(run[1] + PAD, before))
+            start, end = max(run[0] - PAD, heard_to, 0.0), min(run[1] + PAD, before)
+            heard = list(listen(start, end))
+            log.debug("%.2f-%.2f s: %.1f s of speech no segment covers, heard again: %s", start, end, uncovered,
+                      [(s.start, s.end, s.text) for s in heard] or "nothing")
+            yield from heard
+        elif run:
+            log.debug("%.2f-%.2f s: %.1f s of speech uncovered (%.1f s untouched): left", run[0], run[1], uncovered, untouched)
 
     for seg in segments:
         yield from missed(seg.start)

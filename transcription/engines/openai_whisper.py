@@ -25,6 +25,7 @@ from transcription.convert import alignment_heads, ensure_openai_checkpoint
 from transcription.engines.base import (
     COMPRESSION_RATIO_THRESHOLD,
     LOG_PROB_THRESHOLD,
+    SEED,
     TEMPERATURES,
 )
 from transcription.engines.faster_whisper import no_speech_threshold, speech_spans, tight_speech, vad_parameters
@@ -127,6 +128,7 @@ class OpenAIWhisperEngine:
 
         if len(audio) == 0:
             return
+        torch.manual_seed(SEED)  # Whisper samples where it is unsure: the same audio, the same text
         if options.cpu_threads > 0:
             torch.set_num_threads(options.cpu_threads)
         if not info.language:
