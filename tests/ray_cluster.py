@@ -187,7 +187,7 @@ class LocalRayCluster:
         return [proc for proc in found.values() if _alive(proc)]
 
     def _owns(self, proc) -> bool:
-        if self.root is not None and str(self.root) in " ".join(proc.cmdline()):
+        if self.root is not None and f"{self.root}{os.sep}" in " ".join(proc.cmdline()):  # Ray's, not the reaper
             return True
         # The raw block: psutil.Process.environ() returns {} for a process whose title Ray
         # rewrote (setproctitle zeroes the start of the environment block in /proc).
