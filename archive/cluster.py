@@ -34,10 +34,9 @@ class ClusterWork:
 
     def nodes(self) -> str:
         """``10.0.0.5/1a2b3c ×2, 10.0.0.6/4d5e6f``: where the workers are."""
-        from collections import Counter
+        from transcription.cluster.connection import places
 
-        places = Counter(w["where"] for w in self.workers)
-        return ", ".join(f"{p} ×{n}" if n > 1 else p for p, n in sorted(places.items()))
+        return places(w["where"] for w in self.workers)
 
     def describe(self) -> str:
         """``3 workers on 10.0.0.5/1a2b3c ×2, 10.0.0.6/4d5e6f``: for a first line on screen."""

@@ -101,7 +101,7 @@ def test_a_cluster_import_stores_what_a_local_import_stores(ray_cluster, tmp_pat
     assert len(work.workers) == 2 and all(w["where"].endswith(work.node) for w in work.workers)
     where = {e.where for e in events if e.stage == Status.TRANSCRIBING and e.where}
     assert where and all(work.node in w for w in where)
-    assert any(e.where and work.node in e.where for e in events if e.stage == Status.DIARIZING), [(e.stage, e.where) for e in events]
+    assert any(e.where and work.node in e.where for e in events if e.stage == Status.DIARIZING), ([(e.stage, e.where) for e in events if e.stage == Status.DIARIZING], work.node)
     with open_archive(tmp_path / "archive", create=False) as archive:  # searchable at once
         assert archive.index.search("budget").total > 0
 

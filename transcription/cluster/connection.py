@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
@@ -59,6 +60,12 @@ def where() -> str:
         ip = next((n["NodeManagerAddress"] for n in ray.nodes() if n.get("NodeID") == node), None)
         _here[node] = f"{ip or ray.util.get_node_ip_address()}/{node[:6]}"
     return _here[node]
+
+
+def places(wheres) -> str:
+    """``10.0.0.5/1a2b3c ×2, 10.0.0.6/4d5e6f``: the nodes of some workers, as people read them."""
+    counts = Counter(wheres)
+    return ", ".join(f"{node} ×{n}" if n > 1 else node for node, n in sorted(counts.items()))
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -133,14 +140,15 @@ class Cluster:
         return nodes[-1]["NodeID"] if nodes else None
 
     def actor(self, cls, slot: Slot, *args, node: Optional[str] = None):
-        """A restartable actor of ``cls`` with ``slot``'s resources (on ``node`` if it can)."""
+        """A restartable actor of ``cls`` with ``slot``'s resources (on ``node``, if given: should
+        that node go, calls to the actor fail and the import stops to be resumed)."""
         import ray
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         options = dict(num_cpus=slot.num_cpus, num_gpus=slot.num_gpus, max_restarts=-1,
                        max_task_retries=TASK_RETRIES, namespace=NAMESPACE)
-        if node is not None:
-            options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=True)
+        if node is not None:  # hard: a soft affinity lets Ray put it on a busy worker's neighbour, the head
+            options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=False)
         return ray.remote(cls).options(**options).remote(*args)
 
     def close(self) -> None:

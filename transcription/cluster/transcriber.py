@@ -20,10 +20,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections import Counter
 from typing import Callable, Iterator, Optional
 
-from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version, plan_slots
+from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version, places, plan_slots
 from transcription.cluster.errors import ClusterError
 from transcription.cluster.workers import TranscribeWorker, worker_options
 from transcription.languages import multilingual_options
@@ -155,7 +154,7 @@ class ClusterTranscriber(Transcriber):
                     expected = chunk.duration if chunk.duration is not None else media.duration - chunk.start
                     ref = actor.handle.transcribe.remote(sent, chunk.start, chunk.duration, expected, call_opts)
                     running[ref] = (k, actor)
-                info.where = _nodes(a.where for _, a in running.values()) or info.where
+                info.where = places(a.where for _, a in running.values()) or info.where
                 ready = ray.wait(list(running), num_returns=1, timeout=WAIT)[0] if running else []
                 for ref in ready:
                     k, actor = running.pop(ref)
@@ -193,11 +192,6 @@ def _result(ref):
         raise
     except (ray.exceptions.RayError, ConnectionError) as exc:
         raise lost(exc, "transcribing") from None
-
-
-def _nodes(places) -> str:
-    counts = Counter(places)
-    return ", ".join(f"{node} ×{n}" if n > 1 else node for node, n in sorted(counts.items()))
 
 
 def _problem(reports: list[dict], address: str) -> Optional[str]:
