@@ -108,6 +108,28 @@ def test_the_uncovered_part_of_speech_a_segment_touches_is_heard_again_from_a_se
     assert heard == [(2.3, 5.0)]
 
 
+def test_speech_the_second_listen_passes_over_is_heard_once_more_in_smaller_pieces():
+    heard = []
+
+    def listen(start, end):
+        heard.append((round(start, 3), round(end, 3)))
+        return [seg(text, a, b) for text, a, b in answers.pop(0)]
+
+    segments = [seg("one", 0.0, 2.0), seg("two", 9.0, 10.0)]
+    speech = [(2.5, 3.5), (3.6, 4.4), (4.5, 5.5), (6.0, 7.0), (7.2, 8.5)]
+    # the second listen hears only the middle: the pieces either side are heard once more
+    answers = [[("middle", 4.4, 5.6)], [("first", 2.5, 4.3)], [("last", 6.0, 8.4)]]
+    out = list(fill_gaps(segments, speech, listen))
+    assert heard == [(2.3, 8.7), (2.3, 4.4), (5.8, 8.7)]
+    assert [s.text for s in out] == ["one", "first", "middle", "last", "two"]
+    # the second listen hears nothing: each piece alone (the whole run again is the same audio)
+    heard.clear()
+    answers = [[], [], [("alone", 3.6, 4.4)], [], [], []]
+    out = list(fill_gaps(segments, speech, listen))
+    assert heard == [(2.3, 8.7), (2.3, 3.7), (3.4, 4.6), (4.3, 5.7), (5.8, 7.2), (7.0, 8.7)]
+    assert [s.text for s in out] == ["one", "alone", "two"]
+
+
 def test_filling_gaps_is_lazy():
     def endless():
         i = 0

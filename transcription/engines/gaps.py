@@ -5,7 +5,9 @@ jump past a short reply ("I vote yes.") or the last words before the window ends
 audio this loses whole utterances without a trace. VAD speech between two segments is
 transcribed again, on its own, and what Whisper hears there takes its place in the stream:
 a stretch no segment touches from ``MIN_GAP`` seconds, the uncovered part of one a segment
-touches from ``MIN_PART`` (shorter, it is Whisper's loose timing, not lost speech). Lazy:
+touches from ``MIN_PART`` (shorter, it is Whisper's loose timing, not lost speech). What
+that second listen passes over too is heard once more, in smaller pieces (:func:`passed_over`):
+on hard radio a second listen can hear nothing, and the whole stretch would be lost. Lazy:
 the speech before a segment is handled when that segment arrives.
 
 The spans should be tight (no padding, split at short pauses), so that a segment whose
@@ -48,24 +50,30 @@ def fill_gaps(
 
     def missed(before: float) -> Iterator[Segment]:
         """The speech between the last segment and ``before``, heard again as one run."""
-        run, untouched, uncovered = None, 0.0, 0.0
+        pieces, untouched, uncovered = [], 0.0, 0.0
         while spans and spans[0][0] < before:
             start, end = spans.popleft()
             if end > before:  # it runs on under the next segment: the rest waits
                 spans.appendleft((before, end))
             lo, hi = max(start, heard_to), min(end, before)
             if hi > lo:
-                run = (run[0] if run else lo, hi)
+                pieces.append((lo, hi))
                 uncovered += hi - lo
                 untouched += hi - lo if start > heard_to and end < before else 0.0
-        if run and (untouched >= MIN_GAP or uncovered >= MIN_PART):
-            start, end = max(run[0] - PAD, heard_to, 0.0), min(run[1] + PAD, before)
+        if pieces and (untouched >= MIN_GAP or uncovered >= MIN_PART):
+            start, end = max(pieces[0][0] - PAD, heard_to, 0.0), min(pieces[-1][1] + PAD, before)
             heard = list(listen(start, end))
             log.debug("%.2f-%.2f s: %.1f s of speech no segment covers, heard again: %s", start, end, uncovered,
                       [(s.start, s.end, s.text) for s in heard] or "nothing")
-            yield from heard
-        elif run:
-            log.debug("%.2f-%.2f s: %.1f s of speech uncovered (%.1f s untouched): left", run[0], run[1], uncovered, untouched)
+            for lo, hi in passed_over(heard, pieces, start, end):  # passed over again: once more, on its own
+                more = list(listen(lo, hi))
+                log.debug("%.2f-%.2f s: passed over again, heard alone: %s", lo, hi,
+                          [(s.start, s.end, s.text) for s in more] or "nothing")
+                heard += more
+            yield from sorted(heard, key=lambda s: s.start)
+        elif pieces:
+            log.debug("%.2f-%.2f s: %.1f s of speech uncovered (%.1f s untouched): left", pieces[0][0], pieces[-1][1],
+                      uncovered, untouched)
 
     for seg in segments:
         yield from missed(seg.start)
@@ -76,6 +84,29 @@ def fill_gaps(
             spans[0] = (heard_to, spans[0][1])
         yield seg
     yield from missed(math.inf)
+
+
+def passed_over(
+    heard: list[Segment], pieces: list[tuple[float, float]], start: float, end: float
+) -> list[tuple[float, float]]:
+    """Where to listen once more: the ``pieces`` of speech (in time order, within ``start``-
+    ``end``) that no segment ``heard`` there touches, from ``MIN_GAP`` seconds, with ``PAD``
+    short of the neighbouring segments. Pieces with no segment between them are heard as one
+    stretch; when nothing was heard at all, each piece on its own (the whole run again would
+    be the same audio, and the same text)."""
+    if not heard and len(pieces) < 2:
+        return []  # it would be the same audio
+    out: list[list[float]] = []  # [first, last, left bound, right bound]
+    for lo, hi in pieces:
+        if any(s.start < hi and lo < s.end for s in heard):
+            continue
+        left = max([s.end for s in heard if s.end <= lo], default=start)
+        right = min([s.start for s in heard if s.start >= hi], default=end)
+        if heard and out and out[-1][2] == left:  # no segment between the two
+            out[-1][1] = hi
+        else:
+            out.append([lo, hi, left, right])
+    return [(max(lo - PAD, left), min(hi + PAD, right)) for lo, hi, left, right in out if hi - lo >= MIN_GAP]
 
 
 def reach_speech(
