@@ -24,7 +24,7 @@ from archive.importer import Importer
 from archive.opening import open_archive
 from archive.status import Outcome, Status
 from tests.cluster_fakes import FakeDiarizerFactory, FakeEngineFactory
-from tests.ray_cluster import ray_available
+from ray_cluster import ray_available
 from transcription.diarize.fake import FakeDiarizer
 from transcription.transcriber import Transcriber
 from transcription.types import TranscribeOptions
@@ -226,7 +226,7 @@ def test_a_worker_without_the_model_is_one_line_and_changes_nothing(ray_cluster,
 
 
 def test_an_unreachable_cluster_is_one_line_fast_and_changes_nothing(tmp_path, capsys):
-    from tests.ray_cluster import free_port
+    from ray_cluster import free_port
 
     archive_dir = tmp_path / "archive"
     started = time.monotonic()

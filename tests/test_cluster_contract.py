@@ -12,7 +12,7 @@ import pytest
 from transcription.cluster.connection import Slot, plan_slots, split_address
 from transcription.cluster.errors import ClusterError
 from transcription.cluster.media import MediaShare
-from tests.ray_cluster import ray_available
+from ray_cluster import ray_available
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_ray = pytest.mark.skipif(not ray_available(), reason="needs the 'cluster' extra (Ray)")
@@ -93,3 +93,25 @@ def test_what_a_live_cluster_tells_us(ray_cluster):
     import ray
 
     assert not ray.is_initialized()
+
+
+@needs_ray
+def test_a_head_is_told_apart_from_nothing_and_from_another_server(ray_cluster):
+    """The private GCS call of transcription/cluster/probe.py, on a real head, a closed port
+    and a web server."""
+    import http.server
+    import threading
+
+    from ray_cluster import free_port
+    from transcription.cluster.probe import head_problem
+
+    host, port = ray_cluster.address.rsplit(":", 1)
+    assert head_problem(host, int(port)) is None
+    assert "refused" in head_problem("127.0.0.1", free_port())
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert "not a Ray cluster" in head_problem("127.0.0.1", server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()

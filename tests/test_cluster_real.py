@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import reference
-from tests.ray_cluster import ray_available
+from ray_cluster import ray_available
 from tests.wer import wer
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not ray_available(), reason="needs the 'cluster' extra (Ray)")]

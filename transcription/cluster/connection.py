@@ -18,7 +18,6 @@ import contextlib
 import importlib.metadata
 import logging
 import os
-import socket
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 
 LOCAL = "local"
 DEFAULT_PORT = 6379
-REACH_TIMEOUT = 5.0  # seconds a TCP connect to the head may take
 NAMESPACE = "council-archive"
 # Ray retries an actor's task on a restarted actor when its process dies (a killed or
 # crashed worker, a lost node); the file is still imported once, from the results.
@@ -82,17 +80,17 @@ def split_address(address: str) -> tuple[str, int]:
     return host, number
 
 
-def check_reachable(address: str, timeout: float = REACH_TIMEOUT) -> None:
-    """Raise a ClusterError unless something listens at the address."""
+def check_reachable(address: str) -> None:
+    """Raise a ClusterError unless a Ray head answers at the address (Ray Client's
+    ``ray://`` address: unless something listens there)."""
+    from transcription.cluster.probe import head_problem, listening
+
     host, port = split_address(address)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
-    except OSError as exc:
-        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc) or type(exc).__name__)
+    reason = listening(host, port) if address.startswith("ray://") else head_problem(host, port)
+    if reason:
         raise ClusterError(
             f"cannot reach the Ray cluster at {address} ({reason}): start it with `ray start --head --port {port}` "
-            "there, or import on this computer instead") from None
+            "there, or import on this computer instead")
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,7 @@ def connect(address: str, share: Optional[MediaShare] = None) -> Cluster:
     try:
         import ray
     except ImportError:
-        raise ClusterError("--cluster needs Ray: pip install 'council-archive[cluster]'") from None
+        raise ClusterError("a Ray cluster needs the 'cluster' extra: pip install 'council-archive[cluster]'") from None
     local = address == LOCAL
     if not local:
         check_reachable(address)
@@ -185,7 +183,10 @@ def connect(address: str, share: Optional[MediaShare] = None) -> Cluster:
             ray.init(**kwargs)
     except Exception as exc:  # Ray raises many kinds; each becomes one line
         log.warning("ray.init(%s) failed", address, exc_info=True)
-        raise ClusterError(f"cannot use the Ray cluster at {address}: {_first_line(exc)}") from None
+        if "No node info found" in str(exc):
+            raise ClusterError(f"this computer is not a node of the Ray cluster at {address}: run `ray start --address "
+                               f"{address} --num-cpus 0` here first, or use --cluster ray://HEAD:10001") from None
+        raise ClusterError(f"cannot use the Ray cluster at {address}: {' '.join(str(exc).split())[:400]}") from None
     return Cluster(address, share)
 
 
