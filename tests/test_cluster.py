@@ -272,3 +272,36 @@ def test_without_cluster_ray_is_never_imported(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
 
+
+
+def test_losing_every_worker_node_stops_the_file_to_resume_on_this_computer(tmp_path, local_reference):
+    """The worker node of a cluster of its own (the session's must live on) dies mid-file:
+    the file stops with what was committed and its job open, and `resume` finishes it here."""
+    from archive.cluster import cluster_work
+    from ray_cluster import LocalRayCluster
+
+    archive_dir = tmp_path / "archive"
+    with LocalRayCluster() as cluster:
+        def kill_the_worker_node(event):
+            if event.stage == Status.TRANSCRIBING and event.progress > 0 and not killed:
+                node = [p for p in cluster.processes() if f"{cluster.root}/w" in " ".join(p.cmdline())]
+                node += [child for p in node for child in p.children(recursive=True)]  # its actors
+                for proc in node:
+                    proc.kill()
+                killed.extend(node)
+
+        killed = []
+
+        with cluster_work(cluster.address, "faster-whisper", TranscribeOptions(), speakers=False,
+                          factory=FakeEngineFactory(0.2)) as work, open_archive(archive_dir) as archive:
+            [result] = Importer(archive, transcriber=work.transcriber, on_event=kill_the_worker_node,
+                                diarizer=FakeDiarizerFactory()()).import_paths([DEMO])
+    assert killed and result.status == Outcome.STOPPED, result
+    assert "lost the Ray cluster" in result.error and "resume" in result.error
+    assert 0 < _segments_committed(archive_dir / "catalog.db") < len(local_reference)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("transcription.transcriber.build_engine", FakeEngineFactory())
+        with open_archive(archive_dir) as archive, Transcriber(options=TranscribeOptions(workers=1)) as local:
+            results = Importer(archive, transcriber=local, diarizer=FakeDiarizerFactory()()).resume()
+    assert [r.status for r in results] == [Outcome.INDEXED]
+    assert stored(archive_dir) == local_reference

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
+import time
 from typing import Callable, Iterator, Optional
 
 from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version, places, plan_slots
@@ -32,6 +32,7 @@ from transcription.types import Segment, TranscribeOptions
 log = logging.getLogger(__name__)
 
 WAIT = 1.0  # seconds between looks at the running chunks
+STALL = 10.0  # seconds without a result before checking that the cluster still has workers
 
 
 @dataclasses.dataclass
@@ -53,6 +54,7 @@ class ClusterTranscriber(Transcriber):
         self.factory = factory
         self._actors: list[Actor] = []
         self._label: Optional[str] = None
+        self._last_result = time.monotonic()
 
     # --- the actors ---------------------------------------------------------------
     def start(self) -> list[dict]:
@@ -86,6 +88,18 @@ class ClusterTranscriber(Transcriber):
         log.info("cluster %s: %d workers on %s", self.cluster.address, len(actors),
                  ", ".join(sorted({a.where for a in actors})))
         return reports
+
+    def _watch(self, moved: bool) -> None:
+        """Raise ClusterLost when no result has come for a while and no node with a CPU is
+        left: Ray would wait for ever for one to restart the actors on."""
+        now = time.monotonic()
+        if moved or now - self._last_result < STALL:
+            if moved:
+                self._last_result = now
+            return
+        self._last_result = now
+        if not plan_slots(self.cluster.resources()):
+            raise lost(RuntimeError("no worker node is left"), "transcribing")
 
     def worker_pids(self) -> list[int]:
         return [a.pid for a in self._actors]
@@ -138,6 +152,7 @@ class ClusterTranscriber(Transcriber):
         if label:
             info.model = self.model_label
         sent = self.cluster.media.send(path)
+        self._last_result = time.monotonic()
         call_opts = dataclasses.replace(opts, cpu_threads=1, progress=None)
         progress = opts.progress
         todo = list(enumerate(chunks))
@@ -160,8 +175,10 @@ class ClusterTranscriber(Transcriber):
                     k, actor = running.pop(ref)
                     idle.append(actor)
                     done[k] = _result(ref)
+                    actor.where = done[k][2]  # a restarted actor may be on another node
+                self._watch(bool(ready))
                 while following in done:
-                    segments, language, node = done.pop(following)
+                    segments, language, _ = done.pop(following)
                     chunk = chunks[following]
                     following += 1
                     if not info.language:
