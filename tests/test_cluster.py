@@ -56,15 +56,18 @@ def stored(archive_dir) -> list[tuple]:
         return rows
 
 
-def import_locally(archive_dir, paths, speakers=True):
-    """The same files imported on this computer with the same fake engine and diarizer."""
+def on_this_computer(archive_dir, work, speakers=True):
+    """``work(importer)`` on this computer with the same fake engine and diarizer as the actors'."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("transcription.transcriber.build_engine", FakeEngineFactory())
         with open_archive(archive_dir) as archive, \
                 Transcriber(options=TranscribeOptions(workers=1)) as transcriber:
-            importer = Importer(archive, transcriber=transcriber,
-                                diarizer=FakeDiarizerFactory()() if speakers else FakeDiarizer())
-            return importer.import_paths(paths)
+            return work(Importer(archive, transcriber=transcriber,
+                                 diarizer=FakeDiarizerFactory()() if speakers else FakeDiarizer()))
+
+
+def import_locally(archive_dir, paths, speakers=True):
+    return on_this_computer(archive_dir, lambda importer: importer.import_paths(paths), speakers)
 
 
 @pytest.fixture(scope="module")
@@ -172,10 +175,7 @@ def test_the_client_killed_mid_file_resumes_and_loses_nothing(ray_cluster, tmp_p
                 open_archive(archive_dir) as archive:
             results = Importer(archive, transcriber=work.transcriber, diarizer=work.diarizer).resume()
     else:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr("transcription.transcriber.build_engine", FakeEngineFactory())
-            with open_archive(archive_dir) as archive, Transcriber(options=TranscribeOptions(workers=1)) as local:
-                results = Importer(archive, transcriber=local, diarizer=FakeDiarizerFactory()()).resume()
+        results = on_this_computer(archive_dir, Importer.resume)
     assert [r.status for r in results] == [Outcome.INDEXED]
     assert stored(archive_dir) == local_reference
 
@@ -299,9 +299,6 @@ def test_losing_every_worker_node_stops_the_file_to_resume_on_this_computer(tmp_
     assert killed and result.status == Outcome.STOPPED, result
     assert "lost the Ray cluster" in result.error and "resume" in result.error
     assert 0 < _segments_committed(archive_dir / "catalog.db") < len(local_reference)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("transcription.transcriber.build_engine", FakeEngineFactory())
-        with open_archive(archive_dir) as archive, Transcriber(options=TranscribeOptions(workers=1)) as local:
-            results = Importer(archive, transcriber=local, diarizer=FakeDiarizerFactory()()).resume()
+    results = on_this_computer(archive_dir, Importer.resume)
     assert [r.status for r in results] == [Outcome.INDEXED]
     assert stored(archive_dir) == local_reference

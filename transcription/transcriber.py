@@ -431,22 +431,29 @@ class Transcriber:
                 finished = False
                 try:
                     for chunk, fut in zip(batch, futures):
-                        segments, language = fut.result()
-                        if not info.language:
-                            info.language = language
-                        for seg in segments:
-                            seg.language = seg.language or opts.language or language or None
-                            if progress and media.duration:
-                                progress(min(1.0, seg.end / media.duration))
-                            yield seg
-                        if progress and media.duration and chunk.end is not None:
-                            progress(min(1.0, chunk.end / media.duration))
+                        yield from chunk_segments(chunk, *fut.result(), opts, info, media)
                     finished = True
                 finally:
                     if not finished:
                         # the caller stopped iterating (cancel) or a chunk failed
                         if any(not f.done() for f in futures):
                             self.cancel()
+
+
+def chunk_segments(chunk: Chunk, segments: list[Segment], language: str, opts: TranscribeOptions,
+                   info: TranscriptionInfo, media) -> Iterator[Segment]:
+    """A transcribed chunk's segments as they are handed on, in order: each says its language
+    (the chunk's, unless one was given), and progress moves to each one's end and then to the
+    chunk's."""
+    if not info.language:
+        info.language = language
+    for seg in segments:
+        seg.language = seg.language or opts.language or language or None
+        if opts.progress and media.duration:
+            opts.progress(min(1.0, seg.end / media.duration))
+        yield seg
+    if opts.progress and media.duration and chunk.end is not None:
+        opts.progress(min(1.0, chunk.end / media.duration))
 
 
 def transcribe(

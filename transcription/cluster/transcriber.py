@@ -26,7 +26,7 @@ from transcription.cluster.connection import Cluster, Slot, lost, not_started, p
 from transcription.cluster.errors import ClusterError
 from transcription.cluster.workers import TranscribeWorker, worker_options
 from transcription.languages import multilingual_options
-from transcription.transcriber import Chunk, Transcriber
+from transcription.transcriber import Chunk, Transcriber, chunk_segments
 from transcription.types import Segment, TranscribeOptions
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,6 @@ class ClusterTranscriber(Transcriber):
         sent = self.cluster.media.send(path)
         self._last_result = time.monotonic()
         call_opts = dataclasses.replace(opts, cpu_threads=1, progress=None)
-        progress = opts.progress
         todo = list(enumerate(chunks))
         idle = list(self._actors)
         running: dict = {}  # ObjectRef -> (chunk number, actor)
@@ -179,17 +178,8 @@ class ClusterTranscriber(Transcriber):
                 self._watch(bool(ready))
                 while following in done:
                     segments, language, _ = done.pop(following)
-                    chunk = chunks[following]
                     following += 1
-                    if not info.language:
-                        info.language = language
-                    for seg in segments:
-                        seg.language = seg.language or opts.language or language or None
-                        if progress and media.duration:
-                            progress(min(1.0, seg.end / media.duration))
-                        yield seg
-                    if progress and media.duration and chunk.end is not None:
-                        progress(min(1.0, chunk.end / media.duration))
+                    yield from chunk_segments(chunks[following - 1], segments, language, opts, info, media)
             finished = True
         finally:
             if not finished and running:  # stopped iterating (cancel) or a chunk failed
