@@ -307,10 +307,11 @@ def test_radio_speech_is_covered_and_loops_stay_out_of_the_index(radio_archive):
         indexed = {s.segment_id for s in recording_doc(archive.catalog, data.recording).segments}
     speech = degrade.vad_speech(audio.decode(str(radio)))
     stored = [Segment(s["start"], s["end"], s["text"]) for s in data.segments]
-    # Whisper's no-speech rule alone kept about 70 % here. Kept now: 83.8 % to 98.5 % in runs
-    # of the same code (Whisper samples at higher temperatures where it is unsure, so hard
-    # radio varies run to run); the 95 % goal is measured by bench/speech_coverage.py
-    assert degrade.coverage(stored, speech) >= 0.80
+    # Whisper's no-speech rule alone kept about 70 % here; the goal is 95 %. Whisper samples
+    # where it is unsure, from the same seed in every transcription, so a run gives the same
+    # text every time; with other seeds (other draws, as another CPU's arithmetic may give)
+    # the same code covered 96.1 % to 99.3 % (bench/speech_coverage.py --seeds, docs/benchmarks.md)
+    assert degrade.coverage(stored, speech) >= 0.95
     assert indexed == {s["id"] for s in data.segments if not s["flag"]}
     assert not any(is_repetition_loop(s["text"]) for s in data.segments if s["id"] in indexed)
 

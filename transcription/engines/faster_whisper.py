@@ -112,7 +112,7 @@ class SeededSampling:
     recordings, which worker process got which chunk), and hard radio came out different in
     every run. :meth:`fresh` starts each transcription from ``SEED``: a model that has sampled
     is loaded again (new threads, new generators; tiny.en takes ~0.15 s), one that has not
-    (clean speech never falls back) is kept.
+    (clean speech seldom falls back) is kept.
     """
 
     def __init__(self, model, load):
