@@ -200,11 +200,6 @@ def throughput(files: list[Path], audio: float, runs: int, folder: Path) -> dict
 class Receiver:
     """A worker's side of the media's trip: LocalCopy.path (ray.get + the temporary copy)."""
 
-    def __init__(self):
-        from transcription.cluster.media import LocalCopy
-
-        self.copy = LocalCopy()
-
     def receive(self, media) -> float:
         from transcription.cluster.media import LocalCopy
 
@@ -250,13 +245,13 @@ def overhead_child(arg: dict) -> dict:
         t3 = time.perf_counter()
         cluster.close()
         cycles.append(dict(connect=t1 - t0, start=t2 - t1, close=time.perf_counter() - t3))
-    return dict(cycles=cycles, sizes=sizes, ray_alive=ray.is_initialized())
+    return dict(cycles=cycles, sizes=sizes)
 
 
 def overheads(files: list[Path], folder: Path, cycles: int, repeat: int) -> dict:
     arg_files = {f"{p.name}": str(p) for p in files}
-    for name, size in HOUR_FORMATS.items():
-        path = folder / ("hour-" + name.split()[0].lower() + ".bin")
+    for k, (name, size) in enumerate(HOUR_FORMATS.items()):
+        path = folder / f"hour-{k}.bin"
         with open(path, "wb") as out:
             for _ in range(int(size) // 2**24):
                 out.write(os.urandom(2**24))
@@ -286,9 +281,11 @@ def writer_child(arg: dict) -> dict:
                                     words=[dataclasses.replace(w, start=w.start + k * step, end=w.end + k * step)
                                            for w in s.words])
                 for k in range(int(length // step) + 1) for s in demo if s.end + k * step <= length]
-    t0 = time.perf_counter()
-    frame_energy(base, frame_seconds=0.1, duration=length)
-    scan = time.perf_counter() - t0
+    scans = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        frame_energy(base, frame_seconds=0.1, duration=length)
+        scans.append(time.perf_counter() - t0)
     files = []
     for n in range(arg["recordings"]):  # the same meeting, a different file each (its tags)
         path = folder / f"writer-{n}.opus"
@@ -312,7 +309,8 @@ def writer_child(arg: dict) -> dict:
                              segments=at["indexing"] - at["transcribing"], index=at["indexed"] - at["indexing"],
                              total=at["indexed"] - at["probing"]))
             path.unlink()
-    return dict(rows=rows, segments=len(segments), seconds=length, bytes=base.stat().st_size, scan=scan)
+    return dict(rows=rows, segments=len(segments), seconds=length, bytes=base.stat().st_size,
+                scan=statistics.median(scans), scans=scans)
 
 
 def writer(files: list[Path], folder: Path, recordings: int) -> dict:
@@ -329,7 +327,8 @@ def writer(files: list[Path], folder: Path, recordings: int) -> dict:
 # === the report ===================================================================================
 
 
-def report(audio: float, lengths: list[float], tp: dict, oh: dict, wr: dict, args, load: tuple, commit: str) -> tuple[str, dict]:
+def report(audio: float, lengths: list[float], tp: dict, oh: dict, wr: dict, args, load: list, commit: str,
+           date: str) -> tuple[str, dict]:
     local, clus = tp["local"], tp["cluster"]
     cyc = oh["cycles"]
     connect = statistics.median(c["connect"] for c in cyc)
@@ -342,7 +341,7 @@ def report(audio: float, lengths: list[float], tp: dict, oh: dict, wr: dict, arg
     figures = dict(actor=audio / after / 2, writer_s=per_file, scan=wr["scan"], start=start + connect,
                    send=big["send"] / big["bytes"], copy=big["copy"] / big["bytes"])
     lines = [
-        f"Measured with `bench/cluster.py` on {time.strftime('%Y-%m-%d')} at commit `{commit}`.",
+        f"Measured with `bench/cluster.py` on {date} at commit `{commit}` (a working tree shared with other people's uncommitted changes).",
         f"Machine: {machine()}. Ray {ray_version()}. Load average (1 min) {load[0]:.1f} before, "
         f"{load[1]:.1f} after: other helpers shared the 2 cores, which inflates the wall times.",
         "",
@@ -364,6 +363,10 @@ def report(audio: float, lengths: list[float], tp: dict, oh: dict, wr: dict, arg
         f"| `--cluster local` after its start ({clus['ready']:.1f} s to 'on the Ray cluster') | {after:.1f} s | "
         f"{audio / after:.1f} | {after / audio:.3f}× | | |",
         "",
+        f"Runs of one import differ by up to {spread(local, clus):.0f} % here: the load of the shared machine. "
+        f"*After its start* leaves out Ray's start and the actors' model load, which a cluster pays once, not per "
+        "file; the local import starts its worker processes (each loading the model) when its first file needs "
+        "them, and again every 6 chunks per worker (`WORKER_TASKS`). "
         f"The two transcripts of each file differ by {tp['agreement'] * 100:.1f} % WER (the same chunks, the same model). "
         f"Ray processes left after the runs: {len(local['left']) + len(clus['left'])}.",
         "",
@@ -399,9 +402,14 @@ def report(audio: float, lengths: list[float], tp: dict, oh: dict, wr: dict, arg
         "",
         f"First and last recording: {rows[0]['total']:.2f} s and {rows[-1]['total']:.2f} s. The client's scan of a "
         f"{wr['seconds'] / 3600:.0f}-hour file for quiet moments to cut chunks at (`audio.frame_energy`, decoding it "
-        f"once) took {wr['scan']:.1f} s more, also serial, before its chunks go out.",
+        f"once) took {wr['scan']:.1f} s more (median of {', '.join(f'{x:.1f}' for x in wr['scans'])} s), also serial, "
+        "before its chunks go out (locally and on a cluster alike).",
     ]
     return "\n".join(lines), figures
+
+
+def spread(*results: dict) -> float:
+    return max(100 * (max(r["walls"]) - min(r["walls"])) / min(r["walls"]) for r in results)
 
 
 def ray_version() -> str:
@@ -410,20 +418,7 @@ def ray_version() -> str:
     return importlib.metadata.version("ray")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=2, help="throughput runs of each import (median)")
-    ap.add_argument("--cycles", type=int, default=3, help="Ray + actor start cycles (median)")
-    ap.add_argument("--repeat", type=int, default=3, help="object-store trips per file size (median)")
-    ap.add_argument("--writer", type=int, default=8, help="recordings the single writer commits")
-    ap.add_argument("--write-docs", action="store_true", help="write the Cluster section of docs/benchmarks.md")
-    ap.add_argument("--child", nargs=2, metavar=("MODE", "JSON"), help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.child:
-        mode, arg = args.child
-        print(json.dumps({"overhead": overhead_child, "writer": writer_child}[mode](json.loads(arg))))
-        return 0
-
+def measure(args) -> dict:
     load0 = os.getloadavg()[0]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
@@ -438,7 +433,36 @@ def main() -> int:
         oh = overheads(files, folder, args.cycles, args.repeat)
         print("the single writer ...", flush=True)
         wr = writer(files, folder, args.writer)
-    text, figures = report(audio, lengths, tp, oh, wr, args, (load0, os.getloadavg()[0]), commit)
+    return dict(throughput=tp, overhead=oh, writer=wr, audio=audio, lengths=lengths, commit=commit,
+                load=[load0, os.getloadavg()[0]], date=time.strftime("%Y-%m-%d"), runs=args.runs, repeat=args.repeat)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=2, help="throughput runs of each import (median)")
+    ap.add_argument("--cycles", type=int, default=3, help="Ray + actor start cycles (median)")
+    ap.add_argument("--repeat", type=int, default=3, help="object-store trips per file size (median)")
+    ap.add_argument("--writer", type=int, default=8, help="recordings the single writer commits")
+    ap.add_argument("--write-docs", action="store_true", help="write the Cluster section of docs/benchmarks.md")
+    ap.add_argument("--save", metavar="JSON", help="keep the measured figures in this file")
+    ap.add_argument("--load", metavar="JSON", help="report figures saved by --save instead of measuring")
+    ap.add_argument("--child", nargs=2, metavar=("MODE", "JSON"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        mode, arg = args.child
+        print(json.dumps({"overhead": overhead_child, "writer": writer_child}[mode](json.loads(arg))))
+        return 0
+
+    if args.load:
+        saved = json.loads(Path(args.load).read_text())
+    else:
+        saved = measure(args)
+        if args.save:
+            Path(args.save).write_text(json.dumps(saved, indent=1))
+    tp, oh, wr = saved["throughput"], saved["overhead"], saved["writer"]
+    args.runs, args.repeat = saved["runs"], saved["repeat"]
+    text, figures = report(saved["audio"], saved["lengths"], tp, oh, wr, args, saved["load"], saved["commit"],
+                           saved["date"])
     text += "\n\n" + plan_text(figures)
     print()
     print(text)

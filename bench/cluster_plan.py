@@ -23,6 +23,8 @@ def mb(n: float) -> str:
 BACKLOG_HOURS = 10_000
 MEETING = 7200.0  # the backlog in 2-hour meetings
 GPU_RATE = 100.0  # ASSUMED: audio seconds per second of one GPU actor with tiny.en (float16, beam 5)
+# diarization alone, 2 threads, a quiet machine: docs/benchmarks.md "Speakers / Speed and memory"
+DIARIZE_RTF = 0.022
 UPLINK = 125e6  # ASSUMED: the client's network, bytes per second (1 Gb/s)
 NODES = (  # (kind, Whisper actors per node as plan_slots makes them, rate of one node in actor-rates or GPU)
     ("2 cores, like this one", 2, 0), ("8 cores", 8, 0), ("16 cores", 16, 0), ("32 cores", 32, 0),
@@ -81,32 +83,48 @@ def plan_text(f: dict) -> str:
         "| nodes | Whisper actors | ideal wall time | wall time, one file at a time | per file: client's serial work + its link + transcription | writer busy |",
         "|---|---:|---:|---:|---|---:|",
     ]
+    walls, busy = [], []
     for kind, cpu, gpu in NODES:
         for count in ((1, 10, 50, 100) if cpu == 2 else (5, 20, 50) if gpu == 0 else (1, 10, 50)):
             rate = count * (cpu * f["actor"] + gpu * GPU_RATE)
             serial, link, work = file_wall(f["actor"], count, cpu, gpu, f)
             each = serial + link + work
+            walls.append(files * each)
+            busy.append(f["writer_s"] / each)
             lines.append(f"| {count} × {kind} | {count * (cpu + gpu):,} | {duration_text(BACKLOG_HOURS * 3600 / rate)} | "
                          f"{duration_text(files * each)} | {serial:.1f} s + {link:.1f} s + {work:.1f} s | "
                          f"{f['writer_s'] / each:.0%} |")
     per_min = 60 / f["writer_s"]
+    keeps_up = per_min * MEETING / 60 / f["actor"]  # actors whose recordings the writer absorbs, all busy
+    made = {kind: count * (cpu * f["actor"] + gpu * GPU_RATE) * 60 / MEETING
+            for kind, count, cpu, gpu in (("100 nodes of 2 cores", 100, 2, 0), ("20 of 32 cores", 20, 32, 0),
+                                          ("50 of 32 cores", 50, 32, 0), ("50 GPU nodes", 50, 7, 1))}
     lines += [
         "",
-        f"**The single writer is not the bottleneck.** It absorbs {per_min:.0f} two-hour recordings a minute "
-        f"({per_min * 2:.0f} hours of audio per minute): the whole backlog's commits and indexing take "
-        f"{writer_h:.1f} h of its time. A cluster produces recordings at its rate ÷ 7,200 s: 100 nodes of 2 cores "
-        f"make {100 * 2 * f['actor'] * 60 / MEETING:.1f} a minute, 50 of 32 cores "
-        f"{50 * 32 * f['actor'] * 60 / MEETING:.1f}, 50 GPU nodes "
-        f"{50 * (GPU_RATE + 7 * f['actor']) * 60 / MEETING:.1f}. What limits a large cluster is the one file at a time: "
-        f"beyond ~{chunks(MEETING, 10_000)} actors a 2-hour meeting has no more chunks to give, and the "
-        "serial work between files leaves every actor idle meanwhile (the *writer busy* column is the share of "
-        "the wall time the writer works while the actors wait). Sending the next file while the last chunks of one "
-        "run, or several files at once, would bring the wall time towards the ideal; the writer would stay below "
-        "its ceiling up to about "
-        f"{per_min * MEETING / 60 / f['actor']:,.0f} actors. The client's other serial work per file is larger: its "
-        f"scan for quiet moments ({f['scan']:.0f} s, decoding the whole file on the client) would cap one client at "
-        f"about {MEETING / (f['writer_s'] + f['scan']) / f['actor']:,.0f} actors even with files in flight, unless "
-        "the scan moved to the workers.",
+        f"**The single writer is not the bottleneck.** It absorbs **{per_min:.0f} two-hour recordings a minute** "
+        f"({per_min * 2:.0f} hours of audio per minute); the whole backlog's commits and indexing take "
+        f"{writer_h:.1f} h of its time. As the import runs today it works at most {max(busy):.0%} of the wall time "
+        "(the *writer busy* column): what limits a large cluster is the one file at a time. Beyond "
+        f"~{chunks(MEETING, 10_000)} actors a 2-hour meeting has no more chunks to give, and the client's serial "
+        "work between files leaves every actor idle meanwhile, so no cluster in the table gets below "
+        f"{duration_text(min(walls))}. "
+        "Sending the next file while the last chunks of one run, or several files at once, would bring the wall "
+        "time towards the ideal. A cluster with every actor busy makes recordings at its rate ÷ 7,200 s: "
+        + ", ".join(f"{kind} {n:.1f} a minute" for kind, n in made.items())
+        + f". The writer keeps up with about {keeps_up:,.0f} busy actors at the measured actor rate; the "
+        f"client's chunk scan ({f['scan']:.0f} s a file, decoding the whole file on the client) would cap one "
+        f"client sooner, at about {MEETING / (f['writer_s'] + f['scan']) / f['actor']:,.0f} actors, unless it "
+        "moved to the workers or got cheaper.",
+    ]
+    serial_days = BACKLOG_HOURS * DIARIZE_RTF / 24
+    lines += [
+        "",
+        f"**Speakers** are not in this plan (all of it is `--no-speakers`). With them, the cluster has one diarizer "
+        "actor (`ClusterDiarizer`), which finds the speakers of a whole file while the Whisper actors wait, file "
+        f"after file: at the {DIARIZE_RTF}× real time measured for diarization alone on 2 threads (\"Speakers\" above; "
+        f"a bigger node may do better, not measured) that adds {BACKLOG_HOURS * DIARIZE_RTF:,.0f} hours "
+        f"({serial_days:.0f} days) to any cluster's wall time. For a backlog, import with `--no-speakers` and run "
+        "`council-archive diarize` later, or spread the diarizer over the nodes.",
     ]
     return "\n".join(lines + [""] + sizing(f))
 
