@@ -302,3 +302,24 @@ def test_losing_every_worker_node_stops_the_file_to_resume_on_this_computer(tmp_
     results = on_this_computer(archive_dir, Importer.resume)
     assert [r.status for r in results] == [Outcome.INDEXED]
     assert stored(archive_dir) == local_reference
+
+
+def test_a_batch_keeps_the_actors_busy_with_the_next_file(ray_cluster, tmp_path, make_media, local_reference, caplog):
+    """Once a file's chunks are all out, the next file's go to the actors that come free; each
+    file is still committed whole and in turn, and stores what a local import does."""
+    import logging
+    import shutil
+
+    copies = [make_media(f"demo-copy-{k}.opus", "-i", str(DEMO), "-af", f"volume={0.9 - k / 10}") for k in range(2)]
+    again = tmp_path / "same-bytes-again.opus"  # a duplicate: planned ahead, then not wanted
+    shutil.copyfile(DEMO, again)
+    caplog.set_level(logging.INFO, logger="transcription.cluster.transcriber")
+    work, results = cluster_import(ray_cluster, tmp_path / "archive", [DEMO, again, *copies], delay=0.02)
+    assert [r.status for r in results] == [Outcome.INDEXED, Outcome.DUPLICATE, Outcome.INDEXED, Outcome.INDEXED]
+    ahead = [r.getMessage() for r in caplog.records if "queued behind the current file's" in r.getMessage()]
+    assert [m.split(":")[0] for m in ahead] == [str(again), str(copies[1])]
+    rows = stored(tmp_path / "archive")
+    per_title = {}
+    for row in rows:
+        per_title.setdefault(row[0], []).append(row[1:])
+    assert len(per_title) == 3 and all(segs == [r[1:] for r in local_reference] for segs in per_title.values())

@@ -333,7 +333,7 @@ class Transcriber:
         return recheck_loops(sentences(segments)), info
 
     def _segments(self, path, media, opts, info, workers, start=0.0) -> Iterator[Segment]:
-        chunks = resume_from(plan_chunks(path, media.duration, workers), start)
+        chunks = resume_from(self._plan(path, media.duration, workers), start)
         if listens(opts):
             yield from self._by_language(path, media, opts, info, workers, chunks)
         elif may_switch(opts):  # a language other than English given: never forced through the English-only model
@@ -344,6 +344,9 @@ class Transcriber:
             yield from self._run(path, media, chunks, opts, info, workers)
         if opts.progress:
             opts.progress(1.0)
+
+    def _plan(self, path: str, duration: float, workers: int) -> list[Chunk]:
+        return plan_chunks(path, duration, workers)
 
     def _other_model(self, opts: TranscribeOptions) -> "Transcriber":
         """The multilingual model offered beside this English-only one."""

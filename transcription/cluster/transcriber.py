@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import time
 from typing import Callable, Iterator, Optional
 
+from transcription import audio
 from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version, places, plan_slots
 from transcription.cluster.errors import ClusterError
+from transcription.cluster.schedule import FileWork, Scheduler, fingerprint
 from transcription.cluster.workers import TranscribeWorker, worker_options
-from transcription.languages import multilingual_options
+from transcription.languages import listens, may_switch, multilingual_options
 from transcription.transcriber import Chunk, Transcriber, chunk_segments
 from transcription.types import Segment, TranscribeOptions
 
@@ -55,6 +58,9 @@ class ClusterTranscriber(Transcriber):
         self._actors: list[Actor] = []
         self._label: Optional[str] = None
         self._last_result = time.monotonic()
+        self._scheduler: Optional[Scheduler] = None
+        self._expected: Optional[tuple] = None  # (path, options) of the file the caller takes next
+        self._ahead: Optional[FileWork] = None  # that file, planned and queued
 
     # --- the actors ---------------------------------------------------------------
     def start(self) -> list[dict]:
@@ -83,6 +89,7 @@ class ClusterTranscriber(Transcriber):
             self._kill(actors)
             raise ClusterError(problem)
         self._actors = actors
+        self._scheduler = Scheduler(actors)
         self._label = reports[0]["model"]
         self.workers = len(actors)
         log.info("cluster %s: %d workers on %s", self.cluster.address, len(actors),
@@ -114,17 +121,19 @@ class ClusterTranscriber(Transcriber):
                 log.debug("killing an actor failed", exc_info=True)
 
     def close(self) -> None:
-        self._kill(self._actors)
-        self._actors = []
+        self._stop_actors()
         super().close()
 
     def cancel(self) -> None:
         """Stop the chunks being transcribed at once: the actors end (new ones start on the
         next file)."""
-        self._kill(self._actors)
-        self._actors = []
+        self._stop_actors()
         if self._multilingual is not None:
             self._multilingual.cancel()
+
+    def _stop_actors(self) -> None:
+        self._kill(self._actors)
+        self._actors, self._scheduler, self._ahead, self._expected = [], None, None, None
 
     def release_workers(self) -> None:
         """The actors stay loaded between files: cluster nodes are there to work."""
@@ -144,46 +153,91 @@ class ClusterTranscriber(Transcriber):
         self.start()
         return super().transcribe(path, options, start)
 
+    def expect(self, path, options: TranscribeOptions) -> None:
+        """The file the caller will transcribe next (from the start, with ``options``): once
+        every chunk of the current file is out, it is planned and its chunks fill the actors
+        that come free (see :mod:`transcription.cluster.schedule`). Only for the common case:
+        a language given or English-only (no listening for languages first)."""
+        self._expected = None if listens(options) or may_switch(options) else (os.fspath(path), options)
+
+    def _plan(self, path: str, duration: float, workers: int) -> list[Chunk]:
+        ahead = self._ahead
+        if ahead is not None and ahead.key[0] == fingerprint(path):
+            return list(ahead.chunks)
+        return super()._plan(path, duration, workers)
+
+    def _look_ahead(self) -> None:
+        """Plan the expected file and queue its chunks behind the current file's."""
+        expected, self._expected = self._expected, None
+        if expected is None or self._scheduler is None:
+            return
+        path, options = expected
+        try:
+            media = audio.probe(path)
+            audio.check_complete(path, media)
+            chunks = self._plan(path, media.duration, self.workers)
+            work = FileWork((fingerprint(path), _call_options(options)), self.cluster.media.send(path),
+                            media.duration, chunks, _call_options(options))
+        except Exception:  # it fails again, with its one line, when its turn comes
+            log.info("not transcribing %s ahead", path, exc_info=True)
+            return
+        self._drop_ahead()
+        self._ahead = work
+        self._scheduler.add(work)
+        log.info("%s: %d chunks queued behind the current file's", path, len(chunks))
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None and self._scheduler is not None:
+            self._scheduler.drop(self._ahead)
+        self._ahead = None
+
+    def _claim(self, path: str, media, chunks: list[Chunk], opts: TranscribeOptions) -> FileWork:
+        """The work for this file: the one made ahead if it is this file with these chunks
+        and options, else a new one (and the one made ahead is dropped)."""
+        options = _call_options(opts)
+        ahead, key = self._ahead, (fingerprint(path), options)
+        self._ahead = None
+        if ahead is not None and ahead.key == key and ahead.chunks == chunks and ahead.taken == 0:
+            work = ahead
+        else:
+            if ahead is not None:
+                self._scheduler.drop(ahead)
+            work = FileWork(key, self.cluster.media.send(path), media.duration, chunks, options)
+        self._scheduler.add(work, first=True)
+        return work
+
     def _run(self, path, media, chunks: list[Chunk], opts, info, workers, label: bool = True) -> Iterator[Segment]:
         """The chunks on the actors, yielded in order (see the module's docstring)."""
-        import ray
-
         self.start()
         if label:
             info.model = self.model_label
-        sent = self.cluster.media.send(path)
+        work = self._claim(path, media, chunks, opts)
         self._last_result = time.monotonic()
-        call_opts = dataclasses.replace(opts, cpu_threads=1, progress=None)
-        todo = list(enumerate(chunks))
-        idle = list(self._actors)
-        running: dict = {}  # ObjectRef -> (chunk number, actor)
-        done: dict[int, tuple] = {}
-        following = 0
         finished = False
         try:
-            while following < len(chunks):
-                while idle and todo:
-                    k, chunk = todo.pop(0)
-                    actor = idle.pop(0)
-                    expected = chunk.duration if chunk.duration is not None else media.duration - chunk.start
-                    ref = actor.handle.transcribe.remote(sent, chunk.start, chunk.duration, expected, call_opts)
-                    running[ref] = (k, actor)
-                info.where = places(a.where for _, a in running.values()) or info.where
-                ready = ray.wait(list(running), num_returns=1, timeout=WAIT)[0] if running else []
-                for ref in ready:
-                    k, actor = running.pop(ref)
-                    idle.append(actor)
-                    done[k] = _result(ref)
-                    actor.where = done[k][2]  # a restarted actor may be on another node
-                self._watch(bool(ready))
-                while following in done:
-                    segments, language, _ = done.pop(following)
-                    following += 1
-                    yield from chunk_segments(chunks[following - 1], segments, language, opts, info, media)
+            while work.taken < len(chunks):
+                if work.all_sent and self._expected is not None:
+                    self._look_ahead()
+                if work.taken in work.results:
+                    outcome = work.results.pop(work.taken)
+                    if isinstance(outcome, Exception):
+                        raise outcome
+                    work.taken += 1
+                    yield from chunk_segments(chunks[work.taken - 1], outcome[0], outcome[1], opts, info, media)
+                    continue
+                moved = self._scheduler.wait(WAIT, _result)
+                info.where = places(self._scheduler.places(work)) or info.where
+                self._watch(moved)
             finished = True
         finally:
-            if not finished and running:  # stopped iterating (cancel) or a chunk failed
+            self._scheduler.drop(work)
+            if not finished and self._scheduler.busy_with(work):  # stopped iterating (cancel) or a chunk failed
                 self.cancel()
+
+
+def _call_options(opts: TranscribeOptions) -> TranscribeOptions:
+    """The options each chunk is transcribed with (one thread on its actor, no callback)."""
+    return dataclasses.replace(opts, cpu_threads=1, progress=None)
 
 
 def _result(ref):
