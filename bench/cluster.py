@@ -364,6 +364,7 @@ def report(audio: float, lengths: list[float], tp: dict, oh: dict, wr: dict, arg
         f"{audio / after:.1f} | {after / audio:.3f}× | | |",
         "",
         f"Runs of one import differ by up to {spread(local, clus):.0f} % here: the load of the shared machine. "
+        "The cluster's peak memory counts Ray's own processes too (GCS, raylet, its agents). "
         f"*After its start* leaves out Ray's start and the actors' model load, which a cluster pays once, not per "
         "file; the local import starts its worker processes (each loading the model) when its first file needs "
         "them, and again every 6 chunks per worker (`WORKER_TASKS`). "
