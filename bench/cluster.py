@@ -401,10 +401,11 @@ def report(audio: float, lengths: list[float], tp: dict, oh: dict, wr: dict, arg
         f"| {med['hash']:.2f} s | {med['store']:.2f} s | {med['segments']:.2f} s | {med['index']:.2f} s | "
         f"{per_file:.2f} s | **{rate:.1f}** |",
         "",
-        f"First and last recording: {rows[0]['total']:.2f} s and {rows[-1]['total']:.2f} s. The client's scan of a "
+        f"First and last recording: {rows[0]['total']:.2f} s and {rows[-1]['total']:.2f} s. The scan of a "
         f"{wr['seconds'] / 3600:.0f}-hour file for quiet moments to cut chunks at (`audio.frame_energy`, decoding it "
-        f"once) took {wr['scan']:.1f} s more (median of {', '.join(f'{x:.1f}' for x in wr['scans'])} s), also serial, "
-        "before its chunks go out (locally and on a cluster alike).",
+        f"once) took {wr['scan']:.1f} s (median of {', '.join(f'{x:.1f}' for x in wr['scans'])} s) on one core: "
+        "a local import does it before the file's chunks go out; on a cluster a worker does it "
+        "(`transcription.cluster.workers.plan`), for the next file while the writer commits this one.",
     ]
     return "\n".join(lines), figures
 

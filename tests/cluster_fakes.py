@@ -2,9 +2,10 @@
 a fixed diarizer. Ray pickles them by reference, so the worker nodes must be able to
 import ``tests`` (tests/ray_cluster.py starts them with this checkout on PYTHONPATH).
 
-``FakeEngine`` answers a chunk of audio with the script's lines that start in it, at
-their real times: a file cut into any chunks gives the same segments as one whole, so
-a cluster import can be compared with a local one exactly.
+``FakeEngine`` answers a chunk of audio with the script's words that start in it, at
+their real times, as its lines: a file cut into chunks between lines (as the demo's
+quiet moments are) gives the same segments as one whole, so a cluster import can be
+compared with a local one exactly, and a resumed one too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Optional
 from tests.fakes import demo_segments
 from transcription.audio import SAMPLE_RATE
 from transcription.diarize.fake import FakeDiarizer
-from transcription.types import TranscriptionInfo
+from transcription.types import Segment, TranscriptionInfo
 
 
 class FakeEngine:
@@ -30,7 +31,7 @@ class FakeEngine:
 
     def transcribe_array(self, samples, options, offset: float = 0.0):
         end = offset + len(samples) / SAMPLE_RATE
-        picked = [copy.deepcopy(s) for s in self.segments if offset <= s.start < end]
+        picked = [heard for s in self.segments if (heard := _within(s, offset, end)) is not None]
 
         def stream():
             for seg in picked:
@@ -39,6 +40,18 @@ class FakeEngine:
                 yield seg
 
         return stream(), TranscriptionInfo(language="en", duration=end - offset, engine="fake", model=self.model_label)
+
+
+def _within(seg: Segment, start: float, end: float) -> Optional[Segment]:
+    """What of a script line a chunk from ``start`` to ``end`` hears: its words that start
+    there (a resumed import's chunk may begin in the middle of a line, as Whisper would)."""
+    words = [w for w in seg.words if start <= w.start < end]
+    if not words:
+        return None
+    if len(words) == len(seg.words):
+        return copy.deepcopy(seg)
+    return Segment(start=words[0].start, end=seg.end if words[-1] is seg.words[-1] else words[-1].end,
+                   text="".join(w.word for w in words), words=copy.deepcopy(words))
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,15 @@ def on_this_computer(archive_dir, work, speakers=True):
                                  diarizer=FakeDiarizerFactory()() if speakers else FakeDiarizer()))
 
 
+def resumed_alike(rows: list[tuple], reference: list[tuple]) -> bool:
+    """A resumed import against one that ran through: the same sentences, words, ends and
+    speakers; a sentence the resume began in the middle of starts at its first word (within
+    a pause of where the whole line's split put it)."""
+    return len(rows) == len(reference) and all(
+        (a[0], a[2], a[3].strip(), a[4]) == (b[0], b[2], b[3].strip(), b[4]) and abs(a[1] - b[1]) <= 0.25
+        for a, b in zip(rows, reference))
+
+
 def import_locally(archive_dir, paths, speakers=True):
     return on_this_computer(archive_dir, lambda importer: importer.import_paths(paths), speakers)
 
@@ -177,7 +186,7 @@ def test_the_client_killed_mid_file_resumes_and_loses_nothing(ray_cluster, tmp_p
     else:
         results = on_this_computer(archive_dir, Importer.resume)
     assert [r.status for r in results] == [Outcome.INDEXED]
-    assert stored(archive_dir) == local_reference
+    assert resumed_alike(stored(archive_dir), local_reference), stored(archive_dir)
 
 
 def _segments_committed(catalog: Path) -> int:
@@ -301,7 +310,7 @@ def test_losing_every_worker_node_stops_the_file_to_resume_on_this_computer(tmp_
     assert 0 < _segments_committed(archive_dir / "catalog.db") < len(local_reference)
     results = on_this_computer(archive_dir, Importer.resume)
     assert [r.status for r in results] == [Outcome.INDEXED]
-    assert stored(archive_dir) == local_reference
+    assert resumed_alike(stored(archive_dir), local_reference), stored(archive_dir)
 
 
 def test_a_batch_keeps_the_actors_busy_with_the_next_file(ray_cluster, tmp_path, make_media, local_reference, caplog):

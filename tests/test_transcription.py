@@ -201,3 +201,14 @@ def test_cli_bad_input_is_one_line_and_nonzero(tmp_path):
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "not an audio or video file" in lines[0] and "notes.mp3" in lines[0]
+
+
+def test_a_resume_leaves_no_stretch_untranscribed():
+    from transcription.transcriber import Chunk, resume_from
+
+    chunks = [Chunk(0.0, 48.8), Chunk(48.8, 56.0), Chunk(104.8, None)]
+    assert resume_from(chunks, 0.0) == chunks
+    assert resume_from(chunks, 20.0) == [Chunk(20.0, 28.8), Chunk(48.8, 56.0), Chunk(104.8, None)]
+    # 0.5 s of the first chunk is left: the next one reaches back for it
+    assert resume_from(chunks, 48.3) == [Chunk(48.3, 56.5), Chunk(104.8, None)]
+    assert resume_from(chunks, 130.0) == [Chunk(130.0, None)]

@@ -157,14 +157,16 @@ def split_at_pauses(segments: Iterator[Segment], gap: float = PAUSE_SPLIT) -> It
 
 
 def resume_from(chunks: list[Chunk], start: float) -> list[Chunk]:
-    """Drop what lies before ``start`` (an earlier run already transcribed it)."""
+    """Drop what lies before ``start`` (an earlier run already transcribed it). The first chunk
+    left begins at ``start``: what is left of a chunk, or, when less than a second of one is
+    left (too short to hear alone), the next chunk reaching back to ``start``."""
     if start <= 0:
         return chunks
     out = []
     for chunk in chunks:
         if chunk.end is not None and chunk.end <= start + 1.0:
             continue
-        if chunk.start < start:
+        if not out and chunk.start != start:
             chunk = Chunk(start, None if chunk.end is None else round(chunk.end - start, 3))
         out.append(chunk)
     return out

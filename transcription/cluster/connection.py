@@ -149,6 +149,23 @@ class Cluster:
             options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=False)
         return ray.remote(cls).options(**options).remote(*args)
 
+    def run(self, fn, *args):
+        """``fn(*args)`` as a Ray task that takes no CPU slot (the actors hold them all), retried
+        if its worker dies; its result, the function's own error as itself, a lost cluster as
+        ClusterLost."""
+        import ray
+
+        ref = ray.remote(num_cpus=0, max_retries=TASK_RETRIES)(fn).remote(*args)
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayTaskError as exc:
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, Exception):
+                raise cause from None
+            raise
+        except ray.exceptions.RayError as exc:
+            raise lost(exc, f"running {fn.__name__}") from None
+
     def close(self) -> None:
         import ray
 

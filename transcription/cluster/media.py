@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Optional
@@ -62,30 +63,34 @@ class MediaSender:
     def __init__(self, share: Optional[MediaShare] = None):
         self.share = share
         self._sent: dict[str, Media] = {}
+        self._lock = threading.Lock()  # the import's thread and the one planning the next file
 
     def send(self, path: str) -> Media:
         import ray
 
         path = os.fspath(path)
         key = content_key(path)
-        if key in self._sent:
-            return self._sent[key]
-        remote = self.share.remote_path(path) if self.share else None
-        if remote is not None:
-            handle = Media(key, Path(path).suffix, path=remote)
-        else:
-            handle = Media(key, Path(path).suffix, data=[ray.put(Path(path).read_bytes())])
-        while len(self._sent) >= self.KEEP:
-            self._sent.pop(next(iter(self._sent)))  # its object is freed once no task holds it
-        self._sent[key] = handle
-        return handle
+        with self._lock:
+            if key in self._sent:
+                return self._sent[key]
+            remote = self.share.remote_path(path) if self.share else None
+            if remote is not None:
+                handle = Media(key, Path(path).suffix, path=remote)
+            else:
+                handle = Media(key, Path(path).suffix, data=[ray.put(Path(path).read_bytes())])
+            while len(self._sent) >= self.KEEP:
+                self._sent.pop(next(iter(self._sent)))  # its object is freed once no task holds it
+            self._sent[key] = handle
+            return handle
 
     def handles(self) -> list[Media]:
         """What is being sent now (the files in use)."""
-        return list(self._sent.values())
+        with self._lock:
+            return list(self._sent.values())
 
     def clear(self) -> None:
-        self._sent.clear()
+        with self._lock:
+            self._sent.clear()
 
 
 PREFIX = "council-archive-worker-"

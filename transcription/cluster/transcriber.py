@@ -21,15 +21,16 @@ import dataclasses
 import logging
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, Optional
 
 from transcription import audio
 from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version, places, plan_slots
 from transcription.cluster.errors import ClusterError
 from transcription.cluster.schedule import FileWork, Scheduler, fingerprint
-from transcription.cluster.workers import TranscribeWorker, worker_options
+from transcription.cluster.workers import TranscribeWorker, plan, worker_options
 from transcription.languages import listens, may_switch, multilingual_options
-from transcription.transcriber import Chunk, Transcriber, chunk_segments
+from transcription.transcriber import SINGLE_CHUNK_BELOW, Chunk, Transcriber, chunk_segments
 from transcription.types import Segment, TranscribeOptions
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class ClusterTranscriber(Transcriber):
         self._scheduler: Optional[Scheduler] = None
         self._expected: Optional[tuple] = None  # (path, options) of the file the caller takes next
         self._ahead: Optional[FileWork] = None  # that file, planned and queued
+        self._planner: Optional[ThreadPoolExecutor] = None  # plans it while this thread commits
+        self._planning: Optional[Future] = None
 
     # --- the actors ---------------------------------------------------------------
     def start(self) -> list[dict]:
@@ -120,10 +123,6 @@ class ClusterTranscriber(Transcriber):
             except Exception:  # already gone with its node: nothing to stop
                 log.debug("killing an actor failed", exc_info=True)
 
-    def close(self) -> None:
-        self._stop_actors()
-        super().close()
-
     def cancel(self) -> None:
         """Stop the chunks being transcribed at once: the actors end (new ones start on the
         next file)."""
@@ -133,7 +132,14 @@ class ClusterTranscriber(Transcriber):
 
     def _stop_actors(self) -> None:
         self._kill(self._actors)
-        self._actors, self._scheduler, self._ahead, self._expected = [], None, None, None
+        self._actors, self._scheduler, self._ahead, self._expected, self._planning = [], None, None, None, None
+
+    def close(self) -> None:
+        self._stop_actors()
+        if self._planner is not None:
+            self._planner.shutdown(wait=True, cancel_futures=True)
+            self._planner = None
+        super().close()
 
     def release_workers(self) -> None:
         """The actors stay loaded between files: cluster nodes are there to work."""
@@ -161,30 +167,53 @@ class ClusterTranscriber(Transcriber):
         self._expected = None if listens(options) or may_switch(options) else (os.fspath(path), options)
 
     def _plan(self, path: str, duration: float, workers: int) -> list[Chunk]:
+        self._settle_ahead(wait=True)
         ahead = self._ahead
         if ahead is not None and ahead.key[0] == fingerprint(path):
             return list(ahead.chunks)
-        return super()._plan(path, duration, workers)
+        return self._cut(path, duration, workers)
+
+    def _cut(self, path: str, duration: float, workers: int) -> list[Chunk]:
+        """The file's chunks, found on a worker (:func:`transcription.cluster.workers.plan`)."""
+        if duration < SINGLE_CHUNK_BELOW or workers <= 1:  # one chunk: nothing to look for
+            return super()._plan(path, duration, workers)
+        return self.cluster.run(plan, self.cluster.media.send(path), duration, workers)
 
     def _look_ahead(self) -> None:
-        """Plan the expected file and queue its chunks behind the current file's."""
+        """Plan the expected file in a thread of its own (sending it, and cutting it into
+        chunks on a worker, while this thread commits), then queue its chunks behind the
+        current file's."""
         expected, self._expected = self._expected, None
         if expected is None or self._scheduler is None:
             return
-        path, options = expected
+        if self._planner is None:
+            self._planner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-ahead")
+        self._planning = self._planner.submit(self._prepare, *expected)
+
+    def _prepare(self, path: str, options: TranscribeOptions) -> Optional[FileWork]:
         try:
             media = audio.probe(path)
             audio.check_complete(path, media)
-            chunks = self._plan(path, media.duration, self.workers)
-            work = FileWork((fingerprint(path), _call_options(options)), self.cluster.media.send(path),
+            chunks = self._cut(path, media.duration, self.workers)
+            return FileWork((fingerprint(path), _call_options(options)), self.cluster.media.send(path),
                             media.duration, chunks, _call_options(options))
         except Exception:  # it fails again, with its one line, when its turn comes
             log.info("not transcribing %s ahead", path, exc_info=True)
+            return None
+
+    def _settle_ahead(self, wait: bool) -> None:
+        """Queue the file planned ahead once its plan is ready (``wait``: wait for it)."""
+        planning = self._planning
+        if planning is None or not (wait or planning.done()):
+            return
+        self._planning = None
+        work = planning.result()
+        if work is None or self._scheduler is None:
             return
         self._drop_ahead()
         self._ahead = work
         self._scheduler.add(work)
-        log.info("%s: %d chunks queued behind the current file's", path, len(chunks))
+        log.info("%s: %d chunks queued behind the current file's", work.media.key.split(":")[0], len(work.chunks))
 
     def _drop_ahead(self) -> None:
         if self._ahead is not None and self._scheduler is not None:
@@ -218,6 +247,7 @@ class ClusterTranscriber(Transcriber):
             while work.taken < len(chunks):
                 if work.all_sent and self._expected is not None:
                     self._look_ahead()
+                self._settle_ahead(wait=False)
                 if work.taken in work.results:
                     outcome = work.results.pop(work.taken)
                     if isinstance(outcome, Exception):

@@ -108,6 +108,18 @@ class DiarizeWorker:
         return os.getpid()
 
 
+def plan(media: Media, duration: float, workers: int) -> list:
+    """A file's chunks (:func:`transcription.transcriber.plan_chunks`), cut on a worker: finding
+    the quiet moments decodes the file whole (~20 s for 2 hours), work the archive's one
+    machine should not do for every file. A Ray task of its own, taking no CPU from the actors."""
+    from transcription.transcriber import plan_chunks
+
+    return plan_chunks(_copies.path(media), duration, workers)
+
+
+_copies = LocalCopy()  # the planning tasks' copy, in their worker process
+
+
 def worker_options(options: TranscribeOptions, device: str) -> TranscribeOptions:
     """The options an actor's engine is built with: its slot's device, one CPU thread."""
     return dataclasses.replace(options, device=device, compute_type="auto" if device != options.device else
