@@ -78,7 +78,7 @@ class Importer:
         self.speaker_stage = SpeakerStage(diarizer)
         self.cancel_token = cancel or CancelToken()
         self._made: set[int] = set()  # recordings this importer added (a discarding cancel removes only those)
-        self._next: Optional[tuple] = None  # (path, meta, prompt) of the batch's next file to transcribe
+        self._next: list[tuple] = []  # (path, meta, prompt) of the batch's next files to transcribe
         self.cancel_token.on_set(self._stop_engine)
 
     # --- plumbing ------------------------------------------------------------------
@@ -147,9 +147,9 @@ class Importer:
         with self.archive.writing():
             self._clear_stale_partials()
             for k, (path, error) in enumerate(inputs):
-                # the file transcribed after this one (a cluster starts on it early: see _transcribe)
-                self._next = next(((p, meta, prompt) for p, e in inputs[k + 1:] if not e and not captions
-                                   and p.suffix.lower() != BUNDLE_EXTENSION and not sidecar_for(p)), None)
+                # the files transcribed after this one (a cluster starts on them early: see _transcribe)
+                self._next = [(p, meta, prompt) for p, e in inputs[k + 1:k + 9] if not e and not captions
+                              and p.suffix.lower() != BUNDLE_EXTENSION and not sidecar_for(p)]
                 if self.cancel_token.is_set:
                     outcome = self.cancel_token.outcome
                     results.append(self._end(path, outcome, error=f"{outcome} before it started"))
@@ -425,10 +425,9 @@ class Importer:
         catalog.update_recording(rid, status=Status.TRANSCRIBING, progress=start / duration if duration else 0.0)
         options = dataclasses.replace(self.options, initial_prompt=prompt or None, progress=None)
         segments, info = self.transcriber.transcribe(path, options, start=start)
-        if self._next is not None and hasattr(self.transcriber, "expect"):
-            following, meta, prompt = self._next
-            self.transcriber.expect(following, dataclasses.replace(
-                options, initial_prompt=self._prompt(prompt, default_meta(following, meta).body) or None))
+        if hasattr(self.transcriber, "expect"):
+            self.transcriber.expect([(p, dataclasses.replace(options, initial_prompt=self._prompt(
+                prompt, default_meta(p, meta).body) or None)) for p, meta, prompt in self._next])
         source = catalog.recording(rid).source_path or str(path)
         self._emit(source, Status.TRANSCRIBING, recording_id=rid, progress=start / duration if duration else 0.0, duration=duration)
         try:

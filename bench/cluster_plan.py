@@ -42,27 +42,31 @@ def chunks(length: float, actors: int) -> int:
 def file_wall(actor: float, count: int, cpu: int, gpu: int, f: dict, files: int = 30) -> tuple[float, float, float]:
     """(the client's serial work, its link, the steady time between two files) for 2-hour
     meetings on ``count`` nodes of ``cpu`` CPU and ``gpu`` GPU actors, as the import runs:
-    each chunk to the actor free first, the current file's chunks first; once they are all
-    out, the next file is sent and cut into chunks on a worker (``f['scan']`` s) and its chunks
-    fill the actors that come free; the writer commits each file whole, in turn. Every node
-    with a chunk pulls the file from the client (the worst case)."""
+    each chunk to the actor free first, the earliest file's chunks first; as a file starts, as
+    many next files as give every actor a chunk, and one more (up to ``MAX_AHEAD``), are sent and cut into
+    chunks on workers (``f['scan']`` s each, side by side), and their chunks fill the actors
+    that come free; the writer commits each file whole, in turn. Every node with a
+    chunk pulls the file from the client (the worst case)."""
+    from transcription.cluster.schedule import MAX_AHEAD
+
     actors = count * (cpu + gpu)
     n = chunks(MEETING, actors)
     piece = MEETING / n
+    depth = min(MAX_AHEAD, -(-actors // n) + 1)
     speed = [GPU_RATE if k % (cpu + gpu) < gpu else actor for k in range(actors)]
     free = [0.0] * actors
-    send = (f["send"] + f["copy"]) * OPUS_2H
-    ready = f["scan"] + send  # the first file's chunks can go out
+    plan = f["scan"] + (f["send"] + f["copy"]) * OPUS_2H
+    ready = {0: plan}  # file -> when its chunks can go out
     committed = 0.0
     ends = []
-    for _ in range(files):
+    for j in range(files):
+        for ahead in range(j + 1, j + 1 + depth):  # planned as this file starts
+            ready.setdefault(ahead, ready[j] + plan)
         done = 0.0
-        for _ in range(n):  # each chunk to the actor that is free first, not before the file is planned
+        for _ in range(n):  # each chunk to the actor that is free first, not before its file is planned
             k = min(range(actors), key=free.__getitem__)
-            free[k] = max(free[k], ready) + piece / speed[k]
+            free[k] = max(free[k], ready[j]) + piece / speed[k]
             done = max(done, free[k])
-        last_sent = max(ready, sorted(free)[0] if n >= actors else ready)
-        ready = last_sent + f["scan"] + send  # the next file, planned once this one's chunks are all out
         committed = max(committed, done) + f["writer_s"]
         ends.append(committed)
     link = min(count, n) * OPUS_2H / UPLINK
@@ -91,8 +95,9 @@ def plan_text(f: dict) -> str:
         "",
         "The client's one writer commits one file at a time, but the actors do not wait for it: a file's chunks "
         "spread over every actor (about 3 per actor, none shorter than 45 s, so a 2-hour meeting is at most "
-        f"{chunks(MEETING, 10_000)} chunks), and once they are all out the next file is sent and cut into chunks on a "
-        f"worker ({f['scan']:.0f} s, the scan measured here) while the writer commits, so its chunks fill the actors "
+        f"{chunks(MEETING, 10_000)} chunks), and as a file starts the next files (as many as give every actor a "
+        "chunk, and one more, up to 8) are sent and cut into chunks on workers, side by side "
+        f"({f['scan']:.0f} s each, the scan measured here), while the writer commits; their chunks fill the actors "
         "that come free. The client's link is counted at its worst: every node that gets a chunk pulls the file "
         "from the client (Ray picks a random node holding a copy, so later pulls may come from other nodes). "
         "*Ideal* is the backlog ÷ the cluster's rate with every actor always busy; *as imported* simulates the "
@@ -121,10 +126,9 @@ def plan_text(f: dict) -> str:
         f"**The single writer is not the bottleneck.** It absorbs **{per_min:.0f} two-hour recordings a minute** "
         f"({per_min * 2:.0f} hours of audio per minute); the whole backlog's commits and indexing take "
         f"{writer_h:.1f} h of its time, and works at most {max(busy):.0%} of the wall time (the *writer busy* "
-        "column). What limits a large cluster is that only two files are in flight (the one being committed and "
-        f"the next): beyond ~{2 * chunks(MEETING, 10_000)} actors two 2-hour meetings have no more chunks to give, "
-        f"so no cluster in the table gets below {duration_text(min(walls))}; and, at 50 nodes and more, the "
-        "client's link (worst case). A cluster with every actor busy makes recordings at its rate ÷ 7,200 s: "
+        "column). What limits the largest clusters is the client's link (worst case: every node pulls every file "
+        "from it) and, with up to 8 files planned ahead, the wait for the next files' cut, so no cluster in the "
+        f"table gets below {duration_text(min(walls))}. A cluster with every actor busy makes recordings at its rate ÷ 7,200 s: "
         + ", ".join(f"{kind} {n:.1f} a minute" for kind, n in made.items())
         + f". The writer keeps up with about {keeps_up:,.0f} busy actors at the measured actor rate. Each file's "
         f"cut into chunks ({f['scan']:.0f} s of one worker core a file) runs on a worker, not on the archive's "

@@ -115,3 +115,30 @@ def test_a_head_is_told_apart_from_nothing_and_from_another_server(ray_cluster):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_lookahead_plans_as_many_files_as_asked_in_order_and_drops_the_unwanted():
+    from transcription.cluster.schedule import FileWork, Lookahead, Scheduler
+
+    made = []
+
+    def prepare(path, options):
+        made.append(path)
+        return None if path == "broken" else FileWork(((1, path), options), None, 10.0, [], options)
+
+    scheduler, ahead = Scheduler([]), Lookahead(prepare)
+    ahead.expect([("a", 1), ("broken", 1), ("b", 1), ("c", 1), ("d", 1)])
+    ahead.start(3)
+    ahead.settle(scheduler, wait=True)
+    assert sorted(made) == ["a", "b", "broken"] and [w.source for w in scheduler.files] == ["a", "b"]
+    ahead.expect([("b", 1), ("c", 1), ("d", 1)])  # "b" is planned already
+    ahead.start(3)
+    ahead.settle(scheduler, wait=True)
+    assert made[3:] == ["c"]  # three planned ahead at most: "a", "b", "c"
+    ahead.start(4)
+    ahead.settle(scheduler, wait=True)
+    assert sorted(made[3:]) == ["c", "d"] and [w.source for w in scheduler.files] == ["a", "b", "c", "d"]
+    taken = ahead.take(((1, "c"), 1), scheduler)  # "a" and "b", planned before it and passed over, go
+    assert taken.source == "c" and [w.source for w in scheduler.files] == ["c", "d"]
+    assert ahead.chunks_for((1, "d")) == [] and ahead.chunks_for((1, "b")) is None
+    ahead.close()

@@ -155,16 +155,7 @@ class Cluster:
         ClusterLost."""
         import ray
 
-        ref = ray.remote(num_cpus=0, max_retries=TASK_RETRIES)(fn).remote(*args)
-        try:
-            return ray.get(ref)
-        except ray.exceptions.RayTaskError as exc:
-            cause = getattr(exc, "cause", None)
-            if isinstance(cause, Exception):
-                raise cause from None
-            raise
-        except ray.exceptions.RayError as exc:
-            raise lost(exc, f"running {fn.__name__}") from None
+        return result(ray.remote(num_cpus=0, max_retries=TASK_RETRIES)(fn).remote(*args), f"running {fn.__name__}")
 
     def close(self) -> None:
         import ray
@@ -205,6 +196,22 @@ def connect(address: str, share: Optional[MediaShare] = None) -> Cluster:
                                f"{address} --num-cpus 0` here first, or use --cluster ray://HEAD:10001") from None
         raise ClusterError(f"cannot use the Ray cluster at {address}: {' '.join(str(exc).split())[:400]}") from None
     return Cluster(address, share)
+
+
+def result(ref, doing: str):
+    """What a task or actor call returned; its own error (bad audio, a broken engine) as
+    itself, a lost worker, node or head as ClusterLost (while ``doing``)."""
+    import ray
+
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, Exception):
+            raise cause from None
+        raise
+    except (ray.exceptions.RayError, ConnectionError) as exc:
+        raise lost(exc, doing) from None
 
 
 def lost(exc: BaseException, doing: str) -> ClusterLost:

@@ -13,7 +13,7 @@ import logging
 import os
 from typing import Callable, Optional
 
-from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version
+from transcription.cluster.connection import Cluster, Slot, not_started, package_version, result
 from transcription.cluster.errors import ClusterError
 from transcription.cluster.workers import DiarizeWorker
 
@@ -66,17 +66,10 @@ class ClusterDiarizer:
             while not ray.wait([ref], timeout=WAIT)[0]:
                 if progress is not None:
                     progress(0.0)
-            turns, info, self.where = ray.get(ref)
-        except ray.exceptions.RayTaskError as exc:
-            cause = getattr(exc, "cause", None)
-            if isinstance(cause, Exception):
-                raise cause from None
-            raise
-        except ray.exceptions.RayError as exc:
-            raise lost(exc, "finding speakers") from None
         except BaseException:  # stopped from progress(): the actor's work ends with it
             self.close()
             raise
+        turns, info, self.where = result(ref, "finding speakers")
         if progress is not None:
             progress(1.0)
         return iter(turns), info

@@ -2,11 +2,12 @@
 
 The import goes through a batch one file at a time (its one writer commits each file
 whole before the next). Left at that, a big cluster would idle between files and on a
-file's last chunks. So the import says which file comes next
-(:meth:`ClusterTranscriber.expect`); once every chunk of the current file is out, the
-next file is planned and its chunks go to the actors that come free. Its results wait,
-in order, until the import asks for that file. A file is recognised by its content
-(:func:`fingerprint`), since the import transcribes its stored copy.
+file's last chunks. So the import says which files come next
+(:meth:`ClusterTranscriber.expect`); while the current file is transcribed, the next
+files (as many as give every actor a chunk, see :class:`Lookahead`) are planned and
+their chunks go to the actors that come free once the current file's are all out. Their results wait, in order, until the import
+asks for each file. A file is recognised by its content (:func:`fingerprint`), since the
+import transcribes its stored copy.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def fingerprint(path: str) -> tuple:
 class FileWork:
     """One file's chunks on their way: handed out in order, results kept until taken."""
 
-    key: tuple  # (fingerprint, the options' repr)
+    key: tuple  # (fingerprint, the options)
     media: object  # transcription.cluster.media.Media
     duration: float
     chunks: list  # transcription.transcriber.Chunk
@@ -46,6 +48,7 @@ class FileWork:
     results: dict = field(default_factory=dict)  # chunk number -> (segments, language, where) or an exception
     sent: int = 0  # chunks handed to actors
     taken: int = 0  # chunks handed on to the caller
+    source: str = ""  # the path it was planned from
 
     @property
     def all_sent(self) -> bool:
@@ -106,3 +109,67 @@ class Scheduler:
 
     def busy_with(self, work: Optional[FileWork]) -> bool:
         return any(w is work for w, _, _ in self.running.values())
+
+
+MAX_AHEAD = 8  # files planned ahead at most (their bytes wait in the object store)
+
+
+class Lookahead:
+    """The batch's next files: planned in threads of their own (sent, and cut into chunks on
+    a worker) while the caller commits, then queued in order behind the current file's.
+    ``prepare(path, options)`` makes a file's :class:`FileWork` (None: it is left for its turn)."""
+
+    def __init__(self, prepare: Callable[[str, object], Optional[FileWork]]):
+        self.prepare = prepare
+        self.expected: list[tuple[str, object]] = []  # (path, options) not planned yet, in order
+        self.planning: list[tuple[str, Future]] = []
+        self.ready: list[FileWork] = []  # planned and queued in the scheduler
+        self._pool: Optional[ThreadPoolExecutor] = None
+
+    def expect(self, files: list[tuple[str, object]]) -> None:
+        """The files that come after the current one (those planned already stay: a file
+        planned and then passed over, a duplicate say, goes when a later one is taken)."""
+        known = {w.source for w in self.ready} | {path for path, _ in self.planning}
+        self.expected = [(path, options) for path, options in files if path not in known]
+
+    def start(self, depth: int) -> None:
+        """Plan the next files until ``depth`` are planned or being planned."""
+        while self.expected and len(self.ready) + len(self.planning) < min(depth, MAX_AHEAD):
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=MAX_AHEAD, thread_name_prefix="plan-ahead")
+            path, options = self.expected.pop(0)
+            self.planning.append((path, self._pool.submit(self.prepare, path, options)))
+
+    def settle(self, scheduler: Scheduler, wait: bool) -> None:
+        """Queue the planned files, in order (``wait``: for all being planned)."""
+        while self.planning and (wait or self.planning[0][1].done()):
+            path, fut = self.planning.pop(0)
+            work = fut.result()
+            if work is not None:
+                work.source = path
+                self.ready.append(work)
+                scheduler.add(work)
+                log.info("%s: %d chunks queued behind the current file's", path, len(work.chunks))
+
+    def take(self, key: tuple, scheduler: Scheduler) -> Optional[FileWork]:
+        """The planned work for the file ``key`` names (files planned before it are dropped)."""
+        self.settle(scheduler, wait=True)
+        for k, work in enumerate(self.ready):
+            if work.key[0] == key[0]:
+                for stale in self.ready[:k]:
+                    scheduler.drop(stale)
+                self.ready = self.ready[k + 1:]
+                return work
+        return None
+
+    def chunks_for(self, fp: tuple) -> Optional[list]:
+        return next((list(w.chunks) for w in self.ready if w.key[0] == fp), None)
+
+    def clear(self) -> None:
+        self.expected, self.planning, self.ready = [], [], []
+
+    def close(self) -> None:
+        self.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

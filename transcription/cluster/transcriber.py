@@ -21,13 +21,13 @@ import dataclasses
 import logging
 import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Iterator, Optional
 
 from transcription import audio
-from transcription.cluster.connection import Cluster, Slot, lost, not_started, package_version, places, plan_slots
+from transcription.cluster.connection import (Cluster, Slot, lost, not_started, package_version, places, plan_slots,
+                                              result)
 from transcription.cluster.errors import ClusterError
-from transcription.cluster.schedule import FileWork, Scheduler, fingerprint
+from transcription.cluster.schedule import FileWork, Lookahead, Scheduler, fingerprint
 from transcription.cluster.workers import TranscribeWorker, plan, worker_options
 from transcription.languages import listens, may_switch, multilingual_options
 from transcription.transcriber import SINGLE_CHUNK_BELOW, Chunk, Transcriber, chunk_segments
@@ -60,10 +60,7 @@ class ClusterTranscriber(Transcriber):
         self._label: Optional[str] = None
         self._last_result = time.monotonic()
         self._scheduler: Optional[Scheduler] = None
-        self._expected: Optional[tuple] = None  # (path, options) of the file the caller takes next
-        self._ahead: Optional[FileWork] = None  # that file, planned and queued
-        self._planner: Optional[ThreadPoolExecutor] = None  # plans it while this thread commits
-        self._planning: Optional[Future] = None
+        self._ahead = Lookahead(self._prepare)  # the batch's next files
 
     # --- the actors ---------------------------------------------------------------
     def start(self) -> list[dict]:
@@ -132,13 +129,12 @@ class ClusterTranscriber(Transcriber):
 
     def _stop_actors(self) -> None:
         self._kill(self._actors)
-        self._actors, self._scheduler, self._ahead, self._expected, self._planning = [], None, None, None, None
+        self._actors, self._scheduler = [], None
+        self._ahead.clear()
 
     def close(self) -> None:
         self._stop_actors()
-        if self._planner is not None:
-            self._planner.shutdown(wait=True, cancel_futures=True)
-            self._planner = None
+        self._ahead.close()
         super().close()
 
     def release_workers(self) -> None:
@@ -159,19 +155,19 @@ class ClusterTranscriber(Transcriber):
         self.start()
         return super().transcribe(path, options, start)
 
-    def expect(self, path, options: TranscribeOptions) -> None:
-        """The file the caller will transcribe next (from the start, with ``options``): once
-        every chunk of the current file is out, it is planned and its chunks fill the actors
-        that come free (see :mod:`transcription.cluster.schedule`). Only for the common case:
-        a language given or English-only (no listening for languages first)."""
-        self._expected = None if listens(options) or may_switch(options) else (os.fspath(path), options)
+    def expect(self, files: list[tuple[str, TranscribeOptions]]) -> None:
+        """The files the caller will transcribe next, in order (from the start, with their
+        options): while the current file is transcribed, as many as give every actor a chunk
+        are planned, and their chunks fill the actors that come free (see
+        :mod:`transcription.cluster.schedule`). Only for the common case: a language given or
+        English-only (no listening for languages first)."""
+        self._ahead.expect([(os.fspath(path), options) for path, options in files
+                            if not (listens(options) or may_switch(options))])
 
     def _plan(self, path: str, duration: float, workers: int) -> list[Chunk]:
-        self._settle_ahead(wait=True)
-        ahead = self._ahead
-        if ahead is not None and ahead.key[0] == fingerprint(path):
-            return list(ahead.chunks)
-        return self._cut(path, duration, workers)
+        if self._scheduler is not None:
+            self._ahead.settle(self._scheduler, wait=True)
+        return self._ahead.chunks_for(fingerprint(path)) or self._cut(path, duration, workers)
 
     def _cut(self, path: str, duration: float, workers: int) -> list[Chunk]:
         """The file's chunks, found on a worker (:func:`transcription.cluster.workers.plan`)."""
@@ -179,18 +175,8 @@ class ClusterTranscriber(Transcriber):
             return super()._plan(path, duration, workers)
         return self.cluster.run(plan, self.cluster.media.send(path), duration, workers)
 
-    def _look_ahead(self) -> None:
-        """Plan the expected file in a thread of its own (sending it, and cutting it into
-        chunks on a worker, while this thread commits), then queue its chunks behind the
-        current file's."""
-        expected, self._expected = self._expected, None
-        if expected is None or self._scheduler is None:
-            return
-        if self._planner is None:
-            self._planner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-ahead")
-        self._planning = self._planner.submit(self._prepare, *expected)
-
     def _prepare(self, path: str, options: TranscribeOptions) -> Optional[FileWork]:
+        """A file's work, planned ahead (in a thread of the look-ahead's)."""
         try:
             media = audio.probe(path)
             audio.check_complete(path, media)
@@ -201,36 +187,15 @@ class ClusterTranscriber(Transcriber):
             log.info("not transcribing %s ahead", path, exc_info=True)
             return None
 
-    def _settle_ahead(self, wait: bool) -> None:
-        """Queue the file planned ahead once its plan is ready (``wait``: wait for it)."""
-        planning = self._planning
-        if planning is None or not (wait or planning.done()):
-            return
-        self._planning = None
-        work = planning.result()
-        if work is None or self._scheduler is None:
-            return
-        self._drop_ahead()
-        self._ahead = work
-        self._scheduler.add(work)
-        log.info("%s: %d chunks queued behind the current file's", work.media.key.split(":")[0], len(work.chunks))
-
-    def _drop_ahead(self) -> None:
-        if self._ahead is not None and self._scheduler is not None:
-            self._scheduler.drop(self._ahead)
-        self._ahead = None
-
     def _claim(self, path: str, media, chunks: list[Chunk], opts: TranscribeOptions) -> FileWork:
-        """The work for this file: the one made ahead if it is this file with these chunks
-        and options, else a new one (and the one made ahead is dropped)."""
+        """The work for this file: the one planned ahead if it is this file with these chunks
+        and options, else a new one."""
         options = _call_options(opts)
-        ahead, key = self._ahead, (fingerprint(path), options)
-        self._ahead = None
-        if ahead is not None and ahead.key == key and ahead.chunks == chunks and ahead.taken == 0:
-            work = ahead
-        else:
-            if ahead is not None:
-                self._scheduler.drop(ahead)
+        key = (fingerprint(path), options)
+        work = self._ahead.take(key, self._scheduler)
+        if work is None or work.key != key or work.chunks != chunks or work.taken:
+            if work is not None:
+                self._scheduler.drop(work)
             work = FileWork(key, self.cluster.media.send(path), media.duration, chunks, options)
         self._scheduler.add(work, first=True)
         return work
@@ -244,10 +209,11 @@ class ClusterTranscriber(Transcriber):
         self._last_result = time.monotonic()
         finished = False
         try:
+            # the next files are planned now (sent, and cut on workers), their chunks queued behind
+            # this file's: as many files as give every actor a chunk, and one more being cut meanwhile
+            self._ahead.start(-(-len(self._actors) // max(1, len(chunks))) + 1)
             while work.taken < len(chunks):
-                if work.all_sent and self._expected is not None:
-                    self._look_ahead()
-                self._settle_ahead(wait=False)
+                self._ahead.settle(self._scheduler, wait=False)
                 if work.taken in work.results:
                     outcome = work.results.pop(work.taken)
                     if isinstance(outcome, Exception):
@@ -271,18 +237,8 @@ def _call_options(opts: TranscribeOptions) -> TranscribeOptions:
 
 
 def _result(ref):
-    """A chunk's result; the engine's own error as itself, a lost worker or node as ClusterLost."""
-    import ray
-
-    try:
-        return ray.get(ref)
-    except ray.exceptions.RayTaskError as exc:  # the chunk failed in the engine (bad audio ...)
-        cause = getattr(exc, "cause", None)
-        if isinstance(cause, Exception):
-            raise cause from None
-        raise
-    except (ray.exceptions.RayError, ConnectionError) as exc:
-        raise lost(exc, "transcribing") from None
+    """A chunk's result (see :func:`transcription.cluster.connection.result`)."""
+    return result(ref, "transcribing")
 
 
 def _problem(reports: list[dict], address: str) -> Optional[str]:
