@@ -332,3 +332,15 @@ def test_a_batch_keeps_the_actors_busy_with_the_next_file(ray_cluster, tmp_path,
     for row in rows:
         per_title.setdefault(row[0], []).append(row[1:])
     assert len(per_title) == 3 and all(segs == [r[1:] for r in local_reference] for segs in per_title.values())
+
+
+def test_ray_client_from_a_machine_outside_the_cluster(ray_cluster, tmp_path, local_reference):
+    """``ray://HEAD:10001``: the archive's machine need not be a node (here the head's Ray Client port)."""
+    from archive.cluster import cluster_work
+
+    address = f"ray://127.0.0.1:{ray_cluster.client_port}"
+    with cluster_work(address, "faster-whisper", TranscribeOptions(), speakers=True, factory=FakeEngineFactory(),
+                      diarizer_factory=FakeDiarizerFactory()) as work, open_archive(tmp_path / "archive") as archive:
+        results = Importer(archive, transcriber=work.transcriber, diarizer=work.diarizer).import_paths([DEMO])
+    assert [r.status for r in results] == [Outcome.INDEXED]
+    assert stored(tmp_path / "archive") == local_reference
