@@ -210,7 +210,6 @@ class Importer:
 
     # --- one file ------------------------------------------------------------------
     def _import_one(self, path: Path, meta: ImportMeta, captions, link: bool, prompt) -> ImportResult:
-        catalog = self.archive.catalog
         self._emit(path, PROBING)
         sidecar = Path(captions) if captions else sidecar_for(path)
         try:

@@ -44,7 +44,6 @@ class Actor:
     handle: object
     slot: Slot
     where: str = ""
-    pid: int = 0
 
 
 class ClusterTranscriber(Transcriber):
@@ -83,7 +82,7 @@ class ClusterTranscriber(Transcriber):
             self._kill(actors)
             raise not_started(exc, "Whisper") from None
         for actor, report in zip(actors, reports):
-            actor.where, actor.pid = report["where"], report["pid"]
+            actor.where = report["where"]
         problem = _problem(reports, self.cluster.address)
         if problem:
             self._kill(actors)
@@ -107,9 +106,6 @@ class ClusterTranscriber(Transcriber):
         self._last_result = now
         if not plan_slots(self.cluster.resources()):
             raise lost(RuntimeError("no worker node is left"), "transcribing")
-
-    def worker_pids(self) -> list[int]:
-        return [a.pid for a in self._actors]
 
     def _kill(self, actors: list[Actor]) -> None:
         import ray
