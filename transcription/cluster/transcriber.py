@@ -24,10 +24,11 @@ import time
 from typing import Callable, Iterator, Optional
 
 from transcription import audio
-from transcription.cluster.connection import (Cluster, Slot, lost, not_started, package_version, places, plan_slots,
+from transcription.cluster.connection import (Cluster, lost, not_started, package_version, places, plan_slots,
                                               result)
 from transcription.cluster.errors import ClusterError
-from transcription.cluster.schedule import FileWork, Lookahead, Scheduler, fingerprint
+from transcription.cluster.media import fingerprint
+from transcription.cluster.schedule import FileWork, Lookahead, Scheduler
 from transcription.cluster.workers import TranscribeWorker, plan, worker_options
 from transcription.languages import listens, may_switch, multilingual_options
 from transcription.transcriber import SINGLE_CHUNK_BELOW, Chunk, Transcriber, chunk_segments
@@ -42,8 +43,7 @@ STALL = 10.0  # seconds without a result before checking that the cluster still 
 @dataclasses.dataclass
 class Actor:
     handle: object
-    slot: Slot
-    where: str = ""
+    where: str = ""  # its node, as the import queue shows it
 
 
 class ClusterTranscriber(Transcriber):
@@ -74,8 +74,8 @@ class ClusterTranscriber(Transcriber):
             raise ClusterError(f"the Ray cluster at {self.cluster.address} has no CPU for a worker: "
                                "start a worker with `ray start --address ...` or import on this computer instead")
         actors = [Actor(self.cluster.actor(TranscribeWorker, slot, self.engine_name,
-                                           worker_options(self.options, slot.device), self.cache_dir, self.factory),
-                        slot) for slot in slots]
+                                           worker_options(self.options, slot.device), self.cache_dir, self.factory))
+                  for slot in slots]
         try:
             reports = ray.get([a.handle.ready.remote() for a in actors])
         except Exception as exc:

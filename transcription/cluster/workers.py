@@ -64,9 +64,6 @@ class TranscribeWorker:
         segments, info = self._load().transcribe_array(samples, options, offset=start)
         return list(segments), info.language, where()
 
-    def pid(self) -> int:
-        return os.getpid()
-
 
 class DiarizeWorker:
     """The diarizer on one node, warmed once (numba compiles on its first load)."""
@@ -103,9 +100,6 @@ class DiarizeWorker:
         turns, info = self._load().diarize(self._copy.path(media), num_speakers=num_speakers,
                                            min_speakers=min_speakers, max_speakers=max_speakers)
         return list(turns), info, where()
-
-    def pid(self) -> int:
-        return os.getpid()
 
 
 def plan(media: Media, duration: float, workers: int) -> list:
